@@ -1,0 +1,33 @@
+# Slipway: the verbs. 'make test' is what CI runs; 'make run' is the operator on a local
+# control plane (or on the cluster KUBECONFIG names).
+SHELL := /usr/bin/env bash
+MVN ?= mvn -B -ntp
+
+.PHONY: help build test run crds controlplane clean
+
+help:
+	@echo "make build         compile, generate CRDs into crds/, package operator/target/slipway-operator.jar"
+	@echo "make test          everything CI runs: control plane, unit + integration tests, CRD check, make run check"
+	@echo "make run           the operator on a local control plane with examples/ (or on \$$KUBECONFIG)"
+	@echo "make crds          regenerate crds/ from the classes"
+	@echo "make controlplane  build (or find in the cache) etcd, kube-apiserver, kube-controller-manager, kubectl"
+	@echo "make clean         remove build output"
+
+build:
+	$(MVN) -DskipTests package
+
+test:
+	e2e/test.sh
+
+run:
+	e2e/run-local.sh
+
+crds:
+	$(MVN) -q -pl operator process-classes
+
+controlplane:
+	@e2e/build-controlplane.sh
+
+clean:
+	$(MVN) -q clean
+	rm -rf .slipway

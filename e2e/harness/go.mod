@@ -1,0 +1,3 @@
+module slipway.dev/e2e/harness
+
+go 1.25.0

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// pki holds the files of a throw-away certificate authority for one control plane.
+type pki struct {
+	dir          string
+	caCert       string
+	serverCert   string
+	serverKey    string
+	adminCert    string
+	adminKey     string
+	kcmCert      string
+	kcmKey       string
+	saKey        string
+	saPub        string
+	ca           *x509.Certificate
+	caPrivateKey *ecdsa.PrivateKey
+}
+
+func newPKI(dir string) (*pki, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	p := &pki{
+		dir:        dir,
+		caCert:     filepath.Join(dir, "ca.crt"),
+		serverCert: filepath.Join(dir, "apiserver.crt"),
+		serverKey:  filepath.Join(dir, "apiserver.key"),
+		adminCert:  filepath.Join(dir, "admin.crt"),
+		adminKey:   filepath.Join(dir, "admin.key"),
+		kcmCert:    filepath.Join(dir, "controller-manager.crt"),
+		kcmKey:     filepath.Join(dir, "controller-manager.key"),
+		saKey:      filepath.Join(dir, "service-account.key"),
+		saPub:      filepath.Join(dir, "service-account.pub"),
+	}
+	if err := p.generateCA(); err != nil {
+		return nil, fmt.Errorf("certificate authority: %w", err)
+	}
+	server := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "kube-apiserver"},
+		DNSNames:    []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.96.0.1")},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	if err := p.issue(server, p.serverCert, p.serverKey); err != nil {
+		return nil, fmt.Errorf("serving certificate: %w", err)
+	}
+	admin := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "slipway-admin", Organization: []string{"system:masters"}},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if err := p.issue(admin, p.adminCert, p.adminKey); err != nil {
+		return nil, fmt.Errorf("admin certificate: %w", err)
+	}
+	// The controller manager authenticates as itself, as kubeadm sets it up, so the
+	// bootstrap RBAC roles apply to it and to the per-controller service accounts.
+	kcm := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "system:kube-controller-manager"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if err := p.issue(kcm, p.kcmCert, p.kcmKey); err != nil {
+		return nil, fmt.Errorf("controller-manager certificate: %w", err)
+	}
+	if err := p.generateServiceAccountKey(); err != nil {
+		return nil, fmt.Errorf("service-account key: %w", err)
+	}
+	return p, nil
+}
+
+func (p *pki) generateCA() error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	template := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: "slipway-local-ca"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(7 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	p.ca, p.caPrivateKey = cert, key
+	if err := writePEM(p.caCert, "CERTIFICATE", der); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (p *pki) issue(template *x509.Certificate, certPath, keyPath string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	template.SerialNumber = serial()
+	template.NotBefore = time.Now().Add(-time.Hour)
+	template.NotAfter = time.Now().Add(7 * 24 * time.Hour)
+	template.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
+	der, err := x509.CreateCertificate(rand.Reader, template, p.ca, &key.PublicKey, p.caPrivateKey)
+	if err != nil {
+		return err
+	}
+	if err := writePEM(certPath, "CERTIFICATE", der); err != nil {
+		return err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	return writePEM(keyPath, "EC PRIVATE KEY", keyDER)
+}
+
+func (p *pki) generateServiceAccountKey() error {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	if err := writePEM(p.saKey, "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(key)); err != nil {
+		return err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return err
+	}
+	return writePEM(p.saPub, "PUBLIC KEY", pub)
+}
+
+func serial() *big.Int {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+func writePEM(path, blockType string, der []byte) error {
+	return os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600)
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# 'make test': everything a fresh machine needs, then every test.
+#  1. checks the toolchain (Java 17+, Maven, Go, git)
+#  2. builds the local control plane from Go modules (cached after the first time)
+#  3. runs unit tests (Surefire) and integration tests against the real control plane (Failsafe)
+#  4. fails if the CRDs the build generated differ from the committed crds/
+#  5. runs 'make run' in check mode: control plane + operator + examples/ until reconciled
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+"$root/e2e/prerequisites.sh"
+
+step "local control plane (etcd, kube-apiserver, kube-controller-manager, kubectl)"
+SLIPWAY_BIN_DIR="$("$root/e2e/build-controlplane.sh")"
+export SLIPWAY_BIN_DIR
+"$SLIPWAY_BIN_DIR/kube-apiserver" --version
+
+step "unit and integration tests"
+mvn -B -ntp verify
+
+step "CRDs in crds/ match the classes"
+if [[ -d .git ]] || git rev-parse --git-dir >/dev/null 2>&1; then
+  changed="$(git status --porcelain -- crds)"
+  if [[ -n "$changed" ]]; then
+    echo "$changed"
+    git --no-pager diff -- crds | head -80
+    echo "crds/ differs from what the classes generate: run 'make crds' and commit the result" >&2
+    exit 1
+  fi
+  echo "crds/ is up to date"
+else
+  echo "not a git checkout: cannot compare crds/ with the committed copy" >&2
+  exit 1
+fi
+
+step "make run (check mode)"
+SLIPWAY_RUN_DIR="$root/operator/target/run-check" SLIPWAY_HTTP_PORT=0 "$root/e2e/run-local.sh" --check
+
+step "totals"
+python3 "$root/e2e/test-totals.py" "$root/operator/target/surefire-reports" "$root/operator/target/failsafe-reports"

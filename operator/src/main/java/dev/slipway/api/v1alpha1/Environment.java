@@ -1,0 +1,37 @@
+package dev.slipway.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * One environment of a Project (for example its test or live site), made and owned by the
+ * Project controller; its status says what runs there.
+ */
+@Group(Project.GROUP)
+@Version(Project.VERSION)
+@Kind("Environment")
+@Plural("environments")
+@Singular("environment")
+@ShortNames("env")
+@Categories("slipway")
+@AdditionalPrinterColumn(name = "PROJECT", jsonPath = ".spec.project", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "STAGE", jsonPath = ".spec.stage", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "BRANCH", jsonPath = ".spec.branch", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "COMMIT", jsonPath = ".status.shortCommit", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "PHASE", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "URL", jsonPath = ".status.url", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@ValidationRule(
+    value = "size(self.metadata.name) <= " + Names.MAX_ENVIRONMENT_OBJECT_NAME
+        + " && self.metadata.name.matches('" + Names.DNS_1035_LABEL + "')",
+    message = "metadata.name must be a DNS-1035 label of at most " + Names.MAX_ENVIRONMENT_OBJECT_NAME + " characters")
+public class Environment extends CustomResource<EnvironmentSpec, EnvironmentStatus> implements Namespaced {}

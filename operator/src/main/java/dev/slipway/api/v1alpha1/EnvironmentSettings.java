@@ -1,0 +1,125 @@
+package dev.slipway.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one environment runs: shared by an entry of the Project's mapping and by the
+ * Environment object the operator makes from it.
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+@ValidationRule(value = "!(has(self.promoteFrom) && has(self.commit))", message = "commit and promoteFrom exclude each other: a promoted environment runs what its source environment runs")
+public abstract class EnvironmentSettings {
+
+  @JsonPropertyDescription("local, test or live. Unset: the environment's name when that is a stage.")
+  private Stage stage;
+
+  @Default("develop")
+  @Size(max = 255)
+  @Pattern(Names.GIT_REF_CHARS)
+  @ValidationRule(
+      value = "!self.contains('..') && !self.contains('@{') && !self.contains('//') && !self.contains('/.')"
+          + " && !self.startsWith('/') && !self.endsWith('/') && !self.endsWith('.') && !self.endsWith('.lock') && self != '@'",
+      message = "branch is not a valid Git branch name (no '..', '@{', '//', '/.', leading '-' or '/', trailing '/', '.' or '.lock')")
+  @JsonPropertyDescription("Git branch this environment tracks.")
+  private String branch;
+
+  @Size(max = 40)
+  @Pattern(Names.COMMIT_SHA)
+  @JsonPropertyDescription("Pin the environment to this commit (40 hex digits) instead of following the branch.")
+  private String commit;
+
+  @JsonPropertyDescription("Deploy every new commit as soon as it is built. Unset: true, except for live. When false, a new value of the slipway.dev/deploy annotation deploys.")
+  private Boolean autoDeploy;
+
+  @Size(max = Names.MAX_ENVIRONMENT_NAME)
+  @Pattern(Names.DNS_LABEL)
+  @JsonPropertyDescription("Run only the image that is Ready on this other environment of the project; never build.")
+  private String promoteFrom;
+
+  @Min(0)
+  @Max(50)
+  @JsonPropertyDescription("Number of web pods. Unset: 2 for live, 1 otherwise.")
+  private Integer replicas;
+
+  @Size(max = 20)
+  @JsonPropertyDescription("Custom domains (lower-case host names) served besides <project>-<environment>.<base domain>.")
+  private List<@Size(max = 253) @Pattern(Names.HOSTNAME) String> domains = new ArrayList<>();
+
+  @Size(max = 100)
+  @ValidationRule(value = "self.all(v, self.exists_one(w, w.name == v.name))", message = "env: variable names must be unique")
+  @JsonPropertyDescription("Environment variables for this environment only; they win over the project's.")
+  private List<EnvVarSpec> env = new ArrayList<>();
+
+  public Stage getStage() {
+    return stage;
+  }
+
+  public void setStage(Stage stage) {
+    this.stage = stage;
+  }
+
+  public String getBranch() {
+    return branch;
+  }
+
+  public void setBranch(String branch) {
+    this.branch = branch;
+  }
+
+  public String getCommit() {
+    return commit;
+  }
+
+  public void setCommit(String commit) {
+    this.commit = commit;
+  }
+
+  public Boolean getAutoDeploy() {
+    return autoDeploy;
+  }
+
+  public void setAutoDeploy(Boolean autoDeploy) {
+    this.autoDeploy = autoDeploy;
+  }
+
+  public String getPromoteFrom() {
+    return promoteFrom;
+  }
+
+  public void setPromoteFrom(String promoteFrom) {
+    this.promoteFrom = promoteFrom;
+  }
+
+  public Integer getReplicas() {
+    return replicas;
+  }
+
+  public void setReplicas(Integer replicas) {
+    this.replicas = replicas;
+  }
+
+  public List<String> getDomains() {
+    return domains;
+  }
+
+  public void setDomains(List<String> domains) {
+    this.domains = domains;
+  }
+
+  public List<EnvVarSpec> getEnv() {
+    return env;
+  }
+
+  public void setEnv(List<EnvVarSpec> env) {
+    this.env = env;
+  }
+}

@@ -1,0 +1,45 @@
+package dev.slipway.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/**
+ * Written by the Project controller from one mapping entry, with every default filled in, so
+ * the object alone says what the environment runs.
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+@ValidationRule(value = "has(self.stage)", message = "spec.stage is required")
+public class EnvironmentSpec extends EnvironmentSettings {
+
+  @Required
+  @Size(max = Names.MAX_PROJECT_NAME)
+  @Pattern(Names.DNS_1035_LABEL)
+  @JsonPropertyDescription("The Project this environment belongs to.")
+  private String project;
+
+  @Required
+  @Size(max = Names.MAX_ENVIRONMENT_NAME)
+  @Pattern(Names.DNS_LABEL)
+  @JsonPropertyDescription("The environment's name within its project.")
+  private String environment;
+
+  public String getProject() {
+    return project;
+  }
+
+  public void setProject(String project) {
+    this.project = project;
+  }
+
+  public String getEnvironment() {
+    return environment;
+  }
+
+  public void setEnvironment(String environment) {
+    this.environment = environment;
+  }
+}

@@ -1,0 +1,116 @@
+package dev.slipway.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public class EnvironmentStatus {
+
+  private Long observedGeneration;
+  private Phase phase;
+
+  @JsonPropertyDescription("SourceResolved, Built, DatabaseReady, Migrated, Deployed and Ready.")
+  private List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("The commit the branch (or pin) resolves to now.")
+  private String resolvedCommit;
+
+  @JsonPropertyDescription("The commit whose image runs now.")
+  private String deployedCommit;
+
+  @JsonPropertyDescription("deployedCommit, abbreviated, for display.")
+  private String shortCommit;
+
+  @JsonPropertyDescription("The image that runs now, by digest.")
+  private String image;
+
+  private String url;
+
+  private DatabaseStatus database;
+
+  @JsonPropertyDescription("The most recent builds, newest first.")
+  private List<BuildRecord> builds = new ArrayList<>();
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public Phase getPhase() {
+    return phase;
+  }
+
+  public void setPhase(Phase phase) {
+    this.phase = phase;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  public String getResolvedCommit() {
+    return resolvedCommit;
+  }
+
+  public void setResolvedCommit(String resolvedCommit) {
+    this.resolvedCommit = resolvedCommit;
+  }
+
+  public String getDeployedCommit() {
+    return deployedCommit;
+  }
+
+  public void setDeployedCommit(String deployedCommit) {
+    this.deployedCommit = deployedCommit;
+  }
+
+  public String getShortCommit() {
+    return shortCommit;
+  }
+
+  public void setShortCommit(String shortCommit) {
+    this.shortCommit = shortCommit;
+  }
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public String getUrl() {
+    return url;
+  }
+
+  public void setUrl(String url) {
+    this.url = url;
+  }
+
+  public DatabaseStatus getDatabase() {
+    return database;
+  }
+
+  public void setDatabase(DatabaseStatus database) {
+    this.database = database;
+  }
+
+  public List<BuildRecord> getBuilds() {
+    return builds;
+  }
+
+  public void setBuilds(List<BuildRecord> builds) {
+    this.builds = builds;
+  }
+}

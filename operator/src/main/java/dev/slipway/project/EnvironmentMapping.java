@@ -1,0 +1,89 @@
+package dev.slipway.project;
+
+import dev.slipway.Labels;
+import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.EnvironmentSpec;
+import dev.slipway.api.v1alpha1.EnvironmentTemplate;
+import dev.slipway.api.v1alpha1.Names;
+import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.api.v1alpha1.Stage;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a Project's branch-to-environment mapping into the Environments it asks for, with every
+ * default filled in, so each Environment object alone says what it runs.
+ */
+public final class EnvironmentMapping {
+
+  /** The branch everything deploys from unless a mapping entry says otherwise. */
+  public static final String DEFAULT_BRANCH = "develop";
+
+  private EnvironmentMapping() {}
+
+  /**
+   * The platform default for an empty mapping: test and live, both on develop; test deploys
+   * every commit, live deploys on request and only what is Ready on test.
+   */
+  public static List<EnvironmentTemplate> defaultMapping() {
+    EnvironmentTemplate test = new EnvironmentTemplate("test");
+    test.setStage(Stage.TEST);
+    test.setBranch(DEFAULT_BRANCH);
+    test.setAutoDeploy(true);
+    EnvironmentTemplate live = new EnvironmentTemplate("live");
+    live.setStage(Stage.LIVE);
+    live.setBranch(DEFAULT_BRANCH);
+    live.setAutoDeploy(false);
+    live.setPromoteFrom("test");
+    return List.of(test, live);
+  }
+
+  /** The mapping in effect: the Project's own, or the default when it has none. */
+  public static List<EnvironmentTemplate> effectiveMapping(Project project) {
+    List<EnvironmentTemplate> declared = project.getSpec() == null ? null : project.getSpec().getEnvironments();
+    return declared == null || declared.isEmpty() ? defaultMapping() : declared;
+  }
+
+  /** One Environment spec per mapping entry, in mapping order. */
+  public static List<EnvironmentSpec> environmentSpecs(Project project) {
+    List<EnvironmentSpec> result = new ArrayList<>();
+    for (EnvironmentTemplate entry : effectiveMapping(project)) {
+      result.add(toSpec(project.getMetadata().getName(), entry));
+    }
+    return result;
+  }
+
+  static EnvironmentSpec toSpec(String project, EnvironmentTemplate entry) {
+    Stage stage = entry.getStage() != null ? entry.getStage() : Stage.defaultFor(entry.getName());
+    EnvironmentSpec spec = new EnvironmentSpec();
+    spec.setProject(project);
+    spec.setEnvironment(entry.getName());
+    spec.setStage(stage);
+    spec.setBranch(entry.getBranch() != null ? entry.getBranch() : DEFAULT_BRANCH);
+    spec.setCommit(entry.getCommit());
+    spec.setAutoDeploy(entry.getAutoDeploy() != null ? entry.getAutoDeploy() : stage != Stage.LIVE);
+    spec.setPromoteFrom(entry.getPromoteFrom());
+    spec.setReplicas(entry.getReplicas() != null ? entry.getReplicas() : defaultReplicas(stage));
+    spec.setDomains(entry.getDomains() == null ? List.of() : List.copyOf(entry.getDomains()));
+    spec.setEnv(entry.getEnv() == null ? List.of() : List.copyOf(entry.getEnv()));
+    return spec;
+  }
+
+  /** Live runs at least two pods so a node drain or a rollout never takes it down. */
+  public static int defaultReplicas(Stage stage) {
+    return stage == Stage.LIVE ? 2 : 1;
+  }
+
+  /** The Environment object for one spec, labelled for the informers that watch it. */
+  public static Environment toEnvironment(Project project, EnvironmentSpec spec) {
+    Environment env = new Environment();
+    env.setMetadata(new ObjectMetaBuilder()
+        .withName(Names.environmentObjectName(spec.getProject(), spec.getEnvironment()))
+        .withNamespace(project.getMetadata().getNamespace())
+        .withLabels(Labels.forEnvironment(spec.getProject(), spec.getEnvironment()))
+        .build());
+    env.setSpec(spec);
+    return env;
+  }
+}

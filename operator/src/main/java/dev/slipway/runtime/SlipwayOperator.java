@@ -1,0 +1,160 @@
+package dev.slipway.runtime;
+
+import dev.slipway.config.OperatorConfig;
+import dev.slipway.environment.EnvironmentReconciler;
+import dev.slipway.project.ProjectReconciler;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running operator: JOSDK with Slipway's reconcilers, metrics, leader election and the
+ * HTTP port for probes and scraping. {@link dev.slipway.Main} and the tests start it the same way.
+ */
+public final class SlipwayOperator implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(SlipwayOperator.class);
+
+  private final Operator operator;
+  private final OperatorHttpServer http;
+  private final PrometheusMeterRegistry registry;
+  private final AtomicBoolean leading = new AtomicBoolean(false);
+  private final AtomicBoolean stopping = new AtomicBoolean(false);
+  private final AtomicBoolean lostLeadership = new AtomicBoolean(false);
+  private final OperatorConfig config;
+
+  private SlipwayOperator(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership) throws IOException {
+    this.config = config;
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+
+    operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
+          .withConcurrentReconciliationThreads(config.reconcileThreads())
+          .withReconciliationTerminationTimeout(config.shutdownTimeout())
+          .withCloseClientOnStop(false);
+      if (config.leaderElection()) {
+        String leaseNamespace = config.leaseNamespace()
+            .or(() -> java.util.Optional.ofNullable(client.getNamespace()))
+            .orElse("default");
+        o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
+            .aLeaderElectionConfiguration(config.leaseName())
+            .withLeaseNamespace(leaseNamespace)
+            .withIdentity(config.identity())
+            // JOSDK would call System.exit itself, also while we shut down on purpose.
+            .withExitOnStopLeading(false)
+            .withLeaderCallbacks(new LeaderCallbacks(
+                () -> {
+                  leading.set(true);
+                  log.info("leading as {}: controllers start", config.identity());
+                },
+                () -> {
+                  leading.set(false);
+                  if (!stopping.get()) {
+                    lostLeadership.set(true);
+                    log.error("lost the leader lease; stopping so a fresh process can stand by again");
+                    onLostLeadership.run();
+                  }
+                },
+                leader -> log.info("current leader: {}", leader)))
+            .build());
+      } else {
+        leading.set(true);
+      }
+    });
+    operator.register(new ProjectReconciler(), namespaces(config));
+    operator.register(new EnvironmentReconciler(), namespaces(config));
+    http = new OperatorHttpServer(config.httpPort(), registry, this::live, this::ready);
+  }
+
+  /**
+   * Starts the operator against the cluster the client points at. {@code onLostLeadership} runs
+   * when another replica took the lease from this one (Main exits the process).
+   */
+  public static SlipwayOperator start(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership)
+      throws IOException {
+    SlipwayOperator slipway = new SlipwayOperator(config, client, onLostLeadership);
+    log.info("starting Slipway operator: {}", config);
+    slipway.operator.start();
+    return slipway;
+  }
+
+  private static <P extends io.fabric8.kubernetes.api.model.HasMetadata> Consumer<ControllerConfigurationOverrider<P>> namespaces(
+      OperatorConfig config) {
+    return o -> {
+      if (config.watchesAllNamespaces()) {
+        o.watchingAllNamespaces();
+      } else {
+        o.settingNamespaces(config.watchNamespaces());
+      }
+    };
+  }
+
+  /** Alive unless leadership was lost, or this instance leads and its informers have failed. */
+  public boolean live() {
+    if (config.leaderElection() && lostLeadership()) {
+      return false;
+    }
+    return !leading.get() || !operator.getRuntimeInfo().isStarted() || operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  }
+
+  /** Ready once started; a standby replica is ready to take over. */
+  public boolean ready() {
+    return operator.getRuntimeInfo().isStarted();
+  }
+
+  private boolean lostLeadership() {
+    return lostLeadership.get();
+  }
+
+  public boolean isLeading() {
+    return leading.get();
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public Operator operator() {
+    return operator;
+  }
+
+  public OperatorConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    stopping.set(true);
+    try {
+      operator.stop();
+    } finally {
+      http.close();
+      registry.close();
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.slipway.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** What the build generated into crds/: names, scope, status subresource and printer columns. */
+class GeneratedCrdTest {
+
+  private static CustomResourceDefinition crd(String file) throws IOException {
+    Path root = Path.of("").toAbsolutePath();
+    while (!Files.exists(root.resolve("crds"))) {
+      root = root.getParent();
+    }
+    return Serialization.unmarshal(Files.readString(root.resolve("crds").resolve(file)), CustomResourceDefinition.class);
+  }
+
+  @Test
+  void projectCrd() throws IOException {
+    CustomResourceDefinition crd = crd("projects.slipway.dev-v1.yml");
+    assertThat(crd.getSpec().getGroup()).isEqualTo("slipway.dev");
+    assertThat(crd.getSpec().getScope()).isEqualTo("Namespaced");
+    assertThat(crd.getSpec().getNames().getShortNames()).containsExactly("proj");
+    assertThat(crd.getSpec().getNames().getCategories()).containsExactly("slipway");
+    CustomResourceDefinitionVersion v = crd.getSpec().getVersions().get(0);
+    assertThat(v.getName()).isEqualTo("v1alpha1");
+    assertThat(v.getSubresources().getStatus()).isNotNull();
+    assertThat(v.getAdditionalPrinterColumns()).extracting(CustomResourceColumnDefinition::getName)
+        .containsExactly("ENVIRONMENTS", "READY", "AGE");
+  }
+
+  @Test
+  void environmentCrd() throws IOException {
+    CustomResourceDefinition crd = crd("environments.slipway.dev-v1.yml");
+    assertThat(crd.getSpec().getNames().getShortNames()).containsExactly("env");
+    assertThat(crd.getSpec().getNames().getCategories()).containsExactly("slipway");
+    CustomResourceDefinitionVersion v = crd.getSpec().getVersions().get(0);
+    assertThat(v.getSubresources().getStatus()).isNotNull();
+    assertThat(v.getAdditionalPrinterColumns()).extracting(CustomResourceColumnDefinition::getName)
+        .containsExactly("PROJECT", "STAGE", "BRANCH", "COMMIT", "PHASE", "URL", "AGE");
+    assertThat(v.getAdditionalPrinterColumns()).extracting(CustomResourceColumnDefinition::getJsonPath)
+        .containsExactly(".spec.project", ".spec.stage", ".spec.branch", ".status.shortCommit", ".status.phase",
+            ".status.url", ".metadata.creationTimestamp");
+  }
+}

@@ -1,0 +1,54 @@
+package dev.slipway.testing;
+
+import dev.slipway.config.OperatorConfig;
+import dev.slipway.runtime.SlipwayOperator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Set;
+
+/** The operator, started in this JVM exactly as Main starts it, against the local control plane. */
+public final class RunningOperator implements AutoCloseable {
+
+  private final SlipwayOperator operator;
+  private final KubernetesClient client;
+
+  private RunningOperator(SlipwayOperator operator, KubernetesClient client) {
+    this.operator = operator;
+    this.client = client;
+  }
+
+  /** Watches only the given namespace, serves HTTP on a free port, no leader election. */
+  public static RunningOperator watching(TestNamespace namespace) {
+    return start(OperatorConfig.defaults()
+        .withWatchNamespaces(Set.of(namespace.name()))
+        .withHttpPort(0)
+        .withLeaderElection(false, null), namespace.controlPlane());
+  }
+
+  public static RunningOperator start(OperatorConfig config, LocalControlPlane controlPlane) {
+    KubernetesClient client = controlPlane.newClient();
+    try {
+      // A test JVM must not exit: losing the lease shows in isLeading() and /healthz instead.
+      return new RunningOperator(SlipwayOperator.start(config, client, () -> { }), client);
+    } catch (Exception e) {
+      client.close();
+      throw new IllegalStateException("operator did not start: " + e.getMessage(), e);
+    }
+  }
+
+  public SlipwayOperator operator() {
+    return operator;
+  }
+
+  public String httpBase() {
+    return "http://127.0.0.1:" + operator.httpPort();
+  }
+
+  @Override
+  public void close() {
+    try {
+      operator.close();
+    } finally {
+      client.close();
+    }
+  }
+}
