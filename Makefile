@@ -3,12 +3,13 @@
 SHELL := /usr/bin/env bash
 MVN ?= mvn -B -ntp
 
-.PHONY: help build test run crds controlplane clean
+.PHONY: help build test run render crds controlplane clean
 
 help:
 	@echo "make build         compile, generate CRDs into crds/, package operator/target/slipway-operator.jar"
 	@echo "make test          everything CI runs: control plane, unit + integration tests, CRD check, make run check"
 	@echo "make run           the operator on a local control plane with examples/ (or on \$$KUBECONFIG)"
+	@echo "make render FILE=project.yaml   print every object the operator would create for that Project (no cluster)"
 	@echo "make crds          regenerate crds/ from the classes"
 	@echo "make controlplane  build (or find in the cache) etcd, kube-apiserver, kube-controller-manager, kubectl"
 	@echo "make clean         remove build output"
@@ -21,6 +22,11 @@ test:
 
 run:
 	e2e/run-local.sh
+
+render:
+	@test -n "$(FILE)" || { echo "usage: make render FILE=project.yaml [ARGS='--namespace team-a --commit <sha>']" >&2; exit 2; }
+	@$(MVN) -q -DskipTests package >&2
+	@java -jar operator/target/slipway-operator.jar render "$(FILE)" $(ARGS)
 
 crds:
 	$(MVN) -q -pl operator process-classes

@@ -58,8 +58,12 @@ export KUBECONFIG="$state/controlplane/kubeconfig"
 kubectl() { "$bin/kubectl" "$@"; }
 echo "control plane ready: $(head -1 "$state/harness.log")" >&2
 
+# Nothing pulls or serves here (no kubelet): the registry and domain only shape what is created.
 SLIPWAY_LEASE_NAMESPACE="${SLIPWAY_LEASE_NAMESPACE:-default}" \
 SLIPWAY_HTTP_PORT="${SLIPWAY_HTTP_PORT:-8080}" \
+SLIPWAY_REGISTRY="${SLIPWAY_REGISTRY:-registry.local.invalid:5000/slipway}" \
+SLIPWAY_BASE_DOMAIN="${SLIPWAY_BASE_DOMAIN:-apps.local.invalid}" \
+SLIPWAY_POLL_INTERVAL="${SLIPWAY_POLL_INTERVAL:-30s}" \
   java -jar "$jar" > "$state/operator.log" 2>&1 &
 operator_pid=$!
 echo "operator started (log: $state/operator.log, metrics: http://127.0.0.1:${SLIPWAY_HTTP_PORT:-8080}/metrics)" >&2

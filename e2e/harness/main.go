@@ -224,6 +224,9 @@ func (cp *controlPlane) start(ctx context.Context) error {
 	if err := cp.writeKubeconfig(cp.kubeconfig, "slipway-admin", cp.pki.adminCert, cp.pki.adminKey); err != nil {
 		return err
 	}
+	if err := cp.writeKubeconfig(filepath.Join(cp.dir, "operator.kubeconfig"), "slipway-operator", cp.pki.operatorCert, cp.pki.operatorKey); err != nil {
+		return err
+	}
 	kcmKubeconfig := filepath.Join(cp.dir, "controller-manager.kubeconfig")
 	if err := cp.writeKubeconfig(kcmKubeconfig, "system:kube-controller-manager", cp.pki.kcmCert, cp.pki.kcmKey); err != nil {
 		return err

@@ -26,6 +26,8 @@ type pki struct {
 	adminKey     string
 	kcmCert      string
 	kcmKey       string
+	operatorCert string
+	operatorKey  string
 	saKey        string
 	saPub        string
 	ca           *x509.Certificate
@@ -37,16 +39,18 @@ func newPKI(dir string) (*pki, error) {
 		return nil, err
 	}
 	p := &pki{
-		dir:        dir,
-		caCert:     filepath.Join(dir, "ca.crt"),
-		serverCert: filepath.Join(dir, "apiserver.crt"),
-		serverKey:  filepath.Join(dir, "apiserver.key"),
-		adminCert:  filepath.Join(dir, "admin.crt"),
-		adminKey:   filepath.Join(dir, "admin.key"),
-		kcmCert:    filepath.Join(dir, "controller-manager.crt"),
-		kcmKey:     filepath.Join(dir, "controller-manager.key"),
-		saKey:      filepath.Join(dir, "service-account.key"),
-		saPub:      filepath.Join(dir, "service-account.pub"),
+		dir:          dir,
+		caCert:       filepath.Join(dir, "ca.crt"),
+		serverCert:   filepath.Join(dir, "apiserver.crt"),
+		serverKey:    filepath.Join(dir, "apiserver.key"),
+		adminCert:    filepath.Join(dir, "admin.crt"),
+		adminKey:     filepath.Join(dir, "admin.key"),
+		kcmCert:      filepath.Join(dir, "controller-manager.crt"),
+		kcmKey:       filepath.Join(dir, "controller-manager.key"),
+		operatorCert: filepath.Join(dir, "operator.crt"),
+		operatorKey:  filepath.Join(dir, "operator.key"),
+		saKey:        filepath.Join(dir, "service-account.key"),
+		saPub:        filepath.Join(dir, "service-account.pub"),
 	}
 	if err := p.generateCA(); err != nil {
 		return nil, fmt.Errorf("certificate authority: %w", err)
@@ -75,6 +79,15 @@ func newPKI(dir string) (*pki, error) {
 	}
 	if err := p.issue(kcm, p.kcmCert, p.kcmKey); err != nil {
 		return nil, fmt.Errorf("controller-manager certificate: %w", err)
+	}
+	// A separate identity for an operator under test, so the audit log tells its requests
+	// apart from the test's own. Full rights for now; least privilege is the chart's RBAC.
+	operator := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "slipway-operator", Organization: []string{"system:masters"}},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if err := p.issue(operator, p.operatorCert, p.operatorKey); err != nil {
+		return nil, fmt.Errorf("operator certificate: %w", err)
 	}
 	if err := p.generateServiceAccountKey(); err != nil {
 		return nil, fmt.Errorf("service-account key: %w", err)

@@ -8,13 +8,30 @@ public final class Labels {
 
   public static final String PROJECT = "slipway.dev/project";
   public static final String ENVIRONMENT = "slipway.dev/environment";
+  public static final String COMPONENT = "slipway.dev/component";
+  public static final String COMMIT = "slipway.dev/commit";
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   public static final String MANAGER = "slipway";
 
   /** Selector for informers of objects Slipway made. */
   public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + MANAGER;
 
+  /** Values of {@link #COMPONENT}. */
+  public static final String BUILD = "build";
+  public static final String WEB = "web";
+  public static final String MIGRATE = "migrate";
+
+  /** Selector for the Jobs (and their Pods) Slipway runs: builds and migrations. */
+  public static final String JOBS_SELECTOR = MANAGED_BY + "=" + MANAGER + "," + COMPONENT + " in (" + BUILD + "," + MIGRATE + ")";
+
   private Labels() {}
+
+  public static Map<String, String> forProject(String project) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(MANAGED_BY, MANAGER);
+    labels.put(PROJECT, project);
+    return labels;
+  }
 
   public static Map<String, String> forEnvironment(String project, String environment) {
     Map<String, String> labels = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package dev.slipway;
 
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.render.RenderCommand;
 import dev.slipway.runtime.SlipwayOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -16,6 +17,13 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && "render".equals(args[0])) {
+      // Standard output carries the YAML; nothing else may land there.
+      ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+          .setLevel(ch.qos.logback.classic.Level.OFF);
+      System.exit(RenderCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv(), System.out, System.err));
+      return;
+    }
     OperatorConfig config;
     try {
       config = OperatorConfig.fromEnvironment(System.getenv());

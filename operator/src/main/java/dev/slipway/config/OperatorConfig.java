@@ -2,6 +2,7 @@ package dev.slipway.config;
 
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -10,17 +11,9 @@ import java.util.function.Function;
 /**
  * The operator's settings, read from environment variables (the Helm chart sets them). Every
  * variable is documented in the README; a malformed value stops the operator at start with a
- * message naming the variable.
+ * message naming the variable. Immutable; tests derive variants with {@link #toBuilder()}.
  */
-public record OperatorConfig(
-    Set<String> watchNamespaces,
-    int httpPort,
-    boolean leaderElection,
-    String leaseName,
-    Optional<String> leaseNamespace,
-    String identity,
-    int reconcileThreads,
-    Duration shutdownTimeout) {
+public final class OperatorConfig {
 
   public static final String WATCH_NAMESPACES = "SLIPWAY_WATCH_NAMESPACES";
   public static final String HTTP_PORT = "SLIPWAY_HTTP_PORT";
@@ -31,66 +24,517 @@ public record OperatorConfig(
   public static final String POD_NAME = "POD_NAME";
   public static final String RECONCILE_THREADS = "SLIPWAY_RECONCILE_THREADS";
   public static final String SHUTDOWN_TIMEOUT = "SLIPWAY_SHUTDOWN_TIMEOUT";
+  public static final String POLL_INTERVAL = "SLIPWAY_POLL_INTERVAL";
+  public static final String GIT_TIMEOUT = "SLIPWAY_GIT_TIMEOUT";
+  public static final String WEBHOOK_TOKEN = "SLIPWAY_WEBHOOK_TOKEN";
+  public static final String REGISTRY = "SLIPWAY_REGISTRY";
+  public static final String REGISTRY_INSECURE = "SLIPWAY_REGISTRY_INSECURE";
+  public static final String REGISTRY_SECRET = "SLIPWAY_REGISTRY_SECRET";
+  public static final String REGISTRY_LAYOUT = "SLIPWAY_REGISTRY_LAYOUT";
+  public static final String REGISTRY_AUTH_FILE = "SLIPWAY_REGISTRY_AUTH_FILE";
+  public static final String KANIKO_IMAGE = "SLIPWAY_KANIKO_IMAGE";
+  public static final String GIT_IMAGE = "SLIPWAY_GIT_IMAGE";
+  public static final String BUILD_TIMEOUT = "SLIPWAY_BUILD_TIMEOUT";
+  public static final String BUILD_TTL = "SLIPWAY_BUILD_TTL";
+  public static final String BUILD_HISTORY = "SLIPWAY_BUILD_HISTORY";
+  public static final String BUILD_CPU = "SLIPWAY_BUILD_CPU";
+  public static final String BUILD_MEMORY = "SLIPWAY_BUILD_MEMORY";
+  public static final String PIP_INDEX_URL = "SLIPWAY_PIP_INDEX_URL";
+  public static final String BASE_DOMAIN = "SLIPWAY_BASE_DOMAIN";
+  public static final String INGRESS_CLASS = "SLIPWAY_INGRESS_CLASS";
+  public static final String TLS_ISSUER = "SLIPWAY_TLS_ISSUER";
+  public static final String TLS_ISSUER_KIND = "SLIPWAY_TLS_ISSUER_KIND";
+  public static final String HEALTH_PATH = "SLIPWAY_HEALTH_PATH";
 
-  public OperatorConfig {
-    watchNamespaces = Set.copyOf(watchNamespaces);
+  /**
+   * The maintained Kaniko fork, pinned by the digest of its multi-arch index as published on
+   * ghcr.io for v1.28.2 (check it with 'crane digest' when you change it).
+   */
+  public static final String DEFAULT_KANIKO_IMAGE =
+      "ghcr.io/osscontainertools/kaniko:v1.28.2@sha256:4ea0e7301e3f6806de15150e4982c73018351e28c1dca6947bd3b4afb5ae3c60";
+
+  /** Fetches the source at the exact commit before Kaniko runs; pinned like Kaniko. */
+  public static final String DEFAULT_GIT_IMAGE =
+      "docker.io/alpine/git:v2.47.1@sha256:39ac44ff6c6f659ee55eedd221a6b7e4cdfcf9d17ea2be024f588c3ddcd3ce7d";
+
+  /** Where promoted images live: beside the builds, or in a repository per stage. */
+  public enum RegistryLayout {
+    /** Every stage runs images from {@code <registry>/<namespace>/<project>}. */
+    SHARED,
+    /** Promotion copies the image into {@code <registry>/<namespace>/<project>-<stage>}. */
+    PER_STAGE
   }
 
-  /** Settings for tests and embedding: all namespaces, an ephemeral port, no leader election. */
+  /** Which kind of cert-manager issuer {@link #tlsIssuer()} names. */
+  public enum IssuerKind {
+    ClusterIssuer,
+    Issuer
+  }
+
+  private final Builder b;
+
+  private OperatorConfig(Builder b) {
+    this.b = b.copy();
+  }
+
+  /** Settings for tests and embedding: everything at its default, no environment read. */
   public static OperatorConfig defaults() {
     return fromEnvironment(Map.of());
   }
 
   public static OperatorConfig fromEnvironment(Map<String, String> env) {
     Reader r = new Reader(env);
-    return new OperatorConfig(
-        r.get(WATCH_NAMESPACES, OperatorConfig::namespaces, Set.of()),
-        r.get(HTTP_PORT, v -> port(v), 8080),
-        r.get(LEADER_ELECTION, OperatorConfig::bool, true),
-        r.get(LEASE_NAME, Function.identity(), "slipway-operator"),
-        Optional.ofNullable(r.raw(LEASE_NAMESPACE)).or(() -> Optional.ofNullable(r.raw(POD_NAMESPACE))),
-        r.get(POD_NAME, Function.identity(), hostName()),
-        r.get(RECONCILE_THREADS, v -> positive(v, 1, 200), 10),
-        r.get(SHUTDOWN_TIMEOUT, OperatorConfig::duration, Duration.ofSeconds(30)));
+    Builder b = new Builder();
+    b.watchNamespaces = r.get(WATCH_NAMESPACES, OperatorConfig::namespaces, Set.of());
+    b.httpPort = r.get(HTTP_PORT, v -> number(v, 0, 65535), 8080);
+    b.leaderElection = r.get(LEADER_ELECTION, OperatorConfig::bool, true);
+    b.leaseName = r.get(LEASE_NAME, OperatorConfig::dnsName, "slipway-operator");
+    b.leaseNamespace = Optional.ofNullable(r.get(LEASE_NAMESPACE, OperatorConfig::dnsName, null))
+        .or(() -> Optional.ofNullable(r.raw(POD_NAMESPACE)));
+    b.identity = r.get(POD_NAME, Function.identity(), hostName());
+    b.reconcileThreads = r.get(RECONCILE_THREADS, v -> number(v, 1, 200), 10);
+    b.shutdownTimeout = r.get(SHUTDOWN_TIMEOUT, OperatorConfig::duration, Duration.ofSeconds(30));
+    b.pollInterval = r.get(POLL_INTERVAL, v -> atLeast(duration(v), Duration.ofSeconds(5)), Duration.ofSeconds(60));
+    b.gitTimeout = r.get(GIT_TIMEOUT, v -> atLeast(duration(v), Duration.ofSeconds(1)), Duration.ofSeconds(30));
+    b.webhookToken = r.get(WEBHOOK_TOKEN, Function.identity(), null);
+    b.registry = r.get(REGISTRY, OperatorConfig::registry, null);
+    b.registryInsecure = r.get(REGISTRY_INSECURE, OperatorConfig::bool, false);
+    b.registrySecret = r.get(REGISTRY_SECRET, OperatorConfig::dnsName, null);
+    b.registryLayout = r.get(REGISTRY_LAYOUT, OperatorConfig::layout, RegistryLayout.SHARED);
+    b.registryAuthFile = r.get(REGISTRY_AUTH_FILE, Function.identity(), null);
+    b.kanikoImage = r.get(KANIKO_IMAGE, OperatorConfig::pinnedImage, DEFAULT_KANIKO_IMAGE);
+    b.gitImage = r.get(GIT_IMAGE, OperatorConfig::pinnedImage, DEFAULT_GIT_IMAGE);
+    b.buildTimeout = r.get(BUILD_TIMEOUT, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofMinutes(30));
+    b.buildTtl = r.get(BUILD_TTL, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofHours(24));
+    b.buildHistory = r.get(BUILD_HISTORY, v -> number(v, 1, 100), 10);
+    b.buildCpu = r.get(BUILD_CPU, OperatorConfig::quantity, "1");
+    b.buildMemory = r.get(BUILD_MEMORY, OperatorConfig::quantity, "2Gi");
+    b.pipIndexUrl = r.get(PIP_INDEX_URL, OperatorConfig::httpUrl, null);
+    b.baseDomain = r.get(BASE_DOMAIN, OperatorConfig::domain, null);
+    b.ingressClass = r.get(INGRESS_CLASS, OperatorConfig::dnsName, null);
+    b.tlsIssuer = r.get(TLS_ISSUER, OperatorConfig::dnsName, null);
+    b.tlsIssuerKind = r.get(TLS_ISSUER_KIND, v -> enumValue(IssuerKind.class, v), IssuerKind.ClusterIssuer);
+    b.healthPath = r.get(HEALTH_PATH, OperatorConfig::path, "/healthz");
+    return new OperatorConfig(b);
+  }
+
+  public Builder toBuilder() {
+    return b.copy();
+  }
+
+  // --- the settings -------------------------------------------------------------------------
+
+  public Set<String> watchNamespaces() {
+    return b.watchNamespaces;
   }
 
   /** Whether the operator watches every namespace (no list given). */
   public boolean watchesAllNamespaces() {
-    return watchNamespaces.isEmpty();
+    return b.watchNamespaces.isEmpty();
   }
 
+  public int httpPort() {
+    return b.httpPort;
+  }
+
+  public boolean leaderElection() {
+    return b.leaderElection;
+  }
+
+  public String leaseName() {
+    return b.leaseName;
+  }
+
+  public Optional<String> leaseNamespace() {
+    return b.leaseNamespace;
+  }
+
+  public String identity() {
+    return b.identity;
+  }
+
+  public int reconcileThreads() {
+    return b.reconcileThreads;
+  }
+
+  public Duration shutdownTimeout() {
+    return b.shutdownTimeout;
+  }
+
+  /** How often each environment's branch is resolved again. */
+  public Duration pollInterval() {
+    return b.pollInterval;
+  }
+
+  /** Upper bound of one ls-remote. */
+  public Duration gitTimeout() {
+    return b.gitTimeout;
+  }
+
+  /** Token a Git webhook must present; empty disables the webhook endpoint. */
+  public Optional<String> webhookToken() {
+    return Optional.ofNullable(b.webhookToken);
+  }
+
+  /** Registry and path prefix images are pushed under, e.g. registry.example.com/slipway. */
+  public Optional<String> registry() {
+    return Optional.ofNullable(b.registry);
+  }
+
+  public boolean registryInsecure() {
+    return b.registryInsecure;
+  }
+
+  /** dockerconfigjson Secret (in each project's namespace) with push credentials. */
+  public Optional<String> registrySecret() {
+    return Optional.ofNullable(b.registrySecret);
+  }
+
+  public RegistryLayout registryLayout() {
+    return b.registryLayout;
+  }
+
+  /** A docker config.json the operator itself uses to copy promoted images (mounted from a Secret). */
+  public Optional<String> registryAuthFile() {
+    return Optional.ofNullable(b.registryAuthFile);
+  }
+
+  /** The registry's host[:port], without the path prefix. */
+  public Optional<String> registryHost() {
+    return registry().map(r -> r.contains("/") ? r.substring(0, r.indexOf('/')) : r);
+  }
+
+  public String kanikoImage() {
+    return b.kanikoImage;
+  }
+
+  public String gitImage() {
+    return b.gitImage;
+  }
+
+  public Duration buildTimeout() {
+    return b.buildTimeout;
+  }
+
+  /** How long finished build Jobs stay for inspection. */
+  public Duration buildTtl() {
+    return b.buildTtl;
+  }
+
+  public int buildHistory() {
+    return b.buildHistory;
+  }
+
+  public String buildCpu() {
+    return b.buildCpu;
+  }
+
+  public String buildMemory() {
+    return b.buildMemory;
+  }
+
+  /** The platform's wheel index, passed to builds as the PIP_INDEX_URL build argument. */
+  public Optional<String> pipIndexUrl() {
+    return Optional.ofNullable(b.pipIndexUrl);
+  }
+
+  /** Environments are served at {@code <project>-<environment>.<baseDomain>}. */
+  public Optional<String> baseDomain() {
+    return Optional.ofNullable(b.baseDomain);
+  }
+
+  public Optional<String> ingressClass() {
+    return Optional.ofNullable(b.ingressClass);
+  }
+
+  /** cert-manager issuer for TLS certificates; none means plain HTTP. */
+  public Optional<String> tlsIssuer() {
+    return Optional.ofNullable(b.tlsIssuer);
+  }
+
+  public IssuerKind tlsIssuerKind() {
+    return b.tlsIssuerKind;
+  }
+
+  /** Path the web pods answer readiness and liveness probes on. */
+  public String healthPath() {
+    return b.healthPath;
+  }
+
+  // --- derived variants, for tests -----------------------------------------------------------
+
   public OperatorConfig withHttpPort(int port) {
-    return new OperatorConfig(watchNamespaces, port, leaderElection, leaseName, leaseNamespace, identity, reconcileThreads, shutdownTimeout);
+    return toBuilder().httpPort(port).build();
   }
 
   public OperatorConfig withLeaderElection(boolean enabled, String namespace) {
-    return new OperatorConfig(watchNamespaces, httpPort, enabled, leaseName, Optional.ofNullable(namespace), identity, reconcileThreads, shutdownTimeout);
+    return toBuilder().leaderElection(enabled).leaseNamespace(namespace).build();
   }
 
   public OperatorConfig withWatchNamespaces(Set<String> namespaces) {
-    return new OperatorConfig(namespaces, httpPort, leaderElection, leaseName, leaseNamespace, identity, reconcileThreads, shutdownTimeout);
+    return toBuilder().watchNamespaces(namespaces).build();
   }
+
+  @Override
+  public String toString() {
+    return "watchNamespaces=" + (watchesAllNamespaces() ? "<all>" : String.join(",", b.watchNamespaces))
+        + " httpPort=" + b.httpPort + " leaderElection=" + b.leaderElection
+        + " lease=" + b.leaseNamespace.orElse("<client namespace>") + "/" + b.leaseName + " identity=" + b.identity
+        + " reconcileThreads=" + b.reconcileThreads + " pollInterval=" + b.pollInterval
+        + " registry=" + Optional.ofNullable(b.registry).orElse("<none>") + " layout=" + b.registryLayout
+        + " baseDomain=" + Optional.ofNullable(b.baseDomain).orElse("<none>")
+        + " webhook=" + (b.webhookToken == null ? "off" : "on");
+  }
+
+  /** Mutable holder of every setting; {@link #build()} validates nothing more than parsing did. */
+  public static final class Builder {
+    private Set<String> watchNamespaces = Set.of();
+    private int httpPort = 8080;
+    private boolean leaderElection = true;
+    private String leaseName = "slipway-operator";
+    private Optional<String> leaseNamespace = Optional.empty();
+    private String identity = "slipway";
+    private int reconcileThreads = 10;
+    private Duration shutdownTimeout = Duration.ofSeconds(30);
+    private Duration pollInterval = Duration.ofSeconds(60);
+    private Duration gitTimeout = Duration.ofSeconds(30);
+    private String webhookToken;
+    private String registry;
+    private boolean registryInsecure;
+    private String registrySecret;
+    private RegistryLayout registryLayout = RegistryLayout.SHARED;
+    private String registryAuthFile;
+    private String kanikoImage = DEFAULT_KANIKO_IMAGE;
+    private String gitImage = DEFAULT_GIT_IMAGE;
+    private Duration buildTimeout = Duration.ofMinutes(30);
+    private Duration buildTtl = Duration.ofHours(24);
+    private int buildHistory = 10;
+    private String buildCpu = "1";
+    private String buildMemory = "2Gi";
+    private String pipIndexUrl;
+    private String baseDomain;
+    private String ingressClass;
+    private String tlsIssuer;
+    private IssuerKind tlsIssuerKind = IssuerKind.ClusterIssuer;
+    private String healthPath = "/healthz";
+
+    private Builder copy() {
+      Builder c = new Builder();
+      c.watchNamespaces = Set.copyOf(watchNamespaces);
+      c.httpPort = httpPort;
+      c.leaderElection = leaderElection;
+      c.leaseName = leaseName;
+      c.leaseNamespace = leaseNamespace;
+      c.identity = identity;
+      c.reconcileThreads = reconcileThreads;
+      c.shutdownTimeout = shutdownTimeout;
+      c.pollInterval = pollInterval;
+      c.gitTimeout = gitTimeout;
+      c.webhookToken = webhookToken;
+      c.registry = registry;
+      c.registryInsecure = registryInsecure;
+      c.registrySecret = registrySecret;
+      c.registryLayout = registryLayout;
+      c.registryAuthFile = registryAuthFile;
+      c.kanikoImage = kanikoImage;
+      c.gitImage = gitImage;
+      c.buildTimeout = buildTimeout;
+      c.buildTtl = buildTtl;
+      c.buildHistory = buildHistory;
+      c.buildCpu = buildCpu;
+      c.buildMemory = buildMemory;
+      c.pipIndexUrl = pipIndexUrl;
+      c.baseDomain = baseDomain;
+      c.ingressClass = ingressClass;
+      c.tlsIssuer = tlsIssuer;
+      c.tlsIssuerKind = tlsIssuerKind;
+      c.healthPath = healthPath;
+      return c;
+    }
+
+    public Builder watchNamespaces(Set<String> v) {
+      watchNamespaces = Set.copyOf(v);
+      return this;
+    }
+
+    public Builder httpPort(int v) {
+      httpPort = v;
+      return this;
+    }
+
+    public Builder leaderElection(boolean v) {
+      leaderElection = v;
+      return this;
+    }
+
+    public Builder leaseNamespace(String v) {
+      leaseNamespace = Optional.ofNullable(v);
+      return this;
+    }
+
+    public Builder identity(String v) {
+      identity = v;
+      return this;
+    }
+
+    public Builder pollInterval(Duration v) {
+      pollInterval = v;
+      return this;
+    }
+
+    public Builder gitTimeout(Duration v) {
+      gitTimeout = v;
+      return this;
+    }
+
+    public Builder webhookToken(String v) {
+      webhookToken = v;
+      return this;
+    }
+
+    public Builder registry(String v) {
+      registry = v;
+      return this;
+    }
+
+    public Builder registryInsecure(boolean v) {
+      registryInsecure = v;
+      return this;
+    }
+
+    public Builder registrySecret(String v) {
+      registrySecret = v;
+      return this;
+    }
+
+    public Builder registryLayout(RegistryLayout v) {
+      registryLayout = v;
+      return this;
+    }
+
+    public Builder buildTimeout(Duration v) {
+      buildTimeout = v;
+      return this;
+    }
+
+    public Builder buildHistory(int v) {
+      buildHistory = v;
+      return this;
+    }
+
+    public Builder pipIndexUrl(String v) {
+      pipIndexUrl = v;
+      return this;
+    }
+
+    public Builder baseDomain(String v) {
+      baseDomain = v;
+      return this;
+    }
+
+    public Builder ingressClass(String v) {
+      ingressClass = v;
+      return this;
+    }
+
+    public Builder tlsIssuer(String v) {
+      tlsIssuer = v;
+      return this;
+    }
+
+    public Builder healthPath(String v) {
+      healthPath = v;
+      return this;
+    }
+
+    public OperatorConfig build() {
+      return new OperatorConfig(this);
+    }
+  }
+
+  // --- parsing ---------------------------------------------------------------------------------
 
   private static Set<String> namespaces(String value) {
     Set<String> result = new LinkedHashSet<>();
     for (String ns : value.split(",")) {
       String trimmed = ns.trim();
-      if (trimmed.isEmpty()) {
-        continue;
+      if (!trimmed.isEmpty()) {
+        result.add(dnsName(trimmed));
       }
-      if (!trimmed.matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$") || trimmed.length() > 63) {
-        throw new IllegalArgumentException("'" + trimmed + "' is not a namespace name");
-      }
-      result.add(trimmed);
     }
     return result;
   }
 
-  private static int port(String value) {
-    return positive(value, 0, 65535);
+  private static String dnsName(String value) {
+    if (!value.matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$") || value.length() > 63) {
+      throw new IllegalArgumentException("'" + value + "' is not a DNS label (lower-case letters, digits, '-')");
+    }
+    return value;
   }
 
-  private static int positive(String value, int min, int max) {
+  private static String domain(String value) {
+    String v = value.toLowerCase(Locale.ROOT);
+    if (!v.matches("^([a-z0-9]([-a-z0-9]*[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$") || v.length() > 200) {
+      throw new IllegalArgumentException("'" + value + "' is not a domain name");
+    }
+    return v;
+  }
+
+  /** registry host[:port][/path], without scheme or trailing slash. */
+  private static String registry(String value) {
+    String v = value.replaceAll("/+$", "");
+    if (v.contains("://") || !v.matches("^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$")) {
+      throw new IllegalArgumentException("'" + value + "' is not a registry such as registry.example.com/slipway (no scheme)");
+    }
+    return v;
+  }
+
+  private static String pinnedImage(String value) {
+    if (!value.matches("^\\S+@sha256:[0-9a-f]{64}$")) {
+      throw new IllegalArgumentException("'" + value + "' must be pinned by digest (image@sha256:...)");
+    }
+    return value;
+  }
+
+  private static String quantity(String value) {
+    if (!value.matches("^[0-9]+(\\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")) {
+      throw new IllegalArgumentException("'" + value + "' is not a Kubernetes quantity such as 500m or 2Gi");
+    }
+    return value;
+  }
+
+  private static String httpUrl(String value) {
+    if (!value.matches("^https?://\\S+$")) {
+      throw new IllegalArgumentException("'" + value + "' is not an http(s) URL");
+    }
+    return value;
+  }
+
+  private static String path(String value) {
+    if (!value.startsWith("/") || value.contains(" ")) {
+      throw new IllegalArgumentException("'" + value + "' is not an absolute URL path");
+    }
+    return value;
+  }
+
+  private static RegistryLayout layout(String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "shared" -> RegistryLayout.SHARED;
+      case "per-stage" -> RegistryLayout.PER_STAGE;
+      default -> throw new IllegalArgumentException("'" + value + "' is not shared or per-stage");
+    };
+  }
+
+  private static <E extends Enum<E>> E enumValue(Class<E> type, String value) {
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(value.trim())) {
+        return e;
+      }
+    }
+    throw new IllegalArgumentException("'" + value + "' is not one of " + java.util.Arrays.toString(type.getEnumConstants()));
+  }
+
+  private static int number(String value, int min, int max) {
     int n;
     try {
       n = Integer.parseInt(value.trim());
@@ -104,19 +548,26 @@ public record OperatorConfig(
   }
 
   private static boolean bool(String value) {
-    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
       case "true", "yes", "1", "on" -> true;
       case "false", "no", "0", "off" -> false;
       default -> throw new IllegalArgumentException("'" + value + "' is not true or false");
     };
   }
 
+  private static Duration atLeast(Duration d, Duration min) {
+    if (d.compareTo(min) < 0) {
+      throw new IllegalArgumentException(d + " is shorter than " + min);
+    }
+    return d;
+  }
+
   /** Accepts 90s, 5m, 1h, 250ms or an ISO-8601 duration such as PT30S. */
   static Duration duration(String value) {
-    String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+    String v = value.trim().toLowerCase(Locale.ROOT);
     try {
-      if (v.startsWith("pt") || v.startsWith("p")) {
-        return Duration.parse(v.toUpperCase(java.util.Locale.ROOT));
+      if (v.startsWith("p")) {
+        return Duration.parse(v.toUpperCase(Locale.ROOT));
       }
       if (v.endsWith("ms")) {
         return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
@@ -172,13 +623,4 @@ public record OperatorConfig(
       super(message);
     }
   }
-
-  @Override
-  public String toString() {
-    return "watchNamespaces=" + (watchesAllNamespaces() ? "<all>" : String.join(",", watchNamespaces))
-        + " httpPort=" + httpPort + " leaderElection=" + leaderElection + " lease=" + leaseNamespace.orElse("<client namespace>")
-        + "/" + leaseName + " identity=" + identity + " reconcileThreads=" + reconcileThreads
-        + " shutdownTimeout=" + shutdownTimeout;
-  }
-
 }

@@ -1,48 +1,377 @@
 package dev.slipway.environment;
 
+import dev.slipway.Annotations;
+import dev.slipway.Labels;
+import dev.slipway.api.v1alpha1.BuildRecord;
 import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.EnvironmentSpec;
 import dev.slipway.api.v1alpha1.EnvironmentStatus;
-import dev.slipway.api.v1alpha1.Phase;
+import dev.slipway.api.v1alpha1.Names;
+import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.build.BuildCoordinator;
+import dev.slipway.build.BuildHistory;
+import dev.slipway.build.BuildNames;
+import dev.slipway.build.BuildState;
+import dev.slipway.config.OperatorConfig;
+import dev.slipway.deploy.Release;
+import dev.slipway.deploy.WebDeploymentDependent;
+import dev.slipway.deploy.WebDisruptionBudgetDependent;
+import dev.slipway.deploy.WebIngressDependent;
+import dev.slipway.deploy.WebPlan;
+import dev.slipway.deploy.WebServiceDependent;
+import dev.slipway.git.GitUrls;
+import dev.slipway.promote.ImageReference;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
 import dev.slipway.status.Statuses;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.PrimaryToSecondaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Reconciles one Environment. This first version records that the environment was seen
- * (observedGeneration, phase Pending); resolving, building and deploying come next.
+ * One environment, from branch to serving pods: resolve the branch (off-thread, by the
+ * {@link SourcePoller}), build the commit once per project ({@link BuildCoordinator}), decide
+ * what to run ({@link ReleaseDecision}), apply the web objects (the workflow's dependents, run
+ * explicitly once the release is known) and report it all in the status.
+ *
+ * <p>A failure at any step leaves what runs untouched: the Deployment changes only when a new
+ * release is decided, and a release always names an image by digest.
  */
-@ControllerConfiguration(name = EnvironmentReconciler.NAME)
+@Workflow(explicitInvocation = true, dependents = {
+    @Dependent(name = "deployment", type = WebDeploymentDependent.class),
+    @Dependent(name = "service", type = WebServiceDependent.class),
+    @Dependent(name = "ingress", type = WebIngressDependent.class, reconcilePrecondition = WebIngressDependent.Wanted.class),
+    @Dependent(name = "disruption-budget", type = WebDisruptionBudgetDependent.class,
+        reconcilePrecondition = WebDisruptionBudgetDependent.Wanted.class)
+})
+// Annotation requests do not bump the generation, so the filter, not generation awareness, decides.
+@ControllerConfiguration(name = EnvironmentReconciler.NAME, generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = SpecOrRequestChanged.class))
 public class EnvironmentReconciler implements Reconciler<Environment> {
 
   public static final String NAME = "environment";
+  static final String SOURCE_ENVIRONMENTS = "source-environments";
 
+  private static final Logger log = LoggerFactory.getLogger(EnvironmentReconciler.class);
+
+  private final OperatorConfig config;
+  private final SourcePoller poller;
+  private final PromotionCopies promotions;
+  private final BuildCoordinator builds;
+  private final EventRecorder events;
   private final Clock clock;
 
-  public EnvironmentReconciler() {
-    this(Clock.systemUTC());
-  }
-
-  public EnvironmentReconciler(Clock clock) {
+  public EnvironmentReconciler(OperatorConfig config, SourcePoller poller, PromotionCopies promotions,
+      BuildCoordinator builds, EventRecorder events, Clock clock) {
+    this.config = config;
+    this.poller = poller;
+    this.promotions = promotions;
+    this.builds = builds;
+    this.events = events;
     this.clock = clock;
   }
 
   @Override
+  public List<EventSource<?, Environment>> prepareEventSources(EventSourceContext<Environment> context) {
+    poller.setExistenceCheck(id -> context.getPrimaryCache().get(id).isPresent());
+
+    // The Project: its changes (env vars, source) reach every one of its Environments.
+    var projects = new InformerEventSource<>(InformerEventSourceConfiguration.from(Project.class, Environment.class)
+        .withSecondaryToPrimaryMapper((SecondaryToPrimaryMapper<Project>) project ->
+            environmentsOf(context, project.getMetadata().getNamespace(), project.getMetadata().getName()))
+        .withPrimaryToSecondaryMapper((PrimaryToSecondaryMapper<Environment>) env ->
+            Set.of(new ResourceID(env.getSpec().getProject(), env.getMetadata().getNamespace())))
+        .build(), context);
+
+    // Build Jobs belong to the project (shared by its environments); migration Jobs to one environment.
+    SecondaryToPrimaryMapper<HasMetadata> jobOwners = o -> {
+      String project = label(o, Labels.PROJECT);
+      String environment = label(o, Labels.ENVIRONMENT);
+      if (project == null) {
+        return Set.of();
+      }
+      if (environment != null) {
+        return Set.of(new ResourceID(Names.environmentObjectName(project, environment), o.getMetadata().getNamespace()));
+      }
+      return environmentsOf(context, o.getMetadata().getNamespace(), project);
+    };
+    var jobs = new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Environment.class)
+        .withLabelSelector(Labels.JOBS_SELECTOR)
+        .withSecondaryToPrimaryMapper(jobOwners::toPrimaryResourceIDs)
+        .build(), context);
+    var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, Environment.class)
+        .withLabelSelector(Labels.JOBS_SELECTOR)
+        .withSecondaryToPrimaryMapper(jobOwners::toPrimaryResourceIDs)
+        .build(), context);
+
+    // A promoted environment follows its source environment's status.
+    var sources = new InformerEventSource<>(InformerEventSourceConfiguration.from(Environment.class, Environment.class)
+        .withName(SOURCE_ENVIRONMENTS)
+        .withSecondaryToPrimaryMapper((SecondaryToPrimaryMapper<Environment>) source -> context.getPrimaryCache()
+            .list(source.getMetadata().getNamespace(), e -> e.getSpec() != null
+                && Objects.equals(e.getSpec().getProject(), source.getSpec().getProject())
+                && Objects.equals(e.getSpec().getPromoteFrom(), source.getSpec().getEnvironment()))
+            .map(ResourceID::fromResource)
+            .collect(Collectors.toSet()))
+        .withPrimaryToSecondaryMapper((PrimaryToSecondaryMapper<Environment>) env -> env.getSpec().getPromoteFrom() == null
+            ? Set.of()
+            : Set.of(new ResourceID(Names.environmentObjectName(env.getSpec().getProject(), env.getSpec().getPromoteFrom()),
+                env.getMetadata().getNamespace())))
+        .build(), context);
+
+    return List.of(projects, jobs, pods, sources, poller, promotions);
+  }
+
+  @Override
   public UpdateControl<Environment> reconcile(Environment environment, Context<Environment> context) {
+    ResourceID id = ResourceID.fromResource(environment);
+    EnvironmentSpec spec = environment.getSpec();
+    EnvironmentStatus previous = Optional.ofNullable(environment.getStatus()).orElseGet(EnvironmentStatus::new);
+    Progress p = new Progress();
+    p.builds = previous.getBuilds();
+    p.resolvedCommit = previous.getResolvedCommit();
+    p.observedRefresh = previous.getObservedRefresh();
+    p.observedDeployRequest = previous.getObservedDeployRequest();
+    Release current = previous.getImage() == null ? null : new Release(previous.getDeployedCommit(), previous.getImage());
+
+    Optional<Project> project = context.getSecondaryResource(Project.class);
+    if (project.isEmpty()) {
+      p.source = Progress.Value.unknown("ProjectNotFound", "Project " + spec.getProject() + " does not exist");
+      p.release = current;
+      p.url = previous.getUrl();
+      return finish(environment, p);
+    }
+
+    String refresh = annotation(environment, Annotations.REFRESH);
+    boolean refreshRequested = refresh != null && !refresh.equals(previous.getObservedRefresh());
+    if (refreshRequested) {
+      p.observedRefresh = refresh;
+    }
+    String deployRequest = annotation(environment, Annotations.DEPLOY);
+    boolean deployRequested = deployRequest != null && !deployRequest.equals(previous.getObservedDeployRequest());
+
+    Release newest = spec.getPromoteFrom() != null
+        ? promotionSource(environment, project.get(), refreshRequested, context, p)
+        : buildOfResolvedCommit(environment, project.get(), refreshRequested, context, p);
+
+    ReleaseDecision decision = ReleaseDecision.decide(current, newest, Boolean.TRUE.equals(spec.getAutoDeploy()), deployRequested);
+    if (decision.consumesRequest()) {
+      p.observedDeployRequest = deployRequest;
+    }
+    p.release = decision.target();
+    if (decision.target() == null) {
+      p.deployed = Progress.Value.no(decision.waiting(), deployRequested
+          ? "deploy requested; waiting for a release to deploy"
+          : "nothing to deploy yet");
+      p.ready = Progress.Value.no("NotDeployed", "nothing is deployed yet");
+      return finish(environment, p);
+    }
+
+    WebPlan plan = WebPlan.of(environment, project.get(), decision.target(), config);
+    context.managedWorkflowAndDependentResourceContext().put(WebPlan.CONTEXT_KEY, plan);
+    context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow().throwAggregateExceptionIfErrorsPresent();
+    p.url = plan.url();
+    if (current == null || !current.image().equals(decision.target().image())) {
+      events.normal(environment, "RolloutStarted", "rolling out " + decision.target().shortCommit() + " (" + decision.target().image() + ")");
+    }
+
+    Rollout rollout = Rollout.of(context.getSecondaryResource(Deployment.class).orElse(null), decision.target().image());
+    String running = decision.target().shortCommit() + " (" + decision.target().image() + ")";
+    if (rollout.complete()) {
+      String pending = "AwaitingDeployRequest".equals(decision.waiting()) && newest != null
+          ? "; " + newest.shortCommit() + " is ready to deploy: set a new value of the " + Annotations.DEPLOY + " annotation"
+          : "";
+      p.deployed = Progress.Value.yes("RolledOut", "runs " + running + pending);
+      p.ready = Progress.Value.yes("Available", rollout.message() + " at " + plan.url());
+      boolean wasReady = Conditions.isTrue(previous.getConditions(), ConditionTypes.READY)
+          && decision.target().image().equals(previous.getImage());
+      if (!wasReady) {
+        events.normal(environment, "RolloutFinished", "running " + running + ": " + rollout.message());
+      }
+    } else {
+      p.rollingOut = true;
+      p.deployed = Progress.Value.no("RollingOut", "rolling out " + running + ": " + rollout.message());
+      p.ready = Progress.Value.no("RollingOut", rollout.message());
+    }
+    return finish(environment, p);
+  }
+
+  /**
+   * A reconcile threw (JOSDK retries it with backoff): say so in the status without quoting the
+   * exception, whose text may carry object content such as environment variable values.
+   */
+  @Override
+  public ErrorStatusUpdateControl<Environment> updateErrorStatus(Environment environment, Context<Environment> context, Exception e) {
+    EnvironmentStatus previous = Optional.ofNullable(environment.getStatus()).orElseGet(EnvironmentStatus::new);
     long generation = environment.getMetadata().getGeneration() == null ? 0 : environment.getMetadata().getGeneration();
-    EnvironmentStatus previous = environment.getStatus();
-    EnvironmentStatus status = new EnvironmentStatus();
-    status.setObservedGeneration(generation);
-    status.setPhase(Phase.Pending);
-    status.setConditions(new Conditions(previous == null ? null : previous.getConditions(), generation, clock)
-        .set(ConditionTypes.READY, false, "NotDeployed", "nothing is deployed yet")
+    EnvironmentStatus status = Serialization.clone(previous);
+    status.setConditions(new Conditions(previous.getConditions(), generation, clock)
+        .setAll(previous.getConditions())
+        .set(ConditionTypes.DEPLOYED, Conditions.FALSE, "ReconcileError", Failures.describe(e))
         .build());
-    if (Statuses.sameContent(previous, status)) {
+    Environment patch = new Environment();
+    patch.setMetadata(new ObjectMetaBuilder()
+        .withName(environment.getMetadata().getName())
+        .withNamespace(environment.getMetadata().getNamespace())
+        .build());
+    patch.setStatus(status);
+    log.warn("{}/{}: reconcile failed: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(),
+        Failures.describe(e));
+    return ErrorStatusUpdateControl.patchStatus(patch);
+  }
+
+  /** Resolve the branch (or take the pinned commit), then build it once. */
+  private Release buildOfResolvedCommit(Environment environment, Project project, boolean refreshRequested,
+      Context<Environment> context, Progress p) {
+    ResourceID id = ResourceID.fromResource(environment);
+    EnvironmentSpec spec = environment.getSpec();
+    String url = project.getSpec().getSource().getUrl();
+    if (spec.getCommit() != null) {
+      poller.forget(id);
+      p.resolvedCommit = spec.getCommit();
+      p.source = Progress.Value.yes("Pinned", "pinned to " + spec.getCommit());
+    } else {
+      poller.track(id, new SourcePoller.Target(environment.getMetadata().getNamespace(), spec.getProject(), url,
+          spec.getBranch(), project.getSpec().getSource().getCredentialsSecret()));
+      if (refreshRequested) {
+        poller.refresh(id);
+      }
+      Optional<SourcePoller.Observation> seen = poller.latest(id);
+      if (seen.isEmpty()) {
+        p.source = Progress.Value.unknown("Resolving", "resolving " + spec.getBranch() + " at " + GitUrls.redact(url));
+      } else if (seen.get().resolved()) {
+        p.resolvedCommit = seen.get().commit();
+        p.source = Progress.Value.yes("Resolved", spec.getBranch() + " is at " + seen.get().commit());
+      } else {
+        boolean wasResolved = !Conditions.find(environment.getStatus() == null ? null : environment.getStatus().getConditions(),
+            ConditionTypes.SOURCE_RESOLVED).map(c -> "False".equals(c.getStatus())).orElse(false);
+        p.source = Progress.Value.no(seen.get().error().name(), seen.get().message());
+        p.failed = true;
+        if (wasResolved) {
+          events.warning(environment, "SourceFailed", seen.get().error().name() + ": " + seen.get().message());
+        }
+      }
+    }
+    String commit = p.resolvedCommit;
+    if (commit == null) {
+      p.built = Progress.Value.unknown("WaitingForSource", "no commit to build yet");
+      return null;
+    }
+    if (config.registry().isEmpty()) {
+      p.built = Progress.Value.no("RegistryNotConfigured", "the operator has no image registry (" + OperatorConfig.REGISTRY + ")");
+      p.failed = true;
+      return null;
+    }
+
+    BuildCoordinator.Outcome outcome = builds.ensure(environment, project, commit, refreshRequested, context);
+    BuildState state = outcome.state();
+    String repository = BuildNames.repository(config, environment.getMetadata().getNamespace(), spec.getProject());
+    Optional<BuildRecord> before = BuildHistory.latestFor(p.builds, commit);
+    p.builds = BuildHistory.record(p.builds, commit, repository, state, config.buildHistory());
+    String shortCommit = commit.substring(0, 7);
+    if (outcome.started()) {
+      events.normal(environment, "BuildStarted", "building " + shortCommit + " in Job " + state.job());
+    }
+    if (state.running()) {
+      p.building = true;
+      p.built = Progress.Value.no("Building", "building " + shortCommit + " in Job " + state.job());
+      return null;
+    }
+    boolean changed = before.isEmpty() || !state.result().name().equals(before.get().getResult());
+    if (state.failed()) {
+      p.failed = true;
+      p.built = Progress.Value.no(state.reason(), "build of " + shortCommit + " failed: " + state.message());
+      if (changed) {
+        events.warning(environment, "BuildFailed", "build of " + shortCommit + " failed (" + state.reason() + "): " + state.message());
+      }
+      return null;
+    }
+    String image = outcome.image();
+    p.built = Progress.Value.yes(outcome.reused() ? "Reused" : "Succeeded", "built " + shortCommit + " as " + image);
+    if (changed && !outcome.reused()) {
+      events.normal(environment, "BuildSucceeded", "built " + shortCommit + " as " + image);
+    }
+    return new Release(commit, image);
+  }
+
+  /** A promoted environment's newest release: what its source runs and has Ready (copied if the layout wants). */
+  private Release promotionSource(Environment environment, Project project, boolean refreshRequested,
+      Context<Environment> context, Progress p) {
+    ResourceID id = ResourceID.fromResource(environment);
+    poller.forget(id);
+    EnvironmentSpec spec = environment.getSpec();
+    p.built = Progress.Value.yes("Promoted", "never built here: runs what " + spec.getPromoteFrom() + " has Ready");
+    Optional<Environment> source = context.getSecondaryResource(Environment.class, SOURCE_ENVIRONMENTS);
+    if (source.isEmpty()) {
+      p.source = Progress.Value.no("SourceEnvironmentNotFound", "environment " + spec.getPromoteFrom() + " does not exist");
+      p.failed = true;
+      return null;
+    }
+    EnvironmentStatus s = source.get().getStatus();
+    boolean sourceReady = s != null && s.getImage() != null && Conditions.isTrue(s.getConditions(), ConditionTypes.READY);
+    if (!sourceReady) {
+      p.source = Progress.Value.unknown("SourceNotReady", spec.getPromoteFrom() + " has nothing Ready to promote");
+      return null;
+    }
+    p.resolvedCommit = s.getDeployedCommit();
+    p.source = Progress.Value.yes("PromotedFrom", spec.getPromoteFrom() + " runs " + s.getShortCommit() + " and is Ready");
+    Release ready = new Release(s.getDeployedCommit(), s.getImage());
+    if (config.registryLayout() != OperatorConfig.RegistryLayout.PER_STAGE) {
+      return ready;
+    }
+
+    // Stages keep their own repositories: copy the exact image over, and run what the copy returns.
+    ImageReference from = ImageReference.parse(ready.image());
+    ImageReference to = ImageReference.parse(BuildNames.repository(config, environment.getMetadata().getNamespace(), spec.getProject())
+        + "-" + spec.getStage().value() + ":" + (ready.commit() == null ? "promoted" : ready.commit()));
+    if (refreshRequested) {
+      promotions.retry(id);
+    }
+    Optional<PromotionCopies.Copy> copy = promotions.copy(id, from, to);
+    if (copy.isEmpty()) {
+      p.built = Progress.Value.no("Promoting", "copying " + ready.image() + " to " + to.repositoryReference());
+      p.building = true;
+      return null;
+    }
+    if (copy.get().error() != null) {
+      p.built = Progress.Value.no("PromotionFailed", copy.get().error());
+      p.failed = true;
+      return null;
+    }
+    p.built = Progress.Value.yes("Promoted", "copied " + ready.image() + " to " + copy.get().result().byDigest());
+    return new Release(ready.commit(), copy.get().result().byDigest());
+  }
+
+  private UpdateControl<Environment> finish(Environment environment, Progress p) {
+    EnvironmentStatus status = EnvironmentStatusAggregator.build(environment, p, clock);
+    if (Statuses.sameContent(environment.getStatus(), status)) {
       return UpdateControl.noUpdate();
     }
     Environment patch = new Environment();
@@ -51,6 +380,25 @@ public class EnvironmentReconciler implements Reconciler<Environment> {
         .withNamespace(environment.getMetadata().getNamespace())
         .build());
     patch.setStatus(status);
+    log.debug("{}/{}: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(), status.getPhase());
     return UpdateControl.patchStatus(patch);
+  }
+
+  /** The Environments of a project, from the controller's own cache. */
+  private static Set<ResourceID> environmentsOf(EventSourceContext<Environment> context, String namespace, String project) {
+    return context.getPrimaryCache()
+        .list(namespace, e -> e.getSpec() != null && project.equals(e.getSpec().getProject()))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  private static String annotation(HasMetadata o, String key) {
+    Map<String, String> a = o.getMetadata().getAnnotations();
+    return a == null ? null : a.get(key);
+  }
+
+  private static String label(HasMetadata o, String key) {
+    Map<String, String> l = o.getMetadata().getLabels();
+    return l == null ? null : l.get(key);
   }
 }

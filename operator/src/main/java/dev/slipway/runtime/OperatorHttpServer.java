@@ -7,19 +7,29 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.function.BiFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
  * One small HTTP port for the platform: {@code /metrics} (Prometheus text format),
- * {@code /healthz} (liveness) and {@code /readyz} (readiness).
+ * {@code /healthz} (liveness), {@code /readyz} (readiness) and, when a token is configured,
+ * {@code POST /hooks/git/<namespace>/<project>} for Git servers to announce a push.
  */
 public final class OperatorHttpServer implements AutoCloseable {
 
+  /** The webhook: its shared token, and what to do for a project (returns environments nudged). */
+  public record Webhook(String token, BiFunction<String, String, Integer> refreshProject) {}
+
+  private static final Pattern HOOK_PATH = Pattern.compile("^/hooks/git/([a-z0-9]([-a-z0-9]*[a-z0-9])?)/([a-z]([-a-z0-9]*[a-z0-9])?)/?$");
+
   private final HttpServer server;
 
-  public OperatorHttpServer(int port, PrometheusMeterRegistry registry, BooleanSupplier live, BooleanSupplier ready)
-      throws IOException {
+  public OperatorHttpServer(int port, PrometheusMeterRegistry registry, BooleanSupplier live, BooleanSupplier ready,
+      Webhook webhook) throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 0);
     server.setExecutor(Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "slipway-http");
@@ -35,11 +45,43 @@ public final class OperatorHttpServer implements AutoCloseable {
     });
     server.createContext("/healthz", exchange -> probe(exchange, live));
     server.createContext("/readyz", exchange -> probe(exchange, ready));
+    if (webhook != null) {
+      server.createContext("/hooks/git/", exchange -> hook(exchange, webhook));
+    }
     server.start();
   }
 
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /**
+   * Any Git server can call it: the body is ignored, the token is checked in constant time
+   * (header X-Slipway-Token, or "Authorization: Bearer"), and the project's environments resolve
+   * their branches at once.
+   */
+  private static void hook(HttpExchange exchange, Webhook webhook) throws IOException {
+    exchange.getRequestBody().readNBytes(1 << 20);
+    if (!"POST".equals(exchange.getRequestMethod())) {
+      respond(exchange, 405, "text/plain", "use POST\n");
+      return;
+    }
+    String given = exchange.getRequestHeaders().getFirst("X-Slipway-Token");
+    String auth = exchange.getRequestHeaders().getFirst("Authorization");
+    if (given == null && auth != null && auth.startsWith("Bearer ")) {
+      given = auth.substring("Bearer ".length()).trim();
+    }
+    if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), webhook.token().getBytes(StandardCharsets.UTF_8))) {
+      respond(exchange, 401, "text/plain", "missing or wrong token\n");
+      return;
+    }
+    Matcher m = HOOK_PATH.matcher(exchange.getRequestURI().getPath());
+    if (!m.matches()) {
+      respond(exchange, 404, "text/plain", "expected /hooks/git/<namespace>/<project>\n");
+      return;
+    }
+    int n = webhook.refreshProject().apply(m.group(1), m.group(3));
+    respond(exchange, 202, "text/plain", "refreshing " + n + " environment(s)\n");
   }
 
   private static void probe(HttpExchange exchange, BooleanSupplier check) throws IOException {

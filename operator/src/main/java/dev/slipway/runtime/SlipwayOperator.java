@@ -1,7 +1,11 @@
 package dev.slipway.runtime;
 
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.build.BuildCoordinator;
 import dev.slipway.environment.EnvironmentReconciler;
+import dev.slipway.environment.EventRecorder;
+import dev.slipway.environment.PromotionCopies;
+import dev.slipway.environment.SourcePoller;
 import dev.slipway.project.ProjectReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -17,6 +21,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -38,7 +44,10 @@ public final class SlipwayOperator implements AutoCloseable {
   private final AtomicBoolean lostLeadership = new AtomicBoolean(false);
   private final OperatorConfig config;
 
-  private SlipwayOperator(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership) throws IOException {
+  private final SourcePoller poller;
+
+  private SlipwayOperator(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership, Collaborators collaborators)
+      throws IOException {
     this.config = config;
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
@@ -82,9 +91,15 @@ public final class SlipwayOperator implements AutoCloseable {
         leading.set(true);
       }
     });
-    operator.register(new ProjectReconciler(), namespaces(config));
-    operator.register(new EnvironmentReconciler(), namespaces(config));
-    http = new OperatorHttpServer(config.httpPort(), registry, this::live, this::ready);
+    Clock clock = collaborators.clock();
+    poller = new SourcePoller(collaborators.sources(), new SecretCredentials(client), config.pollInterval(),
+        Duration.ofSeconds(5), clock);
+    EventRecorder events = new EventRecorder(client, config.identity(), clock);
+    operator.register(new ProjectReconciler(clock), namespaces(config));
+    operator.register(new EnvironmentReconciler(config, poller, new PromotionCopies(collaborators.images()),
+        new BuildCoordinator(client, config, clock), events, clock), namespaces(config));
+    http = new OperatorHttpServer(config.httpPort(), registry, this::live, this::ready,
+        config.webhookToken().map(token -> new OperatorHttpServer.Webhook(token, poller::refreshProject)).orElse(null));
   }
 
   /**
@@ -93,7 +108,13 @@ public final class SlipwayOperator implements AutoCloseable {
    */
   public static SlipwayOperator start(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership)
       throws IOException {
-    SlipwayOperator slipway = new SlipwayOperator(config, client, onLostLeadership);
+    return start(config, client, onLostLeadership, Collaborators.real(config));
+  }
+
+  /** As above, with the given links to Git, the registry and the clock. */
+  public static SlipwayOperator start(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership,
+      Collaborators collaborators) throws IOException {
+    SlipwayOperator slipway = new SlipwayOperator(config, client, onLostLeadership, collaborators);
     log.info("starting Slipway operator: {}", config);
     slipway.operator.start();
     return slipway;
@@ -141,6 +162,11 @@ public final class SlipwayOperator implements AutoCloseable {
 
   public Operator operator() {
     return operator;
+  }
+
+  /** Resolves every tracked branch of a project now, as the webhook does. */
+  public int refreshProject(String namespace, String project) {
+    return poller.refreshProject(namespace, project);
   }
 
   public OperatorConfig config() {

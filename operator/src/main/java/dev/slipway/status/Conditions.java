@@ -50,6 +50,17 @@ public final class Conditions {
     return this;
   }
 
+  /** Carries conditions over unchanged (their transition times too). */
+  public Conditions setAll(List<Condition> conditions) {
+    if (conditions != null) {
+      for (Condition c : conditions) {
+        next.removeIf(n -> n.getType().equals(c.getType()));
+        next.add(c);
+      }
+    }
+    return this;
+  }
+
   public Conditions set(String type, boolean status, String reason, String message) {
     return set(type, status ? TRUE : FALSE, reason, message);
   }

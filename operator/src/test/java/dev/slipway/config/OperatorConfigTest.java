@@ -45,6 +45,63 @@ class OperatorConfigTest {
   }
 
   @Test
+  void buildDeployAndRegistrySettings() {
+    OperatorConfig c = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_REGISTRY", "registry.example.com:5000/slipway/"),
+        Map.entry("SLIPWAY_REGISTRY_INSECURE", "true"),
+        Map.entry("SLIPWAY_REGISTRY_SECRET", "push-creds"),
+        Map.entry("SLIPWAY_REGISTRY_LAYOUT", "per-stage"),
+        Map.entry("SLIPWAY_REGISTRY_AUTH_FILE", "/etc/slipway/registry/config.json"),
+        Map.entry("SLIPWAY_BUILD_TIMEOUT", "45m"),
+        Map.entry("SLIPWAY_BUILD_HISTORY", "5"),
+        Map.entry("SLIPWAY_BUILD_CPU", "500m"),
+        Map.entry("SLIPWAY_BUILD_MEMORY", "3Gi"),
+        Map.entry("SLIPWAY_PIP_INDEX_URL", "https://wheels.example.com/simple"),
+        Map.entry("SLIPWAY_POLL_INTERVAL", "2m"),
+        Map.entry("SLIPWAY_GIT_TIMEOUT", "10s"),
+        Map.entry("SLIPWAY_WEBHOOK_TOKEN", "t0ken"),
+        Map.entry("SLIPWAY_BASE_DOMAIN", "Apps.Example.com"),
+        Map.entry("SLIPWAY_INGRESS_CLASS", "nginx"),
+        Map.entry("SLIPWAY_TLS_ISSUER", "letsencrypt"),
+        Map.entry("SLIPWAY_TLS_ISSUER_KIND", "issuer"),
+        Map.entry("SLIPWAY_HEALTH_PATH", "/health/")));
+    assertThat(c.registry()).contains("registry.example.com:5000/slipway");
+    assertThat(c.registryHost()).contains("registry.example.com:5000");
+    assertThat(c.registryInsecure()).isTrue();
+    assertThat(c.registrySecret()).contains("push-creds");
+    assertThat(c.registryLayout()).isEqualTo(OperatorConfig.RegistryLayout.PER_STAGE);
+    assertThat(c.registryAuthFile()).contains("/etc/slipway/registry/config.json");
+    assertThat(c.buildTimeout()).isEqualTo(Duration.ofMinutes(45));
+    assertThat(c.buildHistory()).isEqualTo(5);
+    assertThat(c.buildCpu()).isEqualTo("500m");
+    assertThat(c.buildMemory()).isEqualTo("3Gi");
+    assertThat(c.pipIndexUrl()).contains("https://wheels.example.com/simple");
+    assertThat(c.pollInterval()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.gitTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.webhookToken()).contains("t0ken");
+    assertThat(c.toString()).doesNotContain("t0ken");
+    assertThat(c.baseDomain()).contains("apps.example.com");
+    assertThat(c.ingressClass()).contains("nginx");
+    assertThat(c.tlsIssuer()).contains("letsencrypt");
+    assertThat(c.tlsIssuerKind()).isEqualTo(OperatorConfig.IssuerKind.Issuer);
+    assertThat(c.healthPath()).isEqualTo("/health/");
+  }
+
+  @Test
+  void imagesMustBePinnedByDigest() {
+    assertThat(OperatorConfig.defaults().kanikoImage()).startsWith("ghcr.io/osscontainertools/kaniko").contains("@sha256:");
+    assertThat(OperatorConfig.defaults().gitImage()).contains("@sha256:");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_KANIKO_IMAGE", "ghcr.io/osscontainertools/kaniko:latest")))
+        .hasMessageContaining("SLIPWAY_KANIKO_IMAGE").hasMessageContaining("digest");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_REGISTRY", "https://registry.example.com")))
+        .hasMessageContaining("SLIPWAY_REGISTRY");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_POLL_INTERVAL", "1s")))
+        .hasMessageContaining("SLIPWAY_POLL_INTERVAL");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_REGISTRY_LAYOUT", "flat")))
+        .hasMessageContaining("SLIPWAY_REGISTRY_LAYOUT");
+  }
+
+  @Test
   void leaseNamespaceFallsBackToThePodNamespace() {
     assertThat(OperatorConfig.fromEnvironment(Map.of("POD_NAMESPACE", "slipway")).leaseNamespace()).contains("slipway");
   }

@@ -146,10 +146,27 @@ public final class LocalControlPlane {
     return client;
   }
 
-  /** A new client of its own (for an operator under test, which closes what it is given). */
+  /** A new client of its own, as the test's administrator. */
   public KubernetesClient newClient() {
+    return clientFor(kubeconfig);
+  }
+
+  /**
+   * A client with the operator's own identity (user slipway-operator), so that the API server's
+   * audit log tells the operator's requests apart from the test's.
+   */
+  public KubernetesClient newOperatorClient() {
+    return clientFor(stateDir.resolve("operator.kubeconfig"));
+  }
+
+  /** The user name the operator's client authenticates as. */
+  public static String operatorUser() {
+    return "slipway-operator";
+  }
+
+  private static KubernetesClient clientFor(Path kubeconfigFile) {
     try {
-      Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
+      Config config = Config.fromKubeconfig(Files.readString(kubeconfigFile));
       config.setNamespace(null);
       return new KubernetesClientBuilder().withConfig(config).build();
     } catch (IOException e) {

@@ -25,7 +25,7 @@ public final class RunningOperator implements AutoCloseable {
   }
 
   public static RunningOperator start(OperatorConfig config, LocalControlPlane controlPlane) {
-    KubernetesClient client = controlPlane.newClient();
+    KubernetesClient client = controlPlane.newOperatorClient();
     try {
       // A test JVM must not exit: losing the lease shows in isLeading() and /healthz instead.
       return new RunningOperator(SlipwayOperator.start(config, client, () -> { }), client);
@@ -37,6 +37,12 @@ public final class RunningOperator implements AutoCloseable {
 
   public SlipwayOperator operator() {
     return operator;
+  }
+
+  /** How many times the named controller has reconciled so far (JOSDK's own timer). */
+  public long reconciles(String controller) {
+    var timer = operator.registry().find("operator.sdk.controllers.execution.reconcile").tag("controller", controller).timer();
+    return timer == null ? 0 : timer.count();
   }
 
   public String httpBase() {

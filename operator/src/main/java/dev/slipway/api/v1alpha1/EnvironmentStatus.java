@@ -34,6 +34,12 @@ public class EnvironmentStatus {
   @JsonPropertyDescription("The most recent builds, newest first.")
   private List<BuildRecord> builds = new ArrayList<>();
 
+  @JsonPropertyDescription("The last value of the slipway.dev/refresh annotation acted on.")
+  private String observedRefresh;
+
+  @JsonPropertyDescription("The last value of the slipway.dev/deploy annotation acted on.")
+  private String observedDeployRequest;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -104,6 +110,22 @@ public class EnvironmentStatus {
 
   public void setDatabase(DatabaseStatus database) {
     this.database = database;
+  }
+
+  public String getObservedRefresh() {
+    return observedRefresh;
+  }
+
+  public void setObservedRefresh(String observedRefresh) {
+    this.observedRefresh = observedRefresh;
+  }
+
+  public String getObservedDeployRequest() {
+    return observedDeployRequest;
+  }
+
+  public void setObservedDeployRequest(String observedDeployRequest) {
+    this.observedDeployRequest = observedDeployRequest;
   }
 
   public List<BuildRecord> getBuilds() {

@@ -1,0 +1,19 @@
+package dev.slipway;
+
+/** Annotations users set on an Environment to ask for something, and ones Slipway writes. */
+public final class Annotations {
+
+  /** A new value makes the environment resolve its branch now (and retry a failed build). */
+  public static final String REFRESH = "slipway.dev/refresh";
+
+  /** A new value deploys the currently resolved commit (or the source's Ready image) when autoDeploy is off. */
+  public static final String DEPLOY = "slipway.dev/deploy";
+
+  /** On build Jobs: the Git remote (credentials removed) the build fetched. */
+  public static final String SOURCE = "slipway.dev/source";
+
+  /** On build Jobs: the image tag the build pushes. */
+  public static final String IMAGE = "slipway.dev/image";
+
+  private Annotations() {}
+}

@@ -1,0 +1,168 @@
+package dev.slipway.deploy;
+
+import dev.slipway.OwnerReferences;
+import dev.slipway.config.OperatorConfig;
+import io.fabric8.kubernetes.api.model.HTTPGetAction;
+import io.fabric8.kubernetes.api.model.HTTPGetActionBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRuleBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The web objects of an environment, from its {@link WebPlan}. Used by the dependent resources
+ * and by render, so what render prints is what the operator applies.
+ *
+ * <p>The container runs the image's own entrypoint: the base image decides between uWSGI and
+ * (with SLIPWAY_STAGE=local) the Django runserver, so the command lives in one place only.
+ */
+public final class WebResources {
+
+  public static final String CONTAINER = "web";
+
+  private WebResources() {}
+
+  public static Deployment deployment(WebPlan plan) {
+    Probe startup = probe(plan, 5, 3, 60);
+    Probe readiness = probe(plan, 10, 5, 3);
+    Probe liveness = probe(plan, 20, 5, 3);
+    Deployment d = new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(plan.name())
+        .withNamespace(plan.namespace())
+        .withLabels(plan.labels())
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(plan.replicas())
+        .withRevisionHistoryLimit(5)
+        .withNewSelector().withMatchLabels(plan.selector()).endSelector()
+        .withNewStrategy()
+        .withType("RollingUpdate")
+        // A new pod must be ready before an old one goes: no gap in serving, even with one replica.
+        .withNewRollingUpdate().withMaxSurge(new IntOrString(1)).withMaxUnavailable(new IntOrString(0)).endRollingUpdate()
+        .endStrategy()
+        .withNewTemplate()
+        .withNewMetadata().withLabels(plan.labels()).endMetadata()
+        .withNewSpec()
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withTerminationGracePeriodSeconds(30L)
+        .withNewSecurityContext()
+        .withRunAsNonRoot(true)
+        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .endSecurityContext()
+        .addNewContainer()
+        .withName(CONTAINER)
+        .withImage(plan.release().image())
+        .addNewPort().withName("http").withContainerPort(WebPlan.HTTP_PORT).withProtocol("TCP").endPort()
+        .withEnv(plan.env())
+        .withStartupProbe(startup)
+        .withReadinessProbe(readiness)
+        .withLivenessProbe(liveness)
+        .withNewResources()
+        .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("256Mi")))
+        .withLimits(Map.of("memory", new Quantity("512Mi")))
+        .endResources()
+        .withNewSecurityContext()
+        .withAllowPrivilegeEscalation(false)
+        .withNewCapabilities().withDrop("ALL").endCapabilities()
+        .endSecurityContext()
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+    return OwnerReferences.controlledBy(d, plan.owner());
+  }
+
+  public static Service service(WebPlan plan) {
+    Service s = new ServiceBuilder()
+        .withNewMetadata()
+        .withName(plan.name())
+        .withNamespace(plan.namespace())
+        .withLabels(plan.labels())
+        .endMetadata()
+        .withNewSpec()
+        .withType("ClusterIP")
+        .withSelector(plan.selector())
+        .addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
+        .endSpec()
+        .build();
+    return OwnerReferences.controlledBy(s, plan.owner());
+  }
+
+  public static Ingress ingress(WebPlan plan) {
+    List<IngressRule> rules = plan.hosts().stream()
+        .map(host -> new IngressRuleBuilder()
+            .withHost(host)
+            .withNewHttp()
+            .addNewPath()
+            .withPath("/")
+            .withPathType("Prefix")
+            .withNewBackend().withNewService().withName(plan.name()).withNewPort().withName("http").endPort().endService().endBackend()
+            .endPath()
+            .endHttp()
+            .build())
+        .toList();
+    IngressBuilder b = new IngressBuilder()
+        .withNewMetadata()
+        .withName(plan.name())
+        .withNamespace(plan.namespace())
+        .withLabels(plan.labels())
+        .endMetadata()
+        .withNewSpec()
+        .withRules(rules)
+        .endSpec();
+    plan.config().ingressClass().ifPresent(c -> b.editSpec().withIngressClassName(c).endSpec());
+    if (plan.tls()) {
+      String issuer = plan.config().tlsIssuer().orElseThrow();
+      String annotation = plan.config().tlsIssuerKind() == OperatorConfig.IssuerKind.ClusterIssuer
+          ? "cert-manager.io/cluster-issuer"
+          : "cert-manager.io/issuer";
+      b.editMetadata().addToAnnotations(annotation, issuer).endMetadata();
+      b.editSpec().addNewTl().withHosts(plan.hosts()).withSecretName(plan.tlsSecretName().orElseThrow()).endTl().endSpec();
+    }
+    return OwnerReferences.controlledBy(b.build(), plan.owner());
+  }
+
+  public static PodDisruptionBudget podDisruptionBudget(WebPlan plan) {
+    PodDisruptionBudget pdb = new PodDisruptionBudgetBuilder()
+        .withNewMetadata()
+        .withName(plan.name())
+        .withNamespace(plan.namespace())
+        .withLabels(plan.labels())
+        .endMetadata()
+        .withNewSpec()
+        .withMaxUnavailable(new IntOrString(1))
+        .withNewSelector().withMatchLabels(plan.selector()).endSelector()
+        .endSpec()
+        .build();
+    return OwnerReferences.controlledBy(pdb, plan.owner());
+  }
+
+  private static Probe probe(WebPlan plan, int period, int timeout, int failures) {
+    HTTPGetAction get = new HTTPGetActionBuilder()
+        .withPath(plan.config().healthPath())
+        .withPort(new IntOrString("http"))
+        .addNewHttpHeader().withName("Host").withValue(plan.probeHost()).endHttpHeader()
+        .build();
+    return new ProbeBuilder()
+        .withHttpGet(get)
+        .withPeriodSeconds(period)
+        .withTimeoutSeconds(timeout)
+        .withFailureThreshold(failures)
+        .build();
+  }
+}

@@ -1,0 +1,72 @@
+package dev.slipway.render;
+
+import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.config.OperatorConfig;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code slipway render FILE [--namespace NS] [--commit SHA] [--digest sha256:...]}: prints as
+ * YAML every object the operator would create for the Project in FILE, without any cluster.
+ * Operator settings (registry, base domain, ingress class, TLS issuer, ...) come from the same
+ * environment variables the operator reads.
+ */
+public final class RenderCommand {
+
+  private RenderCommand() {}
+
+  public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+    String file = null;
+    String namespace = "default";
+    String commit = Renderer.Inputs.PLACEHOLDER_COMMIT;
+    String digest = Renderer.Inputs.PLACEHOLDER_DIGEST;
+    try {
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--namespace" -> namespace = args[++i];
+          case "--commit" -> commit = args[++i];
+          case "--digest" -> digest = args[++i];
+          default -> {
+            if (args[i].startsWith("-") || file != null) {
+              throw new IllegalArgumentException("unexpected argument " + args[i]);
+            }
+            file = args[i];
+          }
+        }
+      }
+      if (file == null) {
+        throw new IllegalArgumentException("no Project file given");
+      }
+      OperatorConfig config = OperatorConfig.fromEnvironment(env);
+      if (config.registry().isEmpty()) {
+        config = config.toBuilder().registry("registry.example.com/slipway").build();
+      }
+      Project project = Serialization.unmarshal(Files.readString(Path.of(file)), Project.class);
+      if (project == null || project.getSpec() == null || project.getSpec().getSource() == null) {
+        throw new IllegalArgumentException(file + " is not a Project with spec.source");
+      }
+      List<HasMetadata> objects = Renderer.render(project, new Renderer.Inputs(namespace, commit, digest), config);
+      out.println("# Rendered by Slipway for Project " + project.getMetadata().getName() + " (" + objects.size() + " objects).");
+      if (Renderer.Inputs.PLACEHOLDER_COMMIT.equals(commit) || Renderer.Inputs.PLACEHOLDER_DIGEST.equals(digest)) {
+        out.println("# Commit and image digest are stand-ins (--commit, --digest); a cluster resolves and builds them.");
+      }
+      for (HasMetadata o : objects) {
+        out.print(Serialization.asYaml(o));
+      }
+      return 0;
+    } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+      err.println("slipway render: " + (e.getMessage() == null ? "missing value for " + args[args.length - 1] : e.getMessage()));
+      err.println("usage: slipway render FILE [--namespace NS] [--commit SHA] [--digest sha256:...]");
+      return 2;
+    } catch (IOException e) {
+      err.println("slipway render: cannot read " + file + ": " + e.getMessage());
+      return 1;
+    }
+  }
+}

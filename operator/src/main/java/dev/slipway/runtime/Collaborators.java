@@ -1,0 +1,32 @@
+package dev.slipway.runtime;
+
+import dev.slipway.config.OperatorConfig;
+import dev.slipway.git.JGitSourceResolver;
+import dev.slipway.git.SourceResolver;
+import dev.slipway.promote.ImageCopier;
+import dev.slipway.promote.JibImageCopier;
+import dev.slipway.promote.RegistryCredentials;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/** The operator's links to systems outside Kubernetes: Git remotes, the image registry, the clock. */
+public record Collaborators(SourceResolver sources, ImageCopier images, Clock clock) {
+
+  /** The real implementations, configured from the operator's settings. */
+  public static Collaborators real(OperatorConfig config) {
+    Function<String, Optional<RegistryCredentials>> credentials = host -> config.registryAuthFile().flatMap(file -> {
+      try {
+        return RegistryCredentials.fromDockerConfigJson(Files.readString(Path.of(file)), host);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read " + OperatorConfig.REGISTRY_AUTH_FILE + " " + file + ": " + e.getMessage());
+      }
+    });
+    Set<String> insecure = config.registryInsecure() ? config.registryHost().map(Set::of).orElse(Set.of()) : Set.of();
+    return new Collaborators(new JGitSourceResolver(config.gitTimeout()), new JibImageCopier(credentials, insecure), Clock.systemUTC());
+  }
+}

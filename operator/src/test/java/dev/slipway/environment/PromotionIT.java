@@ -1,0 +1,111 @@
+package dev.slipway.environment;
+
+import static dev.slipway.testing.Environments.annotate;
+import static dev.slipway.testing.Environments.entry;
+import static dev.slipway.testing.Environments.files;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.slipway.Annotations;
+import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.EnvironmentTemplate;
+import dev.slipway.api.v1alpha1.Phase;
+import dev.slipway.build.BuildNames;
+import dev.slipway.config.OperatorConfig;
+import dev.slipway.promote.ImageReference;
+import dev.slipway.testing.ControlPlaneTest;
+import dev.slipway.testing.Environments;
+import dev.slipway.testing.FakeKubelet;
+import dev.slipway.testing.LocalControlPlane;
+import dev.slipway.testing.LocalRegistry;
+import dev.slipway.testing.RunningOperator;
+import dev.slipway.testing.TestNamespace;
+import dev.slipway.testing.git.GitDaemon;
+import dev.slipway.testing.git.GitRemote;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Promotion when each stage keeps its own repository: live runs a copy of exactly the image
+ * Ready on test, made with jib-core in a real OCI registry on loopback, by the digest the copy
+ * returned. Nothing is rebuilt.
+ */
+@ControlPlaneTest
+class PromotionIT {
+
+  private static RunningOperator operator;
+  private static GitDaemon daemon;
+  private static LocalRegistry registry;
+  private static FakeKubelet kubelet;
+
+  @BeforeAll
+  static void start(TestNamespace ns, LocalControlPlane cp) {
+    daemon = new GitDaemon();
+    registry = LocalRegistry.start();
+    kubelet = new FakeKubelet(cp.client());
+    OperatorConfig config = OperatorConfig.defaults().toBuilder()
+        .watchNamespaces(Set.of(ns.name()))
+        .httpPort(0)
+        .leaderElection(false)
+        .registry(registry.host() + "/slipway")
+        .registryInsecure(true)
+        .registryLayout(OperatorConfig.RegistryLayout.PER_STAGE)
+        .pollInterval(Duration.ofSeconds(5))
+        .build();
+    operator = RunningOperator.start(config, cp);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (operator != null) {
+      operator.close();
+    }
+    if (registry != null) {
+      registry.close();
+    }
+    if (daemon != null) {
+      daemon.close();
+    }
+  }
+
+  @Test
+  void liveRunsACopyOfTheImageReadyOnTest(KubernetesClient client, TestNamespace ns) throws Exception {
+    String n = ns.name();
+    GitRemote remote = new GitRemote("news");
+    String commit = remote.commit("develop", files("Dockerfile", "FROM scratch\n"), "one");
+    EnvironmentTemplate live = entry("live", "develop", false);
+    live.setPromoteFrom("test");
+    client.resource(Environments.project(n, "news", daemon.url(remote), List.of(entry("test", "develop", true), live))).create();
+
+    // The "build": an image really pushed where Kaniko would have pushed it, its digest reported.
+    ImageReference built = registry.pushTestImage("slipway/" + n + "/news", commit);
+    Environments.await(client, n, "news-test", Duration.ofSeconds(30), e -> e.getStatus().getPhase() == Phase.Building);
+    kubelet.succeedBuild(n, BuildNames.jobName("news", commit), built.digest());
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.apps().deployments().inNamespace(n).withName("news-test").get() != null);
+    kubelet.runDeployment(n, "news-test");
+    Environment test = Environments.await(client, n, "news-test", Duration.ofSeconds(30), e -> e.getStatus().getPhase() == Phase.Ready);
+    assertThat(test.getStatus().getImage()).isEqualTo(built.byDigest());
+
+    annotate(client, n, "news-live", Annotations.DEPLOY, "go");
+    await().atMost(Duration.ofSeconds(60)).until(() -> client.apps().deployments().inNamespace(n).withName("news-live").get() != null);
+    String liveImage = client.apps().deployments().inNamespace(n).withName("news-live").get()
+        .getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    ImageReference copied = ImageReference.parse(liveImage);
+    assertThat(copied.repositoryReference()).isEqualTo(registry.host() + "/slipway/" + n + "/news-live");
+    assertThat(copied.digest()).isEqualTo(registry.manifestDigest("slipway/" + n + "/news-live", commit));
+    assertThat(registry.imageConfig("slipway/" + n + "/news-live", copied.digest()).path("config"))
+        .isEqualTo(registry.imageConfig("slipway/" + n + "/news", built.digest()).path("config"));
+
+    kubelet.runDeployment(n, "news-live");
+    Environment ready = Environments.await(client, n, "news-live", Duration.ofSeconds(30), e -> e.getStatus().getPhase() == Phase.Ready);
+    assertThat(ready.getStatus().getImage()).isEqualTo(liveImage);
+    assertThat(ready.getStatus().getDeployedCommit()).isEqualTo(commit);
+    assertThat(Environments.condition(ready, "Built").orElseThrow().getReason()).isEqualTo("Promoted");
+    assertThat(client.batch().v1().jobs().inNamespace(n).list().getItems()).hasSize(1);
+  }
+}

@@ -1,0 +1,32 @@
+package dev.slipway.environment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import org.junit.jupiter.api.Test;
+
+class RolloutTest {
+
+  static Deployment deployment(String image, long generation, Long observed, int updated, int available, int total) {
+    return new DeploymentBuilder()
+        .withNewMetadata().withName("shop-test").withGeneration(generation).endMetadata()
+        .withNewSpec().withReplicas(2)
+        .withNewTemplate().withNewSpec().addNewContainer().withName("web").withImage(image).endContainer().endSpec().endTemplate()
+        .endSpec()
+        .withNewStatus().withObservedGeneration(observed).withUpdatedReplicas(updated).withAvailableReplicas(available)
+        .withReplicas(total).endStatus()
+        .build();
+  }
+
+  @Test
+  void completeOnlyWhenEveryReplicaRunsTheImageAndOldOnesAreGone() {
+    assertThat(Rollout.of(deployment("img@1", 3, 3L, 2, 2, 2), "img@1").complete()).isTrue();
+    assertThat(Rollout.of(deployment("img@1", 3, 2L, 2, 2, 2), "img@1").complete()).isFalse();
+    assertThat(Rollout.of(deployment("img@1", 3, 3L, 1, 2, 3), "img@1").complete()).isFalse();
+    assertThat(Rollout.of(deployment("img@1", 3, 3L, 2, 2, 3), "img@1").message()).contains("old pods terminating");
+    assertThat(Rollout.of(deployment("img@1", 3, 3L, 2, 1, 2), "img@1").complete()).isFalse();
+    assertThat(Rollout.of(deployment("img@0", 3, 3L, 2, 2, 2), "img@1").complete()).isFalse();
+    assertThat(Rollout.of(null, "img@1").complete()).isFalse();
+  }
+}

@@ -1,0 +1,85 @@
+package dev.slipway.testing;
+
+import org.awaitility.Awaitility;
+
+import dev.slipway.api.v1alpha1.EnvVarSpec;
+import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.EnvironmentTemplate;
+import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.api.v1alpha1.ProjectSpec;
+import dev.slipway.api.v1alpha1.SourceSpec;
+import dev.slipway.status.Conditions;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/** Small helpers for tests that drive Projects and watch their Environments. */
+public final class Environments {
+
+  private Environments() {}
+
+  public static Project project(String namespace, String name, String url, List<EnvironmentTemplate> mapping) {
+    Project p = new Project();
+    p.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    ProjectSpec spec = new ProjectSpec();
+    SourceSpec source = new SourceSpec();
+    source.setUrl(url);
+    spec.setSource(source);
+    spec.setEnvironments(new ArrayList<>(mapping));
+    spec.setEnv(new ArrayList<>(List.of(new EnvVarSpec("DJANGO_SETTINGS_MODULE", "settings"))));
+    p.setSpec(spec);
+    return p;
+  }
+
+  public static EnvironmentTemplate entry(String name, String branch, boolean autoDeploy) {
+    EnvironmentTemplate t = new EnvironmentTemplate(name);
+    t.setBranch(branch);
+    t.setAutoDeploy(autoDeploy);
+    return t;
+  }
+
+  public static Environment get(KubernetesClient client, String namespace, String name) {
+    return client.resources(Environment.class).inNamespace(namespace).withName(name).get();
+  }
+
+  public static Optional<Condition> condition(Environment env, String type) {
+    return env == null || env.getStatus() == null ? Optional.empty() : Conditions.find(env.getStatus().getConditions(), type);
+  }
+
+  /** Waits until the Environment satisfies the predicate and returns it. */
+  public static Environment await(KubernetesClient client, String namespace, String name, Duration timeout, Predicate<Environment> p) {
+    Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
+      Environment e = get(client, namespace, name);
+      return e != null && p.test(e);
+    });
+    return get(client, namespace, name);
+  }
+
+  public static Predicate<Environment> conditionIs(String type, String status, String reason) {
+    return e -> condition(e, type).map(c -> status.equals(c.getStatus()) && (reason == null || reason.equals(c.getReason()))).orElse(false);
+  }
+
+  public static void annotate(KubernetesClient client, String namespace, String name, String key, String value) {
+    client.resources(Environment.class).inNamespace(namespace).withName(name).edit(e -> {
+      if (e.getMetadata().getAnnotations() == null) {
+        e.getMetadata().setAnnotations(new java.util.HashMap<>());
+      }
+      e.getMetadata().getAnnotations().put(key, value);
+      return e;
+    });
+  }
+
+  public static Map<String, String> files(String... pairs) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      m.put(pairs[i], pairs[i + 1]);
+    }
+    return m;
+  }
+}
