@@ -1,0 +1,10 @@
+package dev.slipway.database;
+
+/**
+ * Where deletion stands after one (quick, non-waiting) step.
+ *
+ * @param done nothing more to do: the finalizer may go
+ * @param reason CamelCase, e.g. Deleted, Deleting, SnapshotTaken, Retained, DeletionRefused
+ * @param message for people; says exactly why when the provider refuses
+ */
+public record DeletionState(boolean done, String reason, String message) {}

@@ -1,0 +1,28 @@
+package dev.slipway.database;
+
+/**
+ * Where provisioning stands after one (quick, non-waiting) look.
+ *
+ * @param reason CamelCase, for the DatabaseReady condition (e.g. Available, Creating, Modifying,
+ *     BackingUp, StorageFull, Incompatible, Failed, ForeignInstance, AwsError)
+ * @param message for people; never contains the password
+ * @param identifier the RDS instance identifier, or the database name on a shared server
+ * @param endpoint set when {@link Phase#Ready}
+ */
+public record ProvisionState(Phase phase, String reason, String message, String identifier, DatabaseEndpoint endpoint) {
+
+  public enum Phase {
+    /** Usable now. */
+    Ready,
+    /** On its way (creating, modifying, backing up...): look again later. */
+    Provisioning,
+    /** Exists but broken, or the provider refused the request. */
+    Failed,
+    /** Something with this identifier exists that Slipway does not own: nothing was touched. */
+    Refused
+  }
+
+  public boolean ready() {
+    return phase == Phase.Ready;
+  }
+}
