@@ -86,7 +86,9 @@ while true; do
   if $check; then
     want="$(expected_envs)"
     have="$(kubectl get env -n default -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c . || true)"
-    if [[ "$want" -gt 0 && "$have" -ge "$want" ]]; then
+    projects="$(kubectl get proj -n default -o name | grep -c . || true)"
+    reported="$(kubectl get proj -n default -o jsonpath='{range .items[*]}{.status.ready}{"\n"}{end}' | grep -c . || true)"
+    if [[ "$want" -gt 0 && "$have" -ge "$want" && "$reported" -ge "$projects" ]]; then
       echo "$table"
       echo "make run: $have Environments of the example Projects reconciled" >&2
       exit 0

@@ -131,6 +131,18 @@ public record WebPlan(
   }
 
   public String url() {
+    return url(name, namespace, hosts, tls);
+  }
+
+  /** Where an environment is (or will be) served, known before anything is deployed. */
+  public static String urlOf(Environment environment, OperatorConfig config) {
+    EnvironmentSpec spec = environment.getSpec();
+    List<String> hosts = hosts(spec, config);
+    boolean tls = config.tlsIssuer().isPresent() && spec.getStage() != Stage.LOCAL && !hosts.isEmpty();
+    return url(environment.getMetadata().getName(), environment.getMetadata().getNamespace(), hosts, tls);
+  }
+
+  private static String url(String name, String namespace, List<String> hosts, boolean tls) {
     if (hosts.isEmpty()) {
       return "http://" + name + "." + namespace + ".svc.cluster.local";
     }

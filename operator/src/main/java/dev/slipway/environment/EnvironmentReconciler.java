@@ -169,6 +169,7 @@ public class EnvironmentReconciler implements Reconciler<Environment> {
       return finish(environment, p);
     }
 
+    p.url = WebPlan.urlOf(environment, config);
     String refresh = annotation(environment, Annotations.REFRESH);
     boolean refreshRequested = refresh != null && !refresh.equals(previous.getObservedRefresh());
     if (refreshRequested) {
