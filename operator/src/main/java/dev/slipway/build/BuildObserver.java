@@ -105,7 +105,7 @@ public final class BuildObserver {
   }
 
   /** The end of the build output, with credentials in URLs masked and length bounded. */
-  static String clean(String output, String fallback) {
+  public static String clean(String output, String fallback) {
     if (output == null || output.isBlank()) {
       return fallback;
     }

@@ -45,6 +45,27 @@ public final class OperatorConfig {
   public static final String TLS_ISSUER = "SLIPWAY_TLS_ISSUER";
   public static final String TLS_ISSUER_KIND = "SLIPWAY_TLS_ISSUER_KIND";
   public static final String HEALTH_PATH = "SLIPWAY_HEALTH_PATH";
+  public static final String DATABASE_MODE = "SLIPWAY_DATABASE_MODE";
+  public static final String AWS_REGION = "SLIPWAY_AWS_REGION";
+  public static final String RDS_ENDPOINT = "SLIPWAY_RDS_ENDPOINT";
+  public static final String AWS_ACCESS_KEY_ID = "SLIPWAY_AWS_ACCESS_KEY_ID";
+  public static final String AWS_SECRET_ACCESS_KEY = "SLIPWAY_AWS_SECRET_ACCESS_KEY";
+  public static final String RDS_SUBNET_GROUP = "SLIPWAY_RDS_SUBNET_GROUP";
+  public static final String RDS_SECURITY_GROUPS = "SLIPWAY_RDS_SECURITY_GROUPS";
+  public static final String RDS_PARAMETER_GROUP = "SLIPWAY_RDS_PARAMETER_GROUP";
+  public static final String RDS_KMS_KEY = "SLIPWAY_RDS_KMS_KEY";
+  public static final String RDS_INSTANCE_CLASS = "SLIPWAY_RDS_INSTANCE_CLASS";
+  public static final String RDS_STORAGE_GIB = "SLIPWAY_RDS_STORAGE_GIB";
+  public static final String SHARED_DATABASE_SECRET = "SLIPWAY_SHARED_DATABASE_SECRET";
+  public static final String LOCAL_POSTGRES_IMAGE = "SLIPWAY_LOCAL_POSTGRES_IMAGE";
+  public static final String MIGRATION_TIMEOUT = "SLIPWAY_MIGRATION_TIMEOUT";
+
+  /**
+   * The official Postgres image for Local environments, pinned by the digest published for
+   * postgres:16 (check it with 'crane digest' when you change it).
+   */
+  public static final String DEFAULT_LOCAL_POSTGRES_IMAGE =
+      "docker.io/library/postgres:16@sha256:95206741a5b214807675e14165369d05b93a9cf692223b616d07cca227e74b0b";
 
   /**
    * The maintained Kaniko fork, pinned by the digest of its multi-arch index as published on
@@ -115,6 +136,20 @@ public final class OperatorConfig {
     b.tlsIssuer = r.get(TLS_ISSUER, OperatorConfig::dnsName, null);
     b.tlsIssuerKind = r.get(TLS_ISSUER_KIND, v -> enumValue(IssuerKind.class, v), IssuerKind.ClusterIssuer);
     b.healthPath = r.get(HEALTH_PATH, OperatorConfig::path, "/healthz");
+    b.databaseMode = r.get(DATABASE_MODE, v -> enumValue(dev.slipway.api.v1alpha1.DatabaseMode.class, v), dev.slipway.api.v1alpha1.DatabaseMode.DEDICATED);
+    b.awsRegion = r.get(AWS_REGION, Function.identity(), null);
+    b.rdsEndpoint = r.get(RDS_ENDPOINT, OperatorConfig::httpUrl, null);
+    b.awsAccessKeyId = r.get(AWS_ACCESS_KEY_ID, Function.identity(), null);
+    b.awsSecretAccessKey = r.get(AWS_SECRET_ACCESS_KEY, Function.identity(), null);
+    b.rdsSubnetGroup = r.get(RDS_SUBNET_GROUP, Function.identity(), null);
+    b.rdsSecurityGroups = r.get(RDS_SECURITY_GROUPS, v -> java.util.Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList(), java.util.List.of());
+    b.rdsParameterGroup = r.get(RDS_PARAMETER_GROUP, Function.identity(), null);
+    b.rdsKmsKey = r.get(RDS_KMS_KEY, Function.identity(), null);
+    b.rdsInstanceClass = r.get(RDS_INSTANCE_CLASS, Function.identity(), "db.t4g.micro");
+    b.rdsStorageGiB = r.get(RDS_STORAGE_GIB, v -> number(v, 20, 65536), 20);
+    b.sharedDatabaseSecret = r.get(SHARED_DATABASE_SECRET, OperatorConfig::dnsName, null);
+    b.localPostgresImage = r.get(LOCAL_POSTGRES_IMAGE, OperatorConfig::pinnedImage, DEFAULT_LOCAL_POSTGRES_IMAGE);
+    b.migrationTimeout = r.get(MIGRATION_TIMEOUT, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofMinutes(15));
     return new OperatorConfig(b);
   }
 
@@ -261,6 +296,70 @@ public final class OperatorConfig {
     return b.healthPath;
   }
 
+  /** The database mode of Projects that name none. */
+  public dev.slipway.api.v1alpha1.DatabaseMode databaseMode() {
+    return b.databaseMode;
+  }
+
+  public Optional<String> awsRegion() {
+    return Optional.ofNullable(b.awsRegion);
+  }
+
+  /** RDS API endpoint override (tests point it at moto). */
+  public Optional<String> rdsEndpoint() {
+    return Optional.ofNullable(b.rdsEndpoint);
+  }
+
+  public Optional<String> awsAccessKeyId() {
+    return Optional.ofNullable(b.awsAccessKeyId);
+  }
+
+  public Optional<String> awsSecretAccessKey() {
+    return Optional.ofNullable(b.awsSecretAccessKey);
+  }
+
+  public Optional<String> rdsSubnetGroup() {
+    return Optional.ofNullable(b.rdsSubnetGroup);
+  }
+
+  public java.util.List<String> rdsSecurityGroups() {
+    return b.rdsSecurityGroups;
+  }
+
+  public Optional<String> rdsParameterGroup() {
+    return Optional.ofNullable(b.rdsParameterGroup);
+  }
+
+  public Optional<String> rdsKmsKey() {
+    return Optional.ofNullable(b.rdsKmsKey);
+  }
+
+  public String rdsInstanceClass() {
+    return b.rdsInstanceClass;
+  }
+
+  public int rdsStorageGiB() {
+    return b.rdsStorageGiB;
+  }
+
+  /** Secret (in the operator's namespace) with the shared Postgres server's admin connection. */
+  public Optional<String> sharedDatabaseSecret() {
+    return Optional.ofNullable(b.sharedDatabaseSecret);
+  }
+
+  public String localPostgresImage() {
+    return b.localPostgresImage;
+  }
+
+  public Duration migrationTimeout() {
+    return b.migrationTimeout;
+  }
+
+  /** The operator's own namespace (where its Lease and the shared-database Secret live). */
+  public Optional<String> operatorNamespace() {
+    return b.leaseNamespace;
+  }
+
   // --- derived variants, for tests -----------------------------------------------------------
 
   public OperatorConfig withHttpPort(int port) {
@@ -283,7 +382,8 @@ public final class OperatorConfig {
         + " reconcileThreads=" + b.reconcileThreads + " pollInterval=" + b.pollInterval
         + " registry=" + Optional.ofNullable(b.registry).orElse("<none>") + " layout=" + b.registryLayout
         + " baseDomain=" + Optional.ofNullable(b.baseDomain).orElse("<none>")
-        + " webhook=" + (b.webhookToken == null ? "off" : "on");
+        + " webhook=" + (b.webhookToken == null ? "off" : "on")
+        + " databaseMode=" + b.databaseMode + " awsRegion=" + Optional.ofNullable(b.awsRegion).orElse("<none>");
   }
 
   /** Mutable holder of every setting; {@link #build()} validates nothing more than parsing did. */
@@ -317,6 +417,20 @@ public final class OperatorConfig {
     private String tlsIssuer;
     private IssuerKind tlsIssuerKind = IssuerKind.ClusterIssuer;
     private String healthPath = "/healthz";
+    private dev.slipway.api.v1alpha1.DatabaseMode databaseMode = dev.slipway.api.v1alpha1.DatabaseMode.DEDICATED;
+    private String awsRegion;
+    private String rdsEndpoint;
+    private String awsAccessKeyId;
+    private String awsSecretAccessKey;
+    private String rdsSubnetGroup;
+    private java.util.List<String> rdsSecurityGroups = java.util.List.of();
+    private String rdsParameterGroup;
+    private String rdsKmsKey;
+    private String rdsInstanceClass = "db.t4g.micro";
+    private int rdsStorageGiB = 20;
+    private String sharedDatabaseSecret;
+    private String localPostgresImage = DEFAULT_LOCAL_POSTGRES_IMAGE;
+    private Duration migrationTimeout = Duration.ofMinutes(15);
 
     private Builder copy() {
       Builder c = new Builder();
@@ -349,6 +463,20 @@ public final class OperatorConfig {
       c.tlsIssuer = tlsIssuer;
       c.tlsIssuerKind = tlsIssuerKind;
       c.healthPath = healthPath;
+      c.databaseMode = databaseMode;
+      c.awsRegion = awsRegion;
+      c.rdsEndpoint = rdsEndpoint;
+      c.awsAccessKeyId = awsAccessKeyId;
+      c.awsSecretAccessKey = awsSecretAccessKey;
+      c.rdsSubnetGroup = rdsSubnetGroup;
+      c.rdsSecurityGroups = rdsSecurityGroups;
+      c.rdsParameterGroup = rdsParameterGroup;
+      c.rdsKmsKey = rdsKmsKey;
+      c.rdsInstanceClass = rdsInstanceClass;
+      c.rdsStorageGiB = rdsStorageGiB;
+      c.sharedDatabaseSecret = sharedDatabaseSecret;
+      c.localPostgresImage = localPostgresImage;
+      c.migrationTimeout = migrationTimeout;
       return c;
     }
 
@@ -444,6 +572,24 @@ public final class OperatorConfig {
 
     public Builder healthPath(String v) {
       healthPath = v;
+      return this;
+    }
+
+    public Builder databaseMode(dev.slipway.api.v1alpha1.DatabaseMode v) {
+      databaseMode = v;
+      return this;
+    }
+
+    public Builder aws(String region, String endpoint, String accessKeyId, String secretAccessKey) {
+      awsRegion = region;
+      rdsEndpoint = endpoint;
+      awsAccessKeyId = accessKeyId;
+      awsSecretAccessKey = secretAccessKey;
+      return this;
+    }
+
+    public Builder sharedDatabaseSecret(String v) {
+      sharedDatabaseSecret = v;
       return this;
     }
 

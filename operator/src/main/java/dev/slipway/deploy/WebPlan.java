@@ -47,13 +47,18 @@ public record WebPlan(
   public static final int HTTP_PORT = 8000;
 
   public static WebPlan of(Environment environment, Project project, Release release, OperatorConfig config) {
+    return of(environment, project, release, config, null);
+  }
+
+  /** With {@code databaseSecret} (the credentials Secret), the pods get DATABASE_URL from it. */
+  public static WebPlan of(Environment environment, Project project, Release release, OperatorConfig config, String databaseSecret) {
     EnvironmentSpec spec = environment.getSpec();
     List<String> hosts = hosts(spec, config);
     boolean tls = config.tlsIssuer().isPresent() && spec.getStage() != Stage.LOCAL && !hosts.isEmpty();
     int replicas = spec.getReplicas() != null ? spec.getReplicas() : (spec.getStage() == Stage.LIVE ? 2 : 1);
     return new WebPlan(environment, environment.getMetadata().getNamespace(), environment.getMetadata().getName(),
         spec.getProject(), spec.getEnvironment(), spec.getStage(), release, replicas,
-        environmentVariables(project, spec, hosts, release), hosts, tls, config);
+        environmentVariables(project, spec, hosts, release, databaseSecret), hosts, tls, config);
   }
 
   /** {@code <project>-<environment>.<base domain>} first, then the custom domains. */
@@ -70,7 +75,8 @@ public record WebPlan(
    * Project variables, overridden by the environment's, then what the platform sets (those
    * win: DOMAIN and friends must describe where the site really is).
    */
-  static List<EnvVar> environmentVariables(Project project, EnvironmentSpec spec, List<String> hosts, Release release) {
+  static List<EnvVar> environmentVariables(Project project, EnvironmentSpec spec, List<String> hosts, Release release,
+      String databaseSecret) {
     Map<String, EnvVarSpec> merged = new LinkedHashMap<>();
     if (project.getSpec().getEnv() != null) {
       project.getSpec().getEnv().forEach(v -> merged.put(v.getName(), v));
@@ -89,9 +95,14 @@ public record WebPlan(
     }
     List<EnvVar> result = new ArrayList<>();
     for (EnvVarSpec v : merged.values()) {
-      if (!platform.containsKey(v.getName())) {
+      boolean managedDatabase = databaseSecret != null && "DATABASE_URL".equals(v.getName());
+      if (!platform.containsKey(v.getName()) && !managedDatabase) {
         result.add(toEnvVar(v));
       }
+    }
+    if (databaseSecret != null) {
+      result.add(new EnvVarBuilder().withName("DATABASE_URL")
+          .withNewValueFrom().withNewSecretKeyRef("DATABASE_URL", databaseSecret, false).endValueFrom().build());
     }
     platform.forEach((k, v) -> result.add(new EnvVarBuilder().withName(k).withValue(v).build()));
     return result;

@@ -12,6 +12,12 @@ import dev.slipway.build.BuildCoordinator;
 import dev.slipway.build.BuildHistory;
 import dev.slipway.build.BuildNames;
 import dev.slipway.build.BuildState;
+import dev.slipway.database.DatabaseCoordinator;
+import dev.slipway.database.DeletionState;
+import dev.slipway.database.ProvisionState;
+import dev.slipway.api.v1alpha1.DatabaseStatus;
+import dev.slipway.release.MigrationCoordinator;
+import dev.slipway.release.MigrationJob;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.deploy.Release;
 import dev.slipway.deploy.WebDeploymentDependent;
@@ -32,7 +38,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -74,7 +82,7 @@ import org.slf4j.LoggerFactory;
 // Annotation requests do not bump the generation, so the filter, not generation awareness, decides.
 @ControllerConfiguration(name = EnvironmentReconciler.NAME, generationAwareEventProcessing = false,
     informer = @Informer(onUpdateFilter = SpecOrRequestChanged.class))
-public class EnvironmentReconciler implements Reconciler<Environment> {
+public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<Environment> {
 
   public static final String NAME = "environment";
   static final String SOURCE_ENVIRONMENTS = "source-environments";
@@ -86,11 +94,15 @@ public class EnvironmentReconciler implements Reconciler<Environment> {
   private final PromotionCopies promotions;
   private final BuildCoordinator builds;
   private final EventRecorder events;
+  private final DatabaseCoordinator databases;
+  private final MigrationCoordinator migrations;
   private final Clock clock;
 
   public EnvironmentReconciler(OperatorConfig config, SourcePoller poller, PromotionCopies promotions,
-      BuildCoordinator builds, EventRecorder events, Clock clock) {
+      BuildCoordinator builds, EventRecorder events, DatabaseCoordinator databases, MigrationCoordinator migrations, Clock clock) {
     this.config = config;
+    this.databases = databases;
+    this.migrations = migrations;
     this.poller = poller;
     this.promotions = promotions;
     this.builds = builds;
@@ -170,6 +182,8 @@ public class EnvironmentReconciler implements Reconciler<Environment> {
     }
 
     p.url = WebPlan.urlOf(environment, config);
+    DatabaseCoordinator.Outcome db = databases.ensure(environment);
+    database(db, environment, p);
     String refresh = annotation(environment, Annotations.REFRESH);
     boolean refreshRequested = refresh != null && !refresh.equals(previous.getObservedRefresh());
     if (refreshRequested) {
@@ -195,7 +209,59 @@ public class EnvironmentReconciler implements Reconciler<Environment> {
       return finish(environment, p);
     }
 
-    WebPlan plan = WebPlan.of(environment, project.get(), decision.target(), config);
+    Release target = decision.target();
+    if (current == null || !current.image().equals(target.image())) {
+      // A new release: the database must be there, and the release command must succeed with
+      // the new image, before the Deployment changes. Until then what runs keeps running.
+      String blocked = null;
+      if (!db.ready()) {
+        blocked = "waiting for the database before deploying " + target.shortCommit();
+        p.deployed = Progress.Value.no("WaitingForDatabase", blocked);
+      } else if (MigrationJob.runs(project.get(), db.needed())) {
+        MigrationCoordinator.Outcome migration = migrations.ensure(
+            WebPlan.of(environment, project.get(), target, config, db.secretName()), project.get(), context);
+        if (migration.started()) {
+          events.normal(environment, "MigrationStarted", migration.message() + " for " + target.shortCommit());
+        }
+        switch (migration.result()) {
+          case Running -> {
+            p.migrating = true;
+            p.migrated = Progress.Value.no("Running", migration.message());
+            blocked = "migrating for " + target.shortCommit();
+          }
+          case Failed -> {
+            p.failed = true;
+            p.migrated = Progress.Value.no(migration.reason(), migration.message());
+            blocked = "the release command failed for " + target.shortCommit();
+            boolean wasFailed = Conditions.find(previous.getConditions(), ConditionTypes.MIGRATED)
+                .map(c -> "False".equals(c.getStatus()) && migration.reason().equals(c.getReason())).orElse(false);
+            if (!wasFailed) {
+              events.warning(environment, "MigrationFailed", migration.message());
+            }
+          }
+          case Succeeded -> p.migrated = Progress.Value.yes("Succeeded", migration.message());
+        }
+      }
+      if (blocked != null) {
+        if (p.deployed == null) {
+          p.deployed = Progress.Value.no("WaitingForRelease", blocked);
+        }
+        if (current == null) {
+          p.ready = Progress.Value.no("NotDeployed", blocked);
+          p.release = null;
+          return finish(environment, p);
+        }
+        target = current;
+        decision = new ReleaseDecision(current, false, decision.waiting());
+        p.release = current;
+      }
+    } else {
+      p.migrated = Conditions.find(previous.getConditions(), ConditionTypes.MIGRATED)
+          .map(c -> new Progress.Value(c.getStatus(), c.getReason(), c.getMessage()))
+          .orElse(null);
+    }
+
+    WebPlan plan = WebPlan.of(environment, project.get(), target, config, db.secretName());
     context.managedWorkflowAndDependentResourceContext().put(WebPlan.CONTEXT_KEY, plan);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow().throwAggregateExceptionIfErrorsPresent();
     p.url = plan.url();
@@ -209,7 +275,9 @@ public class EnvironmentReconciler implements Reconciler<Environment> {
       String pending = "AwaitingDeployRequest".equals(decision.waiting()) && newest != null
           ? "; " + newest.shortCommit() + " is ready to deploy: set a new value of the " + Annotations.DEPLOY + " annotation"
           : "";
-      p.deployed = Progress.Value.yes("RolledOut", "runs " + running + pending);
+      if (p.deployed == null) {
+        p.deployed = Progress.Value.yes("RolledOut", "runs " + running + pending);
+      }
       p.ready = Progress.Value.yes("Available", rollout.message() + " at " + plan.url());
       boolean wasReady = Conditions.isTrue(previous.getConditions(), ConditionTypes.READY)
           && decision.target().image().equals(previous.getImage());
@@ -218,10 +286,77 @@ public class EnvironmentReconciler implements Reconciler<Environment> {
       }
     } else {
       p.rollingOut = true;
-      p.deployed = Progress.Value.no("RollingOut", "rolling out " + running + ": " + rollout.message());
+      if (p.deployed == null) {
+        p.deployed = Progress.Value.no("RollingOut", "rolling out " + running + ": " + rollout.message());
+      }
       p.ready = Progress.Value.no("RollingOut", rollout.message());
     }
     return finish(environment, p);
+  }
+
+  /** The DatabaseReady condition and status.database from where the database stands. */
+  private void database(DatabaseCoordinator.Outcome db, Environment environment, Progress p) {
+    if (!db.needed()) {
+      p.database = Progress.Value.yes("NoDatabase", "the project has no database");
+      return;
+    }
+    ProvisionState s = db.state();
+    DatabaseStatus status = new DatabaseStatus();
+    status.setMode(environment.getSpec().getDatabase() == null ? config.databaseMode() : environment.getSpec().getDatabase().getMode());
+    status.setDeletionPolicy(DatabaseCoordinator.policy(environment));
+    status.setIdentifier(s.identifier());
+    status.setSecretName(db.secretName());
+    if (s.endpoint() != null && s.ready()) {
+      status.setEndpoint(s.endpoint().host() + ":" + s.endpoint().port());
+    }
+    p.databaseStatus = status;
+    switch (s.phase()) {
+      case Ready -> p.database = Progress.Value.yes(s.reason(), s.message());
+      case Provisioning -> {
+        p.provisioning = true;
+        p.database = Progress.Value.no(s.reason(), s.message());
+        p.recheckAfter = java.time.Duration.ofSeconds(15);
+      }
+      case Failed, Refused -> {
+        p.failed = true;
+        p.database = Progress.Value.no(s.reason(), s.message());
+        p.recheckAfter = java.time.Duration.ofMinutes(1);
+      }
+    }
+  }
+
+  /**
+   * The finalizer: apply the deletion policy to the database, one step per call, looking again
+   * later while the provider works; a refusal is shown in the status and the finalizer stays.
+   */
+  @Override
+  public DeleteControl cleanup(Environment environment, Context<Environment> context) {
+    ResourceID id = ResourceID.fromResource(environment);
+    poller.forget(id);
+    DeletionState state = databases.delete(environment);
+    if (state.done()) {
+      if (DatabaseCoordinator.policy(environment) == dev.slipway.api.v1alpha1.DeletionPolicy.Retain) {
+        databases.keepCredentials(environment);
+      }
+      log.info("{}/{}: database {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(), state.message());
+      return DeleteControl.defaultDelete();
+    }
+    EnvironmentStatus status = Serialization.clone(Optional.ofNullable(environment.getStatus()).orElseGet(EnvironmentStatus::new));
+    long generation = environment.getMetadata().getGeneration() == null ? 0 : environment.getMetadata().getGeneration();
+    status.setConditions(new Conditions(status.getConditions(), generation, clock).setAll(status.getConditions())
+        .set(ConditionTypes.DATABASE_READY, Conditions.FALSE, state.reason(), state.message()).build());
+    if (!Statuses.sameContent(environment.getStatus(), status)) {
+      Environment patch = new Environment();
+      patch.setMetadata(new ObjectMetaBuilder().withName(environment.getMetadata().getName())
+          .withNamespace(environment.getMetadata().getNamespace()).build());
+      patch.setStatus(status);
+      context.getClient().resource(patch).subresource("status").patch(new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder()
+          .withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY).withForce(true).withFieldManager(NAME).build());
+      if (!"Deleting".equals(state.reason())) {
+        events.warning(environment, "DeletionBlocked", state.message());
+      }
+    }
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(java.time.Duration.ofSeconds("Deleting".equals(state.reason()) ? 10 : 60));
   }
 
   /**
@@ -373,7 +508,8 @@ public class EnvironmentReconciler implements Reconciler<Environment> {
   private UpdateControl<Environment> finish(Environment environment, Progress p) {
     EnvironmentStatus status = EnvironmentStatusAggregator.build(environment, p, clock);
     if (Statuses.sameContent(environment.getStatus(), status)) {
-      return UpdateControl.noUpdate();
+      UpdateControl<Environment> none = UpdateControl.noUpdate();
+      return p.recheckAfter == null ? none : none.rescheduleAfter(p.recheckAfter);
     }
     Environment patch = new Environment();
     patch.setMetadata(new ObjectMetaBuilder()
@@ -382,7 +518,8 @@ public class EnvironmentReconciler implements Reconciler<Environment> {
         .build());
     patch.setStatus(status);
     log.debug("{}/{}: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(), status.getPhase());
-    return UpdateControl.patchStatus(patch);
+    UpdateControl<Environment> update = UpdateControl.patchStatus(patch);
+    return p.recheckAfter == null ? update : update.rescheduleAfter(p.recheckAfter);
   }
 
   /** The Environments of a project, from the controller's own cache. */

@@ -21,6 +21,8 @@ final class EnvironmentStatusAggregator {
     Conditions c = new Conditions(previous == null ? null : previous.getConditions(), generation, clock);
     set(c, ConditionTypes.SOURCE_RESOLVED, p.source);
     set(c, ConditionTypes.BUILT, p.built);
+    set(c, ConditionTypes.DATABASE_READY, p.database);
+    set(c, ConditionTypes.MIGRATED, p.migrated);
     set(c, ConditionTypes.DEPLOYED, p.deployed);
     set(c, ConditionTypes.READY, p.ready);
 
@@ -37,9 +39,7 @@ final class EnvironmentStatusAggregator {
     s.setBuilds(p.builds);
     s.setObservedRefresh(p.observedRefresh);
     s.setObservedDeployRequest(p.observedDeployRequest);
-    if (previous != null) {
-      s.setDatabase(previous.getDatabase());
-    }
+    s.setDatabase(p.databaseStatus);
     s.setPhase(phase(p));
     return s;
   }
@@ -48,11 +48,17 @@ final class EnvironmentStatusAggregator {
     if (p.building) {
       return Phase.Building;
     }
+    if (p.migrating) {
+      return Phase.Migrating;
+    }
     if (p.rollingOut) {
       return Phase.Deploying;
     }
     if (p.failed) {
       return Phase.Failed;
+    }
+    if (p.provisioning) {
+      return Phase.Provisioning;
     }
     if (p.ready != null && "True".equals(p.ready.status())) {
       return Phase.Ready;

@@ -22,6 +22,8 @@ final class Progress {
     }
   }
 
+  Value database;
+  Value migrated;
   Value source;
   Value built;
   Value deployed;
@@ -34,6 +36,11 @@ final class Progress {
   String observedRefresh;
   String observedDeployRequest;
 
+  dev.slipway.api.v1alpha1.DatabaseStatus databaseStatus;
+  java.time.Duration recheckAfter;
+
+  boolean provisioning;
+  boolean migrating;
   boolean building;
   boolean rollingOut;
   boolean failed;

@@ -1,6 +1,9 @@
 package dev.slipway.project;
 
 import dev.slipway.Labels;
+import dev.slipway.api.v1alpha1.DatabaseMode;
+import dev.slipway.api.v1alpha1.DatabaseSpec;
+import dev.slipway.api.v1alpha1.DeletionPolicy;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentSpec;
 import dev.slipway.api.v1alpha1.EnvironmentTemplate;
@@ -45,13 +48,37 @@ public final class EnvironmentMapping {
     return declared == null || declared.isEmpty() ? defaultMapping() : declared;
   }
 
-  /** One Environment spec per mapping entry, in mapping order. */
+  /** One Environment spec per mapping entry, in mapping order (database mode defaulting to dedicated). */
   public static List<EnvironmentSpec> environmentSpecs(Project project) {
+    return environmentSpecs(project, DatabaseMode.DEDICATED);
+  }
+
+  /** As above, with the operator's default database mode for Projects that name none. */
+  public static List<EnvironmentSpec> environmentSpecs(Project project, DatabaseMode defaultMode) {
     List<EnvironmentSpec> result = new ArrayList<>();
     for (EnvironmentTemplate entry : effectiveMapping(project)) {
-      result.add(toSpec(project.getMetadata().getName(), entry));
+      EnvironmentSpec spec = toSpec(project.getMetadata().getName(), entry);
+      spec.setDatabase(database(project.getSpec() == null ? null : project.getSpec().getDatabase(), spec.getStage(), defaultMode));
+      result.add(spec);
     }
     return result;
+  }
+
+  /**
+   * The database settings in effect for one environment: the deletion policy defaults to Snapshot
+   * for live (its data matters most) and Delete otherwise.
+   */
+  static DatabaseSpec database(DatabaseSpec declared, Stage stage, DatabaseMode defaultMode) {
+    DatabaseSpec d = new DatabaseSpec();
+    d.setMode(declared != null && declared.getMode() != null ? declared.getMode() : defaultMode);
+    d.setVersion(declared != null && declared.getVersion() != null ? declared.getVersion() : "16");
+    if (declared != null) {
+      d.setInstanceClass(declared.getInstanceClass());
+      d.setStorageGiB(declared.getStorageGiB());
+    }
+    d.setDeletionPolicy(declared != null && declared.getDeletionPolicy() != null ? declared.getDeletionPolicy()
+        : (stage == Stage.LIVE ? DeletionPolicy.Snapshot : DeletionPolicy.Delete));
+    return d;
   }
 
   static EnvironmentSpec toSpec(String project, EnvironmentTemplate entry) {

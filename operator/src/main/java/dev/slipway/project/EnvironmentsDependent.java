@@ -2,6 +2,7 @@ package dev.slipway.project;
 
 import dev.slipway.Labels;
 import dev.slipway.OwnerReferences;
+import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentSpec;
 import dev.slipway.api.v1alpha1.Project;
@@ -31,7 +32,9 @@ public class EnvironmentsDependent extends CRUDKubernetesDependentResource<Envir
   @Override
   public Map<ResourceID, Environment> desiredResources(Project project, Context<Project> context) {
     Map<ResourceID, Environment> desired = new LinkedHashMap<>();
-    for (EnvironmentSpec spec : EnvironmentMapping.environmentSpecs(project)) {
+    DatabaseMode defaultMode = context.managedWorkflowAndDependentResourceContext()
+        .get(ProjectReconciler.DEFAULT_DATABASE_MODE, DatabaseMode.class).orElse(DatabaseMode.DEDICATED);
+    for (EnvironmentSpec spec : EnvironmentMapping.environmentSpecs(project, defaultMode)) {
       Environment env = OwnerReferences.controlledBy(EnvironmentMapping.toEnvironment(project, spec), project);
       desired.put(ResourceID.fromResource(env), env);
     }

@@ -1,5 +1,6 @@
 package dev.slipway.project;
 
+import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.ProjectStatus;
@@ -19,24 +20,29 @@ import java.util.stream.Collectors;
  * Keeps one Environment per entry of a Project's mapping (the workflow's dependent does the
  * creating, updating and deleting) and reports them in the Project's status.
  */
-@Workflow(dependents = @Dependent(type = EnvironmentsDependent.class))
+@Workflow(explicitInvocation = true, dependents = @Dependent(type = EnvironmentsDependent.class))
 @ControllerConfiguration(name = ProjectReconciler.NAME)
 public class ProjectReconciler implements Reconciler<Project> {
 
   public static final String NAME = "project";
+  static final String DEFAULT_DATABASE_MODE = "slipway.default-database-mode";
 
   private final Clock clock;
+  private final DatabaseMode defaultDatabaseMode;
 
   public ProjectReconciler() {
-    this(Clock.systemUTC());
+    this(Clock.systemUTC(), DatabaseMode.DEDICATED);
   }
 
-  public ProjectReconciler(Clock clock) {
+  public ProjectReconciler(Clock clock, DatabaseMode defaultDatabaseMode) {
     this.clock = clock;
+    this.defaultDatabaseMode = defaultDatabaseMode;
   }
 
   @Override
   public UpdateControl<Project> reconcile(Project project, Context<Project> context) {
+    context.managedWorkflowAndDependentResourceContext().put(DEFAULT_DATABASE_MODE, defaultDatabaseMode);
+    context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow().throwAggregateExceptionIfErrorsPresent();
     String name = project.getMetadata().getName();
     Map<String, Environment> environments = context.getSecondaryResourcesAsStream(Environment.class)
         .filter(e -> name.equals(e.getSpec().getProject()))

@@ -7,6 +7,10 @@ import dev.slipway.build.BuildNames;
 import dev.slipway.build.BuildRequest;
 import dev.slipway.build.KanikoJob;
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.database.CredentialsSecret;
+import dev.slipway.database.DatabaseKind;
+import dev.slipway.database.LocalDatabase;
+import dev.slipway.release.MigrationJob;
 import dev.slipway.deploy.Release;
 import dev.slipway.deploy.WebPlan;
 import dev.slipway.deploy.WebResources;
@@ -46,7 +50,7 @@ public final class Renderer {
     }
     String namespace = project.getMetadata().getNamespace();
     List<HasMetadata> objects = new ArrayList<>();
-    List<EnvironmentSpec> specs = EnvironmentMapping.environmentSpecs(project);
+    List<EnvironmentSpec> specs = EnvironmentMapping.environmentSpecs(project, config.databaseMode());
     for (EnvironmentSpec spec : specs) {
       Environment environment = EnvironmentMapping.toEnvironment(project, spec);
       objects.add(environment);
@@ -55,7 +59,16 @@ public final class Renderer {
         objects.add(KanikoJob.desired(new BuildRequest(project, commit), config));
       }
       String repository = BuildNames.repository(config, namespace, project.getMetadata().getName());
-      WebPlan plan = WebPlan.of(environment, project, new Release(commit, repository + "@" + inputs.digest()), config);
+      DatabaseKind kind = DatabaseKind.of(spec, config);
+      String secret = kind == DatabaseKind.NONE ? null : CredentialsSecret.name(environment);
+      if (kind == DatabaseKind.LOCAL) {
+        objects.add(LocalDatabase.statefulSet(environment, config));
+        objects.add(LocalDatabase.service(environment));
+      }
+      WebPlan plan = WebPlan.of(environment, project, new Release(commit, repository + "@" + inputs.digest()), config, secret);
+      if (MigrationJob.runs(project, kind != DatabaseKind.NONE)) {
+        objects.add(MigrationJob.desired(plan, project, config));
+      }
       objects.add(WebResources.deployment(plan));
       objects.add(WebResources.service(plan));
       if (plan.wantsIngress()) {

@@ -1,6 +1,8 @@
 package dev.slipway.runtime;
 
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.database.DatabaseProvisioner;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.slipway.git.JGitSourceResolver;
 import dev.slipway.git.SourceResolver;
 import dev.slipway.promote.ImageCopier;
@@ -14,8 +16,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
-/** The operator's links to systems outside Kubernetes: Git remotes, the image registry, the clock. */
-public record Collaborators(SourceResolver sources, ImageCopier images, Clock clock) {
+/**
+ * The operator's links to systems outside Kubernetes: Git remotes, the image registry, the
+ * database providers (dedicated: RDS; shared: a Postgres server whose admin Secret is read
+ * through the client on use), the clock.
+ */
+public record Collaborators(SourceResolver sources, ImageCopier images, Optional<DatabaseProvisioner> dedicatedDatabases,
+    Function<KubernetesClient, Optional<DatabaseProvisioner>> sharedDatabases, Clock clock) {
 
   /** The real implementations, configured from the operator's settings. */
   public static Collaborators real(OperatorConfig config) {
@@ -27,6 +34,7 @@ public record Collaborators(SourceResolver sources, ImageCopier images, Clock cl
       }
     });
     Set<String> insecure = config.registryInsecure() ? config.registryHost().map(Set::of).orElse(Set.of()) : Set.of();
-    return new Collaborators(new JGitSourceResolver(config.gitTimeout()), new JibImageCopier(credentials, insecure), Clock.systemUTC());
+    return new Collaborators(new JGitSourceResolver(config.gitTimeout()), new JibImageCopier(credentials, insecure),
+        DatabaseProvisioners.dedicated(config), client -> DatabaseProvisioners.shared(config, client), Clock.systemUTC());
   }
 }

@@ -2,6 +2,10 @@ package dev.slipway.runtime;
 
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.build.BuildCoordinator;
+import dev.slipway.database.CredentialsSecret;
+import dev.slipway.database.DatabaseCoordinator;
+import dev.slipway.database.LocalDatabase;
+import dev.slipway.release.MigrationCoordinator;
 import dev.slipway.environment.EnvironmentReconciler;
 import dev.slipway.environment.EventRecorder;
 import dev.slipway.environment.PromotionCopies;
@@ -95,9 +99,12 @@ public final class SlipwayOperator implements AutoCloseable {
     poller = new SourcePoller(collaborators.sources(), new SecretCredentials(client), config.pollInterval(),
         Duration.ofSeconds(5), clock);
     EventRecorder events = new EventRecorder(client, config.identity(), clock);
-    operator.register(new ProjectReconciler(clock), namespaces(config));
+    operator.register(new ProjectReconciler(clock, config.databaseMode()), namespaces(config));
     operator.register(new EnvironmentReconciler(config, poller, new PromotionCopies(collaborators.images()),
-        new BuildCoordinator(client, config, clock), events, clock), namespaces(config));
+        new BuildCoordinator(client, config, clock), events,
+        new DatabaseCoordinator(config, new CredentialsSecret(client), new LocalDatabase(client, config),
+            collaborators.dedicatedDatabases(), () -> collaborators.sharedDatabases().apply(client)),
+        new MigrationCoordinator(client, config), clock), namespaces(config));
     http = new OperatorHttpServer(config.httpPort(), registry, this::live, this::ready,
         config.webhookToken().map(token -> new OperatorHttpServer.Webhook(token, poller::refreshProject)).orElse(null));
   }

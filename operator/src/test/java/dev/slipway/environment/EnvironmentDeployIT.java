@@ -55,6 +55,7 @@ class EnvironmentDeployIT {
     daemon = new GitDaemon();
     kubelet = new FakeKubelet(cp.client());
     OperatorConfig config = OperatorConfig.defaults().toBuilder()
+        .databaseMode(dev.slipway.api.v1alpha1.DatabaseMode.NONE)
         .watchNamespaces(Set.of(ns.name()))
         .httpPort(0)
         .leaderElection(false)

@@ -49,6 +49,7 @@ class PromotionIT {
     registry = LocalRegistry.start();
     kubelet = new FakeKubelet(cp.client());
     OperatorConfig config = OperatorConfig.defaults().toBuilder()
+        .databaseMode(dev.slipway.api.v1alpha1.DatabaseMode.NONE)
         .watchNamespaces(Set.of(ns.name()))
         .httpPort(0)
         .leaderElection(false)

@@ -58,6 +58,7 @@ class SourceFailuresIT {
     daemon = new GitDaemon();
     http = new GitHttpServer("builder", "right-password");
     OperatorConfig config = OperatorConfig.defaults().toBuilder()
+        .databaseMode(dev.slipway.api.v1alpha1.DatabaseMode.NONE)
         .watchNamespaces(Set.of(ns.name()))
         .httpPort(0)
         .leaderElection(false)

@@ -18,6 +18,17 @@ public class DatabaseStatus {
   @JsonPropertyDescription("Secret holding DATABASE_URL and the connection details.")
   private String secretName;
 
+  @JsonPropertyDescription("What deleting the environment will do to the database.")
+  private DeletionPolicy deletionPolicy;
+
+  public DeletionPolicy getDeletionPolicy() {
+    return deletionPolicy;
+  }
+
+  public void setDeletionPolicy(DeletionPolicy deletionPolicy) {
+    this.deletionPolicy = deletionPolicy;
+  }
+
   public DatabaseMode getMode() {
     return mode;
   }

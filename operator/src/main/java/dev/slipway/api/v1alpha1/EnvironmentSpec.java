@@ -27,6 +27,17 @@ public class EnvironmentSpec extends EnvironmentSettings {
   @JsonPropertyDescription("The environment's name within its project.")
   private String environment;
 
+  @JsonPropertyDescription("The project's database settings with every default filled in (mode and deletion policy included).")
+  private DatabaseSpec database;
+
+  public DatabaseSpec getDatabase() {
+    return database;
+  }
+
+  public void setDatabase(DatabaseSpec database) {
+    this.database = database;
+  }
+
   public String getProject() {
     return project;
   }
