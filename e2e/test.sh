@@ -19,8 +19,14 @@ SLIPWAY_BIN_DIR="$("$root/e2e/build-controlplane.sh")"
 export SLIPWAY_BIN_DIR
 "$SLIPWAY_BIN_DIR/kube-apiserver" --version
 
+step "moto server for the RDS tests (installed once into ~/.cache/slipway)"
+"$root/e2e/moto-venv.sh"
+
 step "unit and integration tests"
 mvn -B -ntp verify
+
+step "base images and boilerplates: the real entrypoint and uwsgi.ini, against a real Postgres (pytest)"
+bash "$root/base-images/tests/run.sh"
 
 step "CRDs in crds/ match the classes"
 if [[ -d .git ]] || git rev-parse --git-dir >/dev/null 2>&1; then

@@ -145,10 +145,10 @@ class EnvironmentDeployIT {
     AuditLog audit = new AuditLog(cp.auditLog());
     long mark = audit.mark();
     long before = operator.reconciles("environment");
-    client.resources(Project.class).inNamespace(n).withName("shop").edit(p -> {
+    dev.slipway.testing.Environments.retryOnConflict(() -> client.resources(Project.class).inNamespace(n).withName("shop").edit(p -> {
       p.getMetadata().setLabels(new java.util.HashMap<>(java.util.Map.of("touched", "yes"))); // no spec change
       return p;
-    });
+    }));
     await().atMost(Duration.ofSeconds(10)).until(() -> operator.reconciles("environment") > before);
     Thread.sleep(2000);
     assertThat(audit.writesSince(mark, LocalControlPlane.operatorUser()))
@@ -200,10 +200,10 @@ class EnvironmentDeployIT {
 
     // Changing a project variable rolls the Deployment.
     long generation = client.apps().deployments().inNamespace(n).withName("shop-test").get().getMetadata().getGeneration();
-    client.resources(Project.class).inNamespace(n).withName("shop").edit(p -> {
+    dev.slipway.testing.Environments.retryOnConflict(() -> client.resources(Project.class).inNamespace(n).withName("shop").edit(p -> {
       p.getSpec().getEnv().add(new EnvVarSpec("FEATURE_FLAG", "on"));
       return p;
-    });
+    }));
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       Deployment rolled = client.apps().deployments().inNamespace(n).withName("shop-test").get();
       assertThat(rolled.getMetadata().getGeneration()).isGreaterThan(generation);

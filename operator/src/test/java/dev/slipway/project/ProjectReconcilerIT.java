@@ -122,10 +122,10 @@ class ProjectReconcilerIT {
     assertThat(byName(envs, "shop-live").getSpec().getDomains()).containsExactly("shop.example.com");
     String liveUid = byName(envs, "shop-live").getMetadata().getUid();
 
-    client.resources(Project.class).inNamespace(ns.name()).withName("shop").edit(p -> {
+    dev.slipway.testing.Environments.retryOnConflict(() -> client.resources(Project.class).inNamespace(ns.name()).withName("shop").edit(p -> {
       p.getSpec().setEnvironments(List.of(p.getSpec().getEnvironments().get(0), p.getSpec().getEnvironments().get(2)));
       return p;
-    });
+    }));
 
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
         assertThat(environments(client, ns, "shop")).extracting(e -> e.getMetadata().getName())
@@ -144,11 +144,11 @@ class ProjectReconcilerIT {
     client.resource(project(ns, "wiki", List.of(test))).create();
     awaitEnvironments(client, ns, "wiki", 1);
 
-    client.resources(Project.class).inNamespace(ns.name()).withName("wiki").edit(p -> {
+    dev.slipway.testing.Environments.retryOnConflict(() -> client.resources(Project.class).inNamespace(ns.name()).withName("wiki").edit(p -> {
       p.getSpec().getEnvironments().get(0).setBranch("feature/search");
       p.getSpec().getEnvironments().get(0).setReplicas(3);
       return p;
-    });
+    }));
 
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       Environment env = client.resources(Environment.class).inNamespace(ns.name()).withName("wiki-test").get();

@@ -65,14 +65,25 @@ public final class Environments {
     return e -> condition(e, type).map(c -> status.equals(c.getStatus()) && (reason == null || reason.equals(c.getReason()))).orElse(false);
   }
 
+  /** Sets an annotation with a merge patch (no resourceVersion: the operator writes concurrently). */
   public static void annotate(KubernetesClient client, String namespace, String name, String key, String value) {
-    client.resources(Environment.class).inNamespace(namespace).withName(name).edit(e -> {
-      if (e.getMetadata().getAnnotations() == null) {
-        e.getMetadata().setAnnotations(new java.util.HashMap<>());
+    String patch = io.fabric8.kubernetes.client.utils.Serialization.asJson(
+        Map.of("metadata", Map.of("annotations", Map.of(key, value))));
+    client.resources(Environment.class).inNamespace(namespace).withName(name)
+        .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), patch);
+  }
+
+  /** Runs an edit again when it lost a race with the operator's own writes (HTTP 409). */
+  public static <T> T retryOnConflict(java.util.function.Supplier<T> edit) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return edit.get();
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 10) {
+          throw e;
+        }
       }
-      e.getMetadata().getAnnotations().put(key, value);
-      return e;
-    });
+    }
   }
 
   public static Map<String, String> files(String... pairs) {
