@@ -79,7 +79,18 @@ public final class FakeKubelet {
   /** Makes every Pod of the Deployment's newest ReplicaSet run and be ready. */
   public void runDeployment(String namespace, String deployment) {
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !currentPods(namespace, deployment).isEmpty());
-    for (Pod pod : currentPods(namespace, deployment)) {
+    run(namespace, currentPods(namespace, deployment));
+  }
+
+  /** Makes the Pods with these labels (once some exist) run and be ready. */
+  public void runPods(String namespace, java.util.Map<String, String> labels) {
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+        !client.pods().inNamespace(namespace).withLabels(labels).list().getItems().isEmpty());
+    run(namespace, client.pods().inNamespace(namespace).withLabels(labels).list().getItems());
+  }
+
+  private void run(String namespace, List<Pod> pods) {
+    for (Pod pod : pods) {
       if (isReady(pod)) {
         continue;
       }

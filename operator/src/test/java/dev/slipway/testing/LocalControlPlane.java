@@ -36,6 +36,7 @@ public final class LocalControlPlane {
   private final Path kubeconfig;
   private final Process harness;
   private final KubernetesClient client;
+  private final SecretWatch secretWatch;
 
   private LocalControlPlane(Path repoRoot, Path binDir, Path stateDir, Path kubeconfig, Process harness) {
     this.repoRoot = repoRoot;
@@ -44,6 +45,12 @@ public final class LocalControlPlane {
     this.kubeconfig = kubeconfig;
     this.harness = harness;
     this.client = newClient();
+    this.secretWatch = new SecretWatch(client);
+  }
+
+  /** Generated passwords seen during the run, and where they must never appear. */
+  public SecretWatch secretWatch() {
+    return secretWatch;
   }
 
   /** The shared control plane, started on first use. */
@@ -220,6 +227,7 @@ public final class LocalControlPlane {
   public record CommandResult(int exitCode, String output) {}
 
   private void stop() {
+    secretWatch.close();
     client.close();
     Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
     try {

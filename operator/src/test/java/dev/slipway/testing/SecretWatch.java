@@ -1,0 +1,85 @@
+package dev.slipway.testing;
+
+import dev.slipway.Labels;
+import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.Project;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * For the whole test run: remembers every password the operator generates (from the credentials
+ * Secrets it writes, watched as they appear), captures every log line, and checks at the end of
+ * each test class that no such password reached a status, an Event or a log line.
+ */
+public final class SecretWatch {
+
+  private final Set<String> passwords = ConcurrentHashMap.newKeySet();
+  private final LogCapture logs = new LogCapture();
+  private final SharedIndexInformer<Secret> informer;
+
+  SecretWatch(KubernetesClient client) {
+    informer = client.secrets().inAnyNamespace().withLabel(Labels.MANAGED_BY, Labels.MANAGER).inform(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Secret s) {
+        remember(s);
+      }
+
+      @Override
+      public void onUpdate(Secret old, Secret s) {
+        remember(s);
+      }
+
+      @Override
+      public void onDelete(Secret s, boolean unknown) {
+        remember(s);
+      }
+    });
+  }
+
+  private void remember(Secret s) {
+    if (s.getData() != null && s.getData().get("password") != null) {
+      passwords.add(new String(Base64.getDecoder().decode(s.getData().get("password")), StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Statuses and Events of the namespace, and every log line so far: none holds a generated password. */
+  public List<String> leaks(KubernetesClient client, String namespace) {
+    String statuses = Serialization.asJson(client.resources(Environment.class).inNamespace(namespace).list().getItems().stream()
+        .map(Environment::getStatus).toList())
+        + Serialization.asJson(client.resources(Project.class).inNamespace(namespace).list().getItems().stream()
+        .map(Project::getStatus).toList());
+    String events = Serialization.asJson(client.v1().events().inNamespace(namespace).list());
+    List<String> lines = logs.lines();
+    List<String> found = new ArrayList<>();
+    for (String p : passwords) {
+      if (statuses.contains(p)) {
+        found.add("a generated password is in a status in " + namespace);
+      }
+      if (events.contains(p)) {
+        found.add("a generated password is in an Event in " + namespace);
+      }
+      if (lines.stream().anyMatch(l -> l.contains(p))) {
+        found.add("a generated password is in a log line");
+      }
+    }
+    return found;
+  }
+
+  public int passwordsSeen() {
+    return passwords.size();
+  }
+
+  void close() {
+    informer.close();
+    logs.close();
+  }
+}
