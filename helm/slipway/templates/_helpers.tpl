@@ -1,0 +1,157 @@
+{{- define "slipway.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "slipway.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "slipway.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "slipway.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "slipway.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "slipway.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{- define "slipway.serviceAccountName" -}}
+{{- default (include "slipway.fullname" .) .Values.serviceAccount.name }}
+{{- end }}
+
+{{- define "slipway.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end }}
+
+{{/* One env entry when the value is set (not nil, not ""). */}}
+{{- define "slipway.env" -}}
+{{- $v := index . 1 -}}
+{{- if and (not (kindIs "invalid" $v)) (ne (toString $v) "") }}
+- name: {{ index . 0 }}
+  value: {{ toString $v | quote }}
+{{- end }}
+{{- end }}
+
+{{/* The namespaced rules the operator needs wherever it watches projects. */}}
+{{- define "slipway.rules" -}}
+- apiGroups: [slipway.dev]
+  resources: [projects]
+  verbs: [get, list, watch, patch, update]
+- apiGroups: [slipway.dev]
+  resources: [environments]
+  verbs: [get, list, watch, create, patch, update, delete]
+- apiGroups: [slipway.dev]
+  resources: [projects/status, environments/status]
+  verbs: [get, patch, update]
+- apiGroups: [slipway.dev]
+  resources: [projects/finalizers, environments/finalizers]
+  verbs: [update]
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [get, list, watch, create, patch, delete]
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [secrets, services]
+  verbs: [get, list, watch, create, patch, update, delete]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+- apiGroups: [apps]
+  resources: [deployments, statefulsets]
+  verbs: [get, list, watch, create, patch, update, delete]
+- apiGroups: [networking.k8s.io]
+  resources: [ingresses]
+  verbs: [get, list, watch, create, patch, update, delete]
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
+  verbs: [get, list, watch, create, patch, update, delete]
+{{- end }}
+
+{{/* Every operator setting that has a value, one env entry each. */}}
+{{- define "slipway.settingsEnv" -}}
+{{- $v := .Values -}}
+{{- include "slipway.env" (list "SLIPWAY_LEASE_NAME" $v.leaderElection.leaseName) }}
+{{- if $v.watchNamespaces }}
+- name: SLIPWAY_WATCH_NAMESPACES
+  value: {{ join "," $v.watchNamespaces | quote }}
+{{- end }}
+{{- include "slipway.env" (list "SLIPWAY_RECONCILE_THREADS" $v.reconcileThreads) }}
+{{- include "slipway.env" (list "SLIPWAY_SHUTDOWN_TIMEOUT" $v.shutdownTimeout) }}
+{{- include "slipway.env" (list "SLIPWAY_LOG_LEVEL" $v.logLevel) }}
+{{- include "slipway.env" (list "SLIPWAY_ROOT_LOG_LEVEL" $v.rootLogLevel) }}
+{{- include "slipway.env" (list "SLIPWAY_POLL_INTERVAL" $v.source.pollInterval) }}
+{{- include "slipway.env" (list "SLIPWAY_GIT_TIMEOUT" $v.source.gitTimeout) }}
+{{- with $v.webhook.existingSecret }}
+- name: SLIPWAY_WEBHOOK_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ . | quote }}
+      key: {{ $v.webhook.key | quote }}
+{{- end }}
+{{- include "slipway.env" (list "SLIPWAY_REGISTRY" $v.registry.url) }}
+{{- include "slipway.env" (list "SLIPWAY_REGISTRY_INSECURE" $v.registry.insecure) }}
+{{- include "slipway.env" (list "SLIPWAY_REGISTRY_SECRET" $v.registry.secret) }}
+{{- include "slipway.env" (list "SLIPWAY_REGISTRY_LAYOUT" $v.registry.layout) }}
+{{- if $v.registry.authSecret }}
+- name: SLIPWAY_REGISTRY_AUTH_FILE
+  value: /etc/slipway/registry-auth/config.json
+{{- end }}
+{{- include "slipway.env" (list "SLIPWAY_KANIKO_IMAGE" $v.build.kanikoImage) }}
+{{- include "slipway.env" (list "SLIPWAY_GIT_IMAGE" $v.build.gitImage) }}
+{{- include "slipway.env" (list "SLIPWAY_BUILD_TIMEOUT" $v.build.timeout) }}
+{{- include "slipway.env" (list "SLIPWAY_BUILD_TTL" $v.build.ttl) }}
+{{- include "slipway.env" (list "SLIPWAY_BUILD_HISTORY" $v.build.history) }}
+{{- include "slipway.env" (list "SLIPWAY_BUILD_CPU" $v.build.cpu) }}
+{{- include "slipway.env" (list "SLIPWAY_BUILD_MEMORY" $v.build.memory) }}
+{{- include "slipway.env" (list "SLIPWAY_PIP_INDEX_URL" $v.build.pipIndexUrl) }}
+{{- include "slipway.env" (list "SLIPWAY_BASE_DOMAIN" $v.ingress.baseDomain) }}
+{{- include "slipway.env" (list "SLIPWAY_INGRESS_CLASS" $v.ingress.className) }}
+{{- include "slipway.env" (list "SLIPWAY_TLS_ISSUER" $v.ingress.tls.issuer) }}
+{{- include "slipway.env" (list "SLIPWAY_TLS_ISSUER_KIND" $v.ingress.tls.issuerKind) }}
+{{- include "slipway.env" (list "SLIPWAY_HEALTH_PATH" $v.healthPath) }}
+{{- include "slipway.env" (list "SLIPWAY_DATABASE_MODE" $v.database.mode) }}
+{{- include "slipway.env" (list "SLIPWAY_MIGRATION_TIMEOUT" $v.database.migrationTimeout) }}
+{{- include "slipway.env" (list "SLIPWAY_LOCAL_POSTGRES_IMAGE" $v.database.localPostgresImage) }}
+{{- include "slipway.env" (list "SLIPWAY_SHARED_DATABASE_SECRET" $v.database.shared.secretName) }}
+{{- include "slipway.env" (list "SLIPWAY_AWS_REGION" $v.database.aws.region) }}
+{{- include "slipway.env" (list "SLIPWAY_RDS_ENDPOINT" $v.database.aws.rdsEndpoint) }}
+{{- include "slipway.env" (list "SLIPWAY_RDS_SUBNET_GROUP" $v.database.aws.subnetGroup) }}
+{{- include "slipway.env" (list "SLIPWAY_RDS_SECURITY_GROUPS" (join "," ($v.database.aws.securityGroups | default list))) }}
+{{- include "slipway.env" (list "SLIPWAY_RDS_PARAMETER_GROUP" $v.database.aws.parameterGroup) }}
+{{- include "slipway.env" (list "SLIPWAY_RDS_KMS_KEY" $v.database.aws.kmsKey) }}
+{{- include "slipway.env" (list "SLIPWAY_RDS_INSTANCE_CLASS" $v.database.aws.instanceClass) }}
+{{- include "slipway.env" (list "SLIPWAY_RDS_STORAGE_GIB" $v.database.aws.storageGiB) }}
+{{- with $v.database.aws.credentials.existingSecret }}
+- name: SLIPWAY_AWS_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ . | quote }}
+      key: {{ $v.database.aws.credentials.accessKeyIdKey | quote }}
+      optional: true
+- name: SLIPWAY_AWS_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ . | quote }}
+      key: {{ $v.database.aws.credentials.secretAccessKeyKey | quote }}
+      optional: true
+{{- end }}
+{{- end }}
