@@ -28,16 +28,19 @@ mvn -B -ntp verify
 step "base images and boilerplates: the real entrypoint and uwsgi.ini, against a real Postgres (pytest)"
 bash "$root/base-images/tests/run.sh"
 
-step "CRDs in crds/ match the classes"
+step "Helm chart: lint, template, install into the local control plane, RBAC checks"
+bash "$root/e2e/chart-test.sh"
+
+step "CRDs in crds/ and helm/slipway/crds match the classes"
 if [[ -d .git ]] || git rev-parse --git-dir >/dev/null 2>&1; then
-  changed="$(git status --porcelain -- crds)"
+  changed="$(git status --porcelain -- crds helm/slipway/crds)"
   if [[ -n "$changed" ]]; then
     echo "$changed"
-    git --no-pager diff -- crds | head -80
-    echo "crds/ differs from what the classes generate: run 'make crds' and commit the result" >&2
+    git --no-pager diff -- crds helm/slipway/crds | head -80
+    echo "crds/ or helm/slipway/crds differ from what the classes generate: run 'make crds' and commit the result" >&2
     exit 1
   fi
-  echo "crds/ is up to date"
+  echo "crds/ and helm/slipway/crds are up to date"
 else
   echo "not a git checkout: cannot compare crds/ with the committed copy" >&2
   exit 1

@@ -311,7 +311,12 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     }
     p.databaseStatus = status;
     switch (s.phase()) {
-      case Ready -> p.database = Progress.Value.yes(s.reason(), s.message());
+      case Ready -> {
+        p.database = Progress.Value.yes(s.reason(), s.message());
+        if (db.kind() == dev.slipway.database.DatabaseKind.DEDICATED) {
+          p.recheckAfter = java.time.Duration.ofMinutes(10); // RDS changes state on its own (maintenance, storage)
+        }
+      }
       case Provisioning -> {
         p.provisioning = true;
         p.database = Progress.Value.no(s.reason(), s.message());
