@@ -3,6 +3,7 @@
 #   docker-registry  an OCI registry on loopback (image promotion with jib-core)
 #   openssh-server   sshd on loopback, a Git remote reached over SSH
 #   git              git daemon and git http-backend, Git remotes over git:// and https
+#   postgresql       throw-away Postgres servers (shared databases, the boilerplates' tests)
 set -euo pipefail
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "missing: $1 ($2)" >&2; exit 1; }; }
@@ -22,6 +23,7 @@ declare -A packages=(
   [git]=/usr/lib/git-core/git-http-backend
   [docker-registry]=/usr/bin/docker-registry
   [openssh-server]=/usr/sbin/sshd
+  [postgresql]=/usr/lib/postgresql/15/bin/initdb
 )
 missing=()
 for pkg in "${!packages[@]}"; do
