@@ -9,6 +9,12 @@ public final class Annotations {
   /** A new value deploys the currently resolved commit (or the source's Ready image) when autoDeploy is off. */
   public static final String DEPLOY = "slipway.dev/deploy";
 
+  /** A new value gives a shared database's role a new password (stored in the credentials Secret; pods restart). */
+  public static final String ROTATE_DATABASE_PASSWORD = "slipway.dev/rotate-database-password";
+
+  /** On web pods: which password rotation they were started with, so a rotation restarts them. */
+  public static final String DATABASE_CREDENTIALS = "slipway.dev/database-credentials";
+
   /** On build Jobs: the Git remote (credentials removed) the build fetched. */
   public static final String SOURCE = "slipway.dev/source";
 

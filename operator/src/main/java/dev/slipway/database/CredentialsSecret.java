@@ -56,6 +56,16 @@ public final class CredentialsSecret {
     return password;
   }
 
+  /** A new password, stored before the provider is told (the next ensure applies it). */
+  public String rotate(Environment environment) {
+    String password = generate();
+    client.secrets().inNamespace(environment.getMetadata().getNamespace()).withName(name(environment)).edit(s -> {
+      s.getData().put("password", encode(password));
+      return s;
+    });
+    return password;
+  }
+
   /** Writes the full contract once the database is reachable; no write when nothing changed. */
   public void complete(Environment environment, DatabaseEndpoint endpoint, String password) {
     Map<String, String> data = new LinkedHashMap<>();

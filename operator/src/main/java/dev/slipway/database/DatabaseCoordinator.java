@@ -78,6 +78,19 @@ public final class DatabaseCoordinator {
     };
   }
 
+  /**
+   * Gives the environment's role a new password when its database lives on the shared server
+   * (the next {@link #ensure} applies it); false for other kinds, which do not rotate here.
+   */
+  public boolean rotatePassword(Environment environment) {
+    if (DatabaseKind.of(environment.getSpec(), config) != DatabaseKind.SHARED) {
+      return false;
+    }
+    secrets.password(environment); // make sure the Secret exists
+    secrets.rotate(environment);
+    return true;
+  }
+
   /** Retain keeps the credentials Secret too. */
   public void keepCredentials(Environment environment) {
     secrets.keep(environment);

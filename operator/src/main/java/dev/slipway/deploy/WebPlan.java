@@ -33,7 +33,8 @@ public record WebPlan(
     List<EnvVar> env,
     List<String> hosts,
     boolean tls,
-    OperatorConfig config) {
+    OperatorConfig config,
+    Map<String, String> podAnnotations) {
 
   /** Key of the plan in the workflow context, where the dependents read it. */
   public static final String CONTEXT_KEY = "slipway.web-plan";
@@ -52,13 +53,20 @@ public record WebPlan(
 
   /** With {@code databaseSecret} (the credentials Secret), the pods get DATABASE_URL from it. */
   public static WebPlan of(Environment environment, Project project, Release release, OperatorConfig config, String databaseSecret) {
+    return of(environment, project, release, config, databaseSecret, null);
+  }
+
+  /** {@code credentialsVersion}: the password rotation the pods must run with (a new one restarts them). */
+  public static WebPlan of(Environment environment, Project project, Release release, OperatorConfig config, String databaseSecret,
+      String credentialsVersion) {
     EnvironmentSpec spec = environment.getSpec();
     List<String> hosts = hosts(spec, config);
     boolean tls = config.tlsIssuer().isPresent() && spec.getStage() != Stage.LOCAL && !hosts.isEmpty();
     int replicas = spec.getReplicas() != null ? spec.getReplicas() : (spec.getStage() == Stage.LIVE ? 2 : 1);
     return new WebPlan(environment, environment.getMetadata().getNamespace(), environment.getMetadata().getName(),
         spec.getProject(), spec.getEnvironment(), spec.getStage(), release, replicas,
-        environmentVariables(project, spec, hosts, release, databaseSecret), hosts, tls, config);
+        environmentVariables(project, spec, hosts, release, databaseSecret), hosts, tls, config,
+        credentialsVersion == null ? Map.of() : Map.of(dev.slipway.Annotations.DATABASE_CREDENTIALS, credentialsVersion));
   }
 
   /** {@code <project>-<environment>.<base domain>} first, then the custom domains. */

@@ -54,7 +54,7 @@ public final class WebResources {
         .withNewRollingUpdate().withMaxSurge(new IntOrString(1)).withMaxUnavailable(new IntOrString(0)).endRollingUpdate()
         .endStrategy()
         .withNewTemplate()
-        .withNewMetadata().withLabels(plan.labels()).endMetadata()
+        .withNewMetadata().withLabels(plan.labels()).withAnnotations(plan.podAnnotations().isEmpty() ? null : plan.podAnnotations()).endMetadata()
         .withNewSpec()
         .withAutomountServiceAccountToken(false)
         .withEnableServiceLinks(false)

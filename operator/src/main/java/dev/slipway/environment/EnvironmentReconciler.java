@@ -18,6 +18,7 @@ import dev.slipway.database.ProvisionState;
 import dev.slipway.api.v1alpha1.DatabaseStatus;
 import dev.slipway.release.MigrationCoordinator;
 import dev.slipway.release.MigrationJob;
+import dev.slipway.release.ReleaseHistory;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.deploy.Release;
 import dev.slipway.deploy.WebDeploymentDependent;
@@ -171,6 +172,8 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     p.resolvedCommit = previous.getResolvedCommit();
     p.observedRefresh = previous.getObservedRefresh();
     p.observedDeployRequest = previous.getObservedDeployRequest();
+    p.observedPasswordRotation = previous.getObservedPasswordRotation();
+    p.releases = previous.getReleases();
     Release current = previous.getImage() == null ? null : new Release(previous.getDeployedCommit(), previous.getImage());
 
     Optional<Project> project = context.getSecondaryResource(Project.class);
@@ -182,6 +185,15 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     }
 
     p.url = WebPlan.urlOf(environment, config);
+    String rotation = annotation(environment, Annotations.ROTATE_DATABASE_PASSWORD);
+    if (rotation != null && !rotation.equals(previous.getObservedPasswordRotation())) {
+      if (databases.rotatePassword(environment)) {
+        events.normal(environment, "PasswordRotated", "the database role has a new password; the pods restart with it");
+      } else {
+        events.warning(environment, "RotationUnsupported", "password rotation on request is done for shared databases only");
+      }
+      p.observedPasswordRotation = rotation;
+    }
     DatabaseCoordinator.Outcome db = databases.ensure(environment);
     database(db, environment, p);
     String refresh = annotation(environment, Annotations.REFRESH);
@@ -210,6 +222,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     }
 
     Release target = decision.target();
+    boolean newReleaseBlocked = false;
     if (current == null || !current.image().equals(target.image())) {
       // A new release: the database must be there, and the release command must succeed with
       // the new image, before the Deployment changes. Until then what runs keeps running.
@@ -225,11 +238,14 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
         }
         switch (migration.result()) {
           case Running -> {
+            p.releases = ReleaseHistory.record(p.releases, target, "Migrating", null, migration.job(), now(), config.buildHistory());
             p.migrating = true;
             p.migrated = Progress.Value.no("Running", migration.message());
             blocked = "migrating for " + target.shortCommit();
           }
           case Failed -> {
+            p.releases = ReleaseHistory.record(p.releases, target, "MigrationFailed", migration.reason(), migration.job(), now(),
+                config.buildHistory());
             p.failed = true;
             p.migrated = Progress.Value.no(migration.reason(), migration.message());
             blocked = "the release command failed for " + target.shortCommit();
@@ -252,6 +268,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
           return finish(environment, p);
         }
         target = current;
+        newReleaseBlocked = true;
         decision = new ReleaseDecision(current, false, decision.waiting());
         p.release = current;
       }
@@ -261,7 +278,8 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
           .orElse(null);
     }
 
-    WebPlan plan = WebPlan.of(environment, project.get(), target, config, db.secretName());
+    WebPlan plan = WebPlan.of(environment, project.get(), target, config, db.secretName(),
+        db.kind() == dev.slipway.database.DatabaseKind.SHARED ? p.observedPasswordRotation : null);
     context.managedWorkflowAndDependentResourceContext().put(WebPlan.CONTEXT_KEY, plan);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow().throwAggregateExceptionIfErrorsPresent();
     p.url = plan.url();
@@ -271,6 +289,11 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
 
     Rollout rollout = Rollout.of(context.getSecondaryResource(Deployment.class).orElse(null), decision.target().image());
     String running = decision.target().shortCommit() + " (" + decision.target().image() + ")";
+    if (!newReleaseBlocked) {
+      // (A blocked new release stays on top of the history; what still serves is listed below it.)
+      p.releases = ReleaseHistory.record(p.releases, target, rollout.complete() ? "Deployed" : "RollingOut", null, null, now(),
+          config.buildHistory());
+    }
     if (rollout.complete()) {
       String pending = "AwaitingDeployRequest".equals(decision.waiting()) && newest != null
           ? "; " + newest.shortCommit() + " is ready to deploy: set a new value of the " + Annotations.DEPLOY + " annotation"
@@ -292,6 +315,10 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
       p.ready = Progress.Value.no("RollingOut", rollout.message());
     }
     return finish(environment, p);
+  }
+
+  private String now() {
+    return java.time.Instant.now(clock).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 
   /** The DatabaseReady condition and status.database from where the database stands. */

@@ -39,6 +39,8 @@ final class EnvironmentStatusAggregator {
     s.setBuilds(p.builds);
     s.setObservedRefresh(p.observedRefresh);
     s.setObservedDeployRequest(p.observedDeployRequest);
+    s.setObservedPasswordRotation(p.observedPasswordRotation);
+    s.setReleases(p.releases);
     s.setDatabase(p.databaseStatus);
     s.setPhase(phase(p));
     return s;

@@ -35,6 +35,8 @@ final class Progress {
   List<BuildRecord> builds;
   String observedRefresh;
   String observedDeployRequest;
+  String observedPasswordRotation;
+  List<dev.slipway.api.v1alpha1.ReleaseRecord> releases;
 
   dev.slipway.api.v1alpha1.DatabaseStatus databaseStatus;
   java.time.Duration recheckAfter;

@@ -18,6 +18,7 @@ public class SpecOrRequestChanged implements OnUpdateFilter<Environment> {
     return !Objects.equals(newer.getMetadata().getGeneration(), older.getMetadata().getGeneration())
         || !Objects.equals(annotation(newer, Annotations.REFRESH), annotation(older, Annotations.REFRESH))
         || !Objects.equals(annotation(newer, Annotations.DEPLOY), annotation(older, Annotations.DEPLOY))
+        || !Objects.equals(annotation(newer, Annotations.ROTATE_DATABASE_PASSWORD), annotation(older, Annotations.ROTATE_DATABASE_PASSWORD))
         || !Objects.equals(newer.getMetadata().getDeletionTimestamp(), older.getMetadata().getDeletionTimestamp())
         || !Objects.equals(newer.getMetadata().getFinalizers(), older.getMetadata().getFinalizers());
   }

@@ -158,6 +158,30 @@ class EnvironmentDatabaseIT {
     assertThat(client.apps().deployments().inNamespace(n).withName("cms-test").get()
         .getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(image);
 
+    // The release history: the failed one on top, the one that serves below it.
+    assertThat(failed.getStatus().getReleases()).extracting("commit").containsExactly(second, first);
+    assertThat(failed.getStatus().getReleases()).extracting("result").containsExactly("MigrationFailed", "Deployed");
+    assertThat(failed.getStatus().getReleases().get(0).getJob()).isEqualTo(migrate2);
+    assertThat(failed.getStatus().getReleases().get(1).getFinishedAt()).isNotBlank();
+
+    // Password rotation on request: the role gets a new password, the Secret holds it, pods restart.
+    annotate(client, n, "cms-test", Annotations.ROTATE_DATABASE_PASSWORD, "2026-01");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      var rotated = client.secrets().inNamespace(n).withName("cms-test-database").get();
+      String newUrl = new String(Base64.getDecoder().decode(rotated.getData().get("DATABASE_URL")), StandardCharsets.UTF_8);
+      assertThat(newUrl).doesNotContain(password);
+      String newPassword = new String(Base64.getDecoder().decode(rotated.getData().get("password")), StandardCharsets.UTF_8);
+      try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + parsed.getHost() + ":" + parsed.getPort() + "/" + database,
+          user, newPassword)) {
+        assertThat(c.isValid(2)).isTrue();
+      }
+      assertThat(client.apps().deployments().inNamespace(n).withName("cms-test").get().getSpec().getTemplate().getMetadata()
+          .getAnnotations()).containsEntry(Annotations.DATABASE_CREDENTIALS, "2026-01");
+    });
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> DriverManager.getConnection(
+        "jdbc:postgresql://" + parsed.getHost() + ":" + parsed.getPort() + "/" + database, user, password))
+        .isInstanceOf(java.sql.SQLException.class);
+
     // The password is in the Secret and nowhere else.
     assertThat(Serialization.asJson(client.resources(Environment.class).inNamespace(n).list())).doesNotContain(password);
     assertThat(Serialization.asJson(client.v1().events().inNamespace(n).list())).doesNotContain(password);

@@ -34,6 +34,12 @@ public class EnvironmentStatus {
   @JsonPropertyDescription("The most recent builds, newest first.")
   private List<BuildRecord> builds = new ArrayList<>();
 
+  @JsonPropertyDescription("The most recent releases (release command and rollout), newest first.")
+  private List<ReleaseRecord> releases = new ArrayList<>();
+
+  @JsonPropertyDescription("The last value of the slipway.dev/rotate-database-password annotation acted on.")
+  private String observedPasswordRotation;
+
   @JsonPropertyDescription("The last value of the slipway.dev/refresh annotation acted on.")
   private String observedRefresh;
 
@@ -110,6 +116,22 @@ public class EnvironmentStatus {
 
   public void setDatabase(DatabaseStatus database) {
     this.database = database;
+  }
+
+  public List<ReleaseRecord> getReleases() {
+    return releases;
+  }
+
+  public void setReleases(List<ReleaseRecord> releases) {
+    this.releases = releases;
+  }
+
+  public String getObservedPasswordRotation() {
+    return observedPasswordRotation;
+  }
+
+  public void setObservedPasswordRotation(String observedPasswordRotation) {
+    this.observedPasswordRotation = observedPasswordRotation;
   }
 
   public String getObservedRefresh() {

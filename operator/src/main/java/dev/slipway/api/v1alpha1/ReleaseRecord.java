@@ -1,0 +1,80 @@
+package dev.slipway.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** One release of an environment: an image on its way to serving, or that served. */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public class ReleaseRecord {
+
+  private String commit;
+
+  @JsonPropertyDescription("image@sha256:...")
+  private String image;
+
+  @JsonPropertyDescription("The release (migration) Job, when one ran.")
+  private String job;
+
+  @JsonPropertyDescription("Migrating, MigrationFailed, RollingOut or Deployed.")
+  private String result;
+
+  private String reason;
+  private String startedAt;
+  private String finishedAt;
+
+  public String getCommit() {
+    return commit;
+  }
+
+  public void setCommit(String commit) {
+    this.commit = commit;
+  }
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public String getJob() {
+    return job;
+  }
+
+  public void setJob(String job) {
+    this.job = job;
+  }
+
+  public String getResult() {
+    return result;
+  }
+
+  public void setResult(String result) {
+    this.result = result;
+  }
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
+  }
+
+  public String getStartedAt() {
+    return startedAt;
+  }
+
+  public void setStartedAt(String startedAt) {
+    this.startedAt = startedAt;
+  }
+
+  public String getFinishedAt() {
+    return finishedAt;
+  }
+
+  public void setFinishedAt(String finishedAt) {
+    this.finishedAt = finishedAt;
+  }
+}
