@@ -3,13 +3,18 @@
 SHELL := /usr/bin/env bash
 MVN ?= mvn -B -ntp
 
-.PHONY: help build test run render crds controlplane clean
+IMAGE ?= slipway-operator:0.1.0
+BASE_IMAGE ?=
+
+.PHONY: help build test run render image image-tar crds controlplane clean
 
 help:
 	@echo "make build         compile, generate CRDs into crds/, package operator/target/slipway-operator.jar"
 	@echo "make test          everything CI runs: control plane, unit + integration tests, CRD check, make run check"
 	@echo "make run           the operator on a local control plane with examples/ (or on \$$KUBECONFIG)"
 	@echo "make render FILE=project.yaml   print every object the operator would create for that Project (no cluster)"
+	@echo "make image IMAGE=registry/slipway-operator:tag   build the operator image with jib and push it (no Docker needed)"
+	@echo "make image-tar     the same image as operator/target/slipway-operator-image.tar"
 	@echo "make crds          regenerate crds/ from the classes"
 	@echo "make controlplane  build (or find in the cache) etcd, kube-apiserver, kube-controller-manager, kubectl"
 	@echo "make clean         remove build output"
@@ -27,6 +32,12 @@ render:
 	@test -n "$(FILE)" || { echo "usage: make render FILE=project.yaml [ARGS='--namespace team-a --commit <sha>']" >&2; exit 2; }
 	@$(MVN) -q -DskipTests package >&2
 	@java -jar operator/target/slipway-operator.jar render "$(FILE)" $(ARGS)
+
+image: build
+	java -cp operator/target/slipway-operator.jar dev.slipway.image.OperatorImage --to "$(IMAGE)" $(if $(BASE_IMAGE),--base "$(BASE_IMAGE)")
+
+image-tar: build
+	java -cp operator/target/slipway-operator.jar dev.slipway.image.OperatorImage --tar operator/target/slipway-operator-image.tar --name "$(IMAGE)" $(if $(BASE_IMAGE),--base "$(BASE_IMAGE)")
 
 crds:
 	$(MVN) -q -pl operator process-classes
