@@ -378,11 +378,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     status.setConditions(new Conditions(status.getConditions(), generation, clock).setAll(status.getConditions())
         .set(ConditionTypes.DATABASE_READY, Conditions.FALSE, state.reason(), state.message()).build());
     if (!Statuses.sameContent(environment.getStatus(), status)) {
-      Environment patch = new Environment();
-      patch.setMetadata(new ObjectMetaBuilder().withName(environment.getMetadata().getName())
-          .withNamespace(environment.getMetadata().getNamespace()).build());
-      patch.setStatus(status);
-      context.getClient().resource(patch).subresource("status").patch(new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder()
+      context.getClient().resource(statusPatch(environment, status)).subresource("status").patch(new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder()
           .withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY).withForce(true).withFieldManager(NAME).build());
       if (!"Deleting".equals(state.reason())) {
         events.warning(environment, "DeletionBlocked", state.message());
@@ -404,15 +400,9 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
         .setAll(previous.getConditions())
         .set(ConditionTypes.DEPLOYED, Conditions.FALSE, "ReconcileError", Failures.describe(e))
         .build());
-    Environment patch = new Environment();
-    patch.setMetadata(new ObjectMetaBuilder()
-        .withName(environment.getMetadata().getName())
-        .withNamespace(environment.getMetadata().getNamespace())
-        .build());
-    patch.setStatus(status);
     log.warn("{}/{}: reconcile failed: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(),
         Failures.describe(e));
-    return ErrorStatusUpdateControl.patchStatus(patch);
+    return ErrorStatusUpdateControl.patchStatus(statusPatch(environment, status));
   }
 
   /** Resolve the branch (or take the pinned commit), then build it once. */
@@ -543,15 +533,20 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
       UpdateControl<Environment> none = UpdateControl.noUpdate();
       return p.recheckAfter == null ? none : none.rescheduleAfter(p.recheckAfter);
     }
+    log.debug("{}/{}: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(), status.getPhase());
+    UpdateControl<Environment> update = UpdateControl.patchStatus(statusPatch(environment, status));
+    return p.recheckAfter == null ? update : update.rescheduleAfter(p.recheckAfter);
+  }
+
+  /** A fresh object holding only the status, as server-side apply of the status expects. */
+  private static Environment statusPatch(Environment environment, EnvironmentStatus status) {
     Environment patch = new Environment();
     patch.setMetadata(new ObjectMetaBuilder()
         .withName(environment.getMetadata().getName())
         .withNamespace(environment.getMetadata().getNamespace())
         .build());
     patch.setStatus(status);
-    log.debug("{}/{}: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(), status.getPhase());
-    UpdateControl<Environment> update = UpdateControl.patchStatus(patch);
-    return p.recheckAfter == null ? update : update.rescheduleAfter(p.recheckAfter);
+    return patch;
   }
 
   /** The Environments of a project, from the controller's own cache. */
