@@ -37,11 +37,19 @@ public final class CredentialsSecret {
     return environment.getMetadata().getName() + "-database";
   }
 
+  /** What the Secret holds now, read once per reconcile: the password and the raw data. */
+  public record Stored(String password, Map<String, String> data) {
+    @Override
+    public String toString() {
+      return "Stored[password=***, keys=" + (data == null ? "[]" : data.keySet()) + "]";
+    }
+  }
+
   /** The stored password, generating and storing one first if there is none. */
-  public String password(Environment environment) {
+  public Stored password(Environment environment) {
     Secret existing = read(environment);
     if (existing != null && existing.getData() != null && existing.getData().get("password") != null) {
-      return decode(existing.getData().get("password"));
+      return new Stored(decode(existing.getData().get("password")), existing.getData());
     }
     String password = generate();
     Secret secret = base(environment).addToData("password", encode(password)).build();
@@ -53,7 +61,7 @@ public final class CredentialsSecret {
       }
       return password(environment); // created by a concurrent reconcile a moment ago
     }
-    return password;
+    return new Stored(password, secret.getData());
   }
 
   /** A new password, stored before the provider is told (the next ensure applies it). */
@@ -66,8 +74,9 @@ public final class CredentialsSecret {
     return password;
   }
 
-  /** Writes the full contract once the database is reachable; no write when nothing changed. */
-  public void complete(Environment environment, DatabaseEndpoint endpoint, String password) {
+  /** Writes the full contract once the database is reachable; no write, and no second read, when nothing changed. */
+  public void complete(Environment environment, DatabaseEndpoint endpoint, Stored stored) {
+    String password = stored.password();
     Map<String, String> data = new LinkedHashMap<>();
     data.put(DATABASE_URL, url(endpoint, password));
     data.put("host", endpoint.host());
@@ -77,8 +86,7 @@ public final class CredentialsSecret {
     data.put("password", password);
     Map<String, String> encoded = new LinkedHashMap<>();
     data.forEach((k, v) -> encoded.put(k, encode(v)));
-    Secret existing = read(environment);
-    if (existing != null && Objects.equals(existing.getData(), encoded)) {
+    if (Objects.equals(stored.data(), encoded)) {
       return;
     }
     client.resource(base(environment).withData(encoded).build()).forceConflicts().serverSideApply();

@@ -3,7 +3,6 @@ package dev.slipway.database;
 import dev.slipway.api.v1alpha1.DatabaseSpec;
 import dev.slipway.api.v1alpha1.DeletionPolicy;
 import dev.slipway.api.v1alpha1.Environment;
-import dev.slipway.api.v1alpha1.Stage;
 import dev.slipway.config.OperatorConfig;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -46,7 +45,8 @@ public final class DatabaseCoordinator {
     if (kind == DatabaseKind.NONE) {
       return new Outcome(kind, null, null);
     }
-    String password = secrets.password(environment);
+    CredentialsSecret.Stored stored = secrets.password(environment);
+    String password = stored.password();
     ProvisionState state = switch (kind) {
       case LOCAL -> local.ensure(environment);
       case DEDICATED -> dedicated.map(p -> p.ensure(request(environment, password)))
@@ -57,7 +57,7 @@ public final class DatabaseCoordinator {
       case NONE -> throw new IllegalStateException();
     };
     if (state.ready() && state.endpoint() != null) {
-      secrets.complete(environment, state.endpoint(), password);
+      secrets.complete(environment, state.endpoint(), stored);
     }
     return new Outcome(kind, state, CredentialsSecret.name(environment));
   }
@@ -102,7 +102,7 @@ public final class DatabaseCoordinator {
     if (spec != null && spec.getDeletionPolicy() != null) {
       return spec.getDeletionPolicy();
     }
-    return environment.getSpec().getStage() == Stage.LIVE ? DeletionPolicy.Snapshot : DeletionPolicy.Delete;
+    return DeletionPolicy.defaultFor(environment.getSpec().getStage());
   }
 
   private static DatabaseRequest request(Environment environment, String password) {

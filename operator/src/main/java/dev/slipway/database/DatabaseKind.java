@@ -2,11 +2,10 @@ package dev.slipway.database;
 
 import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.DatabaseSpec;
-import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.Stage;
 import dev.slipway.config.OperatorConfig;
 
-/** Where one environment's database lives, from the Project's mode and the environment's stage. */
+/** Where one environment's database lives, from its database mode and its stage. */
 public enum DatabaseKind {
   DEDICATED,
   SHARED,
@@ -21,12 +20,6 @@ public enum DatabaseKind {
     return of(mode, environment.getStage());
   }
 
-  public static DatabaseKind of(Project project, Stage stage, OperatorConfig config) {
-    DatabaseSpec spec = project.getSpec().getDatabase();
-    DatabaseMode mode = spec != null && spec.getMode() != null ? spec.getMode() : config.databaseMode();
-    return of(mode, stage);
-  }
-
   private static DatabaseKind of(DatabaseMode mode, Stage stage) {
     if (mode == DatabaseMode.NONE) {
       return NONE;
@@ -35,13 +28,5 @@ public enum DatabaseKind {
       return LOCAL;
     }
     return mode == DatabaseMode.SHARED ? SHARED : DEDICATED;
-  }
-
-  public DatabaseMode mode() {
-    return switch (this) {
-      case DEDICATED -> DatabaseMode.DEDICATED;
-      case SHARED -> DatabaseMode.SHARED;
-      case LOCAL, NONE -> this == NONE ? DatabaseMode.NONE : null;
-    };
   }
 }

@@ -77,7 +77,7 @@ public final class EnvironmentMapping {
       d.setStorageGiB(declared.getStorageGiB());
     }
     d.setDeletionPolicy(declared != null && declared.getDeletionPolicy() != null ? declared.getDeletionPolicy()
-        : (stage == Stage.LIVE ? DeletionPolicy.Snapshot : DeletionPolicy.Delete));
+        : DeletionPolicy.defaultFor(stage));
     return d;
   }
 

@@ -51,7 +51,8 @@ public final class MigrationJob {
     if (plan.release().commit() != null) {
       labels.put(Labels.COMMIT, plan.release().commit());
     }
-    Container web = WebResources.deployment(plan).getSpec().getTemplate().getSpec().getContainers().get(0);
+    var webPod = WebResources.deployment(plan).getSpec().getTemplate().getSpec();
+    Container web = webPod.getContainers().get(0);
     Container migrate = new ContainerBuilder()
         .withName("release")
         .withImage(plan.release().image())
@@ -73,7 +74,7 @@ public final class MigrationJob {
         .withRestartPolicy("Never")
         .withAutomountServiceAccountToken(false)
         .withEnableServiceLinks(false)
-        .withSecurityContext(WebResources.deployment(plan).getSpec().getTemplate().getSpec().getSecurityContext())
+        .withSecurityContext(webPod.getSecurityContext())
         .withContainers(migrate)
         .endSpec()
         .endTemplate()

@@ -7,5 +7,10 @@ public enum DeletionPolicy {
   /** Delete the database and everything in it. */
   Delete,
   /** Leave the database as it is and drop Slipway's ownership of it. */
-  Retain
+  Retain;
+
+  /** Snapshot for live (its data matters most), Delete for the other stages. */
+  public static DeletionPolicy defaultFor(Stage stage) {
+    return stage == Stage.LIVE ? Snapshot : Delete;
+  }
 }
