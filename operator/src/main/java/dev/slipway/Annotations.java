@@ -9,6 +9,9 @@ public final class Annotations {
   /** A new value deploys the currently resolved commit (or the source's Ready image) when autoDeploy is off. */
   public static final String DEPLOY = "slipway.dev/deploy";
 
+  /** A new value runs a failed release command (migration) again for the same image. */
+  public static final String RETRY_RELEASE = "slipway.dev/retry-release";
+
   /** A new value gives a shared database's role a new password (stored in the credentials Secret; pods restart). */
   public static final String ROTATE_DATABASE_PASSWORD = "slipway.dev/rotate-database-password";
 

@@ -5,7 +5,6 @@ import dev.slipway.api.v1alpha1.BuildRecord;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.config.OperatorConfig;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -13,7 +12,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -38,17 +36,22 @@ public final class BuildCoordinator {
   }
 
   public Outcome ensure(Environment environment, Project project, String commit, boolean retryFailed, Context<Environment> context) {
+    return ensure(environment, project, commit, retryFailed, context, JobCache.of(context));
+  }
+
+  Outcome ensure(Environment environment, Project project, String commit, boolean retryFailed, Context<Environment> context,
+      JobCache jobs) {
+    String namespace = project.getMetadata().getNamespace();
     String jobName = BuildNames.jobName(project.getMetadata().getName(), commit);
-    String repository = BuildNames.repository(config, project.getMetadata().getNamespace(), project.getMetadata().getName());
-    Optional<Job> job = context.getSecondaryResourcesAsStream(Job.class)
-        .filter(j -> jobName.equals(j.getMetadata().getName()))
-        .filter(j -> Labels.BUILD.equals(label(j, Labels.COMPONENT)) && commit.equals(label(j, Labels.COMMIT)))
-        .findFirst();
+    String repository = BuildNames.repository(config, namespace, project.getMetadata().getName());
+    Optional<Job> job = jobs.job(namespace, jobName)
+        .filter(j -> Labels.BUILD.equals(label(j, Labels.COMPONENT)) && commit.equals(label(j, Labels.COMMIT)));
     if (job.isPresent()) {
-      List<Pod> pods = context.getSecondaryResourcesAsStream(Pod.class)
-          .filter(p -> jobName.equals(label(p, "job-name")))
-          .toList();
-      BuildState state = BuildObserver.observe(job.get(), pods);
+      if (job.get().getMetadata().getDeletionTimestamp() != null) {
+        // A failed build being deleted for a retry: the new Job follows once it is gone.
+        return new Outcome(restarting(jobName), false, false, null);
+      }
+      BuildState state = BuildObserver.observe(job.get(), jobs.pods(namespace, jobName));
       if (state.failed() && retryFailed) {
         client.resource(job.get()).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
         return new Outcome(restarting(jobName), false, false, null);
@@ -77,7 +80,13 @@ public final class BuildCoordinator {
       return new Outcome(new BuildState(BuildState.Result.Running, jobName, null, null, null, now(), null), true, false, null);
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
-        // Another environment started it a moment ago, or the old one is still being deleted.
+        // Another environment started it a moment ago (the cache has not seen it yet), or the old
+        // one is still being deleted: read it once instead of guessing.
+        Job existing = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
+        if (existing != null && existing.getMetadata().getDeletionTimestamp() == null) {
+          BuildState state = BuildObserver.observe(existing, java.util.List.of());
+          return new Outcome(state, false, false, state.succeeded() ? repository + "@" + state.digest() : null);
+        }
         return new Outcome(restarting(jobName), false, false, null);
       }
       throw e;

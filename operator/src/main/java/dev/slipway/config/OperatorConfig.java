@@ -59,6 +59,8 @@ public final class OperatorConfig {
   public static final String SHARED_DATABASE_SECRET = "SLIPWAY_SHARED_DATABASE_SECRET";
   public static final String LOCAL_POSTGRES_IMAGE = "SLIPWAY_LOCAL_POSTGRES_IMAGE";
   public static final String MIGRATION_TIMEOUT = "SLIPWAY_MIGRATION_TIMEOUT";
+  public static final String RELEASE_JOB_TTL = "SLIPWAY_RELEASE_JOB_TTL";
+  public static final String GIT_ALLOW_PLAIN_HTTP = "SLIPWAY_GIT_ALLOW_PLAIN_HTTP";
 
   /**
    * The official Postgres image for Local environments, pinned by the digest published for
@@ -150,6 +152,8 @@ public final class OperatorConfig {
     b.sharedDatabaseSecret = r.get(SHARED_DATABASE_SECRET, OperatorConfig::dnsName, null);
     b.localPostgresImage = r.get(LOCAL_POSTGRES_IMAGE, OperatorConfig::pinnedImage, DEFAULT_LOCAL_POSTGRES_IMAGE);
     b.migrationTimeout = r.get(MIGRATION_TIMEOUT, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofMinutes(15));
+    b.releaseJobTtl = r.get(RELEASE_JOB_TTL, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofHours(24));
+    b.gitAllowPlainHttp = r.get(GIT_ALLOW_PLAIN_HTTP, OperatorConfig::bool, false);
     return new OperatorConfig(b);
   }
 
@@ -355,6 +359,16 @@ public final class OperatorConfig {
     return b.migrationTimeout;
   }
 
+  /** How long a finished release (migration) Job is kept; its result stays in the release history anyway. */
+  public Duration releaseJobTtl() {
+    return b.releaseJobTtl;
+  }
+
+  /** Whether source credentials may go over plain http:// to hosts other than loopback. */
+  public boolean gitAllowPlainHttp() {
+    return b.gitAllowPlainHttp;
+  }
+
   /** The operator's own namespace (where its Lease and the shared-database Secret live). */
   public Optional<String> operatorNamespace() {
     return b.leaseNamespace;
@@ -431,6 +445,8 @@ public final class OperatorConfig {
     private String sharedDatabaseSecret;
     private String localPostgresImage = DEFAULT_LOCAL_POSTGRES_IMAGE;
     private Duration migrationTimeout = Duration.ofMinutes(15);
+    private Duration releaseJobTtl = Duration.ofHours(24);
+    private boolean gitAllowPlainHttp;
 
     private Builder copy() {
       Builder c = new Builder();
@@ -477,6 +493,8 @@ public final class OperatorConfig {
       c.sharedDatabaseSecret = sharedDatabaseSecret;
       c.localPostgresImage = localPostgresImage;
       c.migrationTimeout = migrationTimeout;
+      c.releaseJobTtl = releaseJobTtl;
+      c.gitAllowPlainHttp = gitAllowPlainHttp;
       return c;
     }
 
@@ -585,6 +603,16 @@ public final class OperatorConfig {
       rdsEndpoint = endpoint;
       awsAccessKeyId = accessKeyId;
       awsSecretAccessKey = secretAccessKey;
+      return this;
+    }
+
+    public Builder releaseJobTtl(Duration v) {
+      releaseJobTtl = v;
+      return this;
+    }
+
+    public Builder gitAllowPlainHttp(boolean v) {
+      gitAllowPlainHttp = v;
       return this;
     }
 

@@ -24,6 +24,15 @@ import java.util.Objects;
 public final class CredentialsSecret {
 
   public static final String DATABASE_URL = "DATABASE_URL";
+
+  /**
+   * Annotation on the Secret: {@code pending} while the database may not have the stored password
+   * yet (a Secret made again after it was lost, or a rotation), {@code applied} once the
+   * provider confirmed it. Absent means applied (Secrets from before the annotation existed).
+   */
+  public static final String PASSWORD_STATE = "slipway.dev/password-state";
+  static final String PENDING = "pending";
+  static final String APPLIED = "applied";
   private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -37,22 +46,31 @@ public final class CredentialsSecret {
     return environment.getMetadata().getName() + "-database";
   }
 
-  /** What the Secret holds now, read once per reconcile: the password and the raw data. */
-  public record Stored(String password, Map<String, String> data) {
+  /**
+   * What the Secret holds now, read once per reconcile: the password, the raw data, and whether
+   * the database may not have that password yet.
+   */
+  public record Stored(String password, Map<String, String> data, boolean pending) {
     @Override
     public String toString() {
-      return "Stored[password=***, keys=" + (data == null ? "[]" : data.keySet()) + "]";
+      return "Stored[password=***, keys=" + (data == null ? "[]" : data.keySet()) + ", pending=" + pending + "]";
     }
   }
 
-  /** The stored password, generating and storing one first if there is none. */
+  /**
+   * The stored password, generating and storing one first if there is none. A password made
+   * here is {@code pending}: for a new database that is harmless (it is created with it), for
+   * one that exists (the Secret was deleted) the provider sets it before anything uses it.
+   */
   public Stored password(Environment environment) {
     Secret existing = read(environment);
     if (existing != null && existing.getData() != null && existing.getData().get("password") != null) {
-      return new Stored(decode(existing.getData().get("password")), existing.getData());
+      String state = existing.getMetadata().getAnnotations() == null ? null : existing.getMetadata().getAnnotations().get(PASSWORD_STATE);
+      return new Stored(decode(existing.getData().get("password")), existing.getData(), PENDING.equals(state));
     }
     String password = generate();
     Secret secret = base(environment).addToData("password", encode(password)).build();
+    secret.getMetadata().setAnnotations(new LinkedHashMap<>(Map.of(PASSWORD_STATE, PENDING)));
     try {
       client.resource(secret).create();
     } catch (KubernetesClientException e) {
@@ -61,14 +79,25 @@ public final class CredentialsSecret {
       }
       return password(environment); // created by a concurrent reconcile a moment ago
     }
-    return new Stored(password, secret.getData());
+    return new Stored(password, secret.getData(), true);
   }
 
-  /** A new password, stored before the provider is told (the next ensure applies it). */
+  /** The provider confirmed the database has the stored password. */
+  public void markApplied(Environment environment) {
+    client.secrets().inNamespace(environment.getMetadata().getNamespace()).withName(name(environment))
+        .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"metadata\":{\"annotations\":{\"" + PASSWORD_STATE + "\":\"" + APPLIED + "\"}}}");
+  }
+
+  /** A new password, stored (pending) before the provider is told (the next ensure applies it). */
   public String rotate(Environment environment) {
     String password = generate();
     client.secrets().inNamespace(environment.getMetadata().getNamespace()).withName(name(environment)).edit(s -> {
       s.getData().put("password", encode(password));
+      if (s.getMetadata().getAnnotations() == null) {
+        s.getMetadata().setAnnotations(new LinkedHashMap<>());
+      }
+      s.getMetadata().getAnnotations().put(PASSWORD_STATE, PENDING);
       return s;
     });
     return password;

@@ -8,8 +8,15 @@ package dev.slipway.database;
  * @param message for people; never contains the password
  * @param identifier the RDS instance identifier, or the database name on a shared server
  * @param endpoint set when {@link Phase#Ready}
+ * @param passwordApplied the database has (or is being given) the request's password: it was
+ *     created with it, set to it, or a login with it succeeded
  */
-public record ProvisionState(Phase phase, String reason, String message, String identifier, DatabaseEndpoint endpoint) {
+public record ProvisionState(Phase phase, String reason, String message, String identifier, DatabaseEndpoint endpoint,
+    boolean passwordApplied) {
+
+  public ProvisionState(Phase phase, String reason, String message, String identifier, DatabaseEndpoint endpoint) {
+    this(phase, reason, message, identifier, endpoint, false);
+  }
 
   public enum Phase {
     /** Usable now. */

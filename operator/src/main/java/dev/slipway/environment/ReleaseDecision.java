@@ -1,7 +1,6 @@
 package dev.slipway.environment;
 
 import dev.slipway.deploy.Release;
-import java.util.Objects;
 
 /**
  * Which release an environment should run. Auto-deploying environments take a new release as
@@ -9,11 +8,14 @@ import java.util.Objects;
  * asks for the newest one. A promoted environment's newest release is whatever its source
  * environment runs and has Ready; other environments' is the build of their resolved commit.
  *
+ * <p>A deploy request is not settled here: it stays pending until the release it asks for
+ * actually rolls out (the database and the release command may hold it back for a while).
+ *
  * @param target what to run (null: nothing to run yet)
- * @param consumesRequest whether the pending deploy request is now fulfilled
+ * @param answersRequest whether rolling out {@code target} answers the pending deploy request
  * @param waiting why the newest release is not (yet) what runs, for the Deployed condition; null if it is
  */
-public record ReleaseDecision(Release target, boolean consumesRequest, String waiting) {
+public record ReleaseDecision(Release target, boolean answersRequest, String waiting) {
 
   /**
    * @param current what runs now (null: nothing)
@@ -26,12 +28,17 @@ public record ReleaseDecision(Release target, boolean consumesRequest, String wa
       String waiting = deployRequested ? "DeployRequestWaiting" : (current == null ? "NothingToDeploy" : null);
       return new ReleaseDecision(current, false, waiting);
     }
+    if (current != null && current.sameAs(newest)) {
+      return new ReleaseDecision(current, deployRequested, null);
+    }
     if (autoDeploy || deployRequested) {
       return new ReleaseDecision(newest, deployRequested, null);
     }
-    if (current == null || !Objects.equals(current.image(), newest.image())) {
-      return new ReleaseDecision(current, false, "AwaitingDeployRequest");
-    }
-    return new ReleaseDecision(current, false, null);
+    return new ReleaseDecision(current, false, "AwaitingDeployRequest");
+  }
+
+  /** Whether the target differs from what runs (so the database and release command gate it). */
+  public boolean isNew(Release current) {
+    return target != null && (current == null || !current.sameAs(target));
   }
 }

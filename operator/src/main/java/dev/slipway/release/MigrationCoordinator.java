@@ -4,17 +4,19 @@ import dev.slipway.Labels;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.build.BuildObserver;
+import dev.slipway.build.JobCache;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.deploy.WebPlan;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.Optional;
 
-/** Runs the release Job for a new release once, and reports how it went. */
+/**
+ * Runs one attempt of the release Job for a release, and reports how it went. Whether an attempt
+ * is needed at all (the release history remembers every image's result) is the caller's call.
+ */
 public final class MigrationCoordinator {
 
   /** Where the release step of one release stands. */
@@ -30,15 +32,13 @@ public final class MigrationCoordinator {
     this.config = config;
   }
 
-  public Outcome ensure(WebPlan plan, Project project, Context<Environment> context) {
-    String name = MigrationJob.name(plan);
-    Optional<Job> job = context.getSecondaryResourcesAsStream(Job.class)
-        .filter(j -> name.equals(j.getMetadata().getName()))
-        .filter(j -> Labels.MIGRATE.equals(j.getMetadata().getLabels().get(Labels.COMPONENT)))
-        .findFirst();
+  public Outcome ensure(WebPlan plan, Project project, int attempt, JobCache jobs) {
+    String name = MigrationJob.name(plan, attempt);
+    Optional<Job> job = jobs.job(plan.namespace(), name)
+        .filter(j -> Labels.MIGRATE.equals(j.getMetadata().getLabels().get(Labels.COMPONENT)));
     if (job.isEmpty()) {
       try {
-        client.resource(MigrationJob.desired(plan, project, config)).create();
+        client.resource(MigrationJob.desired(plan, project, config, attempt)).create();
         return new Outcome(Outcome.Result.Running, name, "Running", "running " + String.join(" ", MigrationJob.command(project)), true);
       } catch (KubernetesClientException e) {
         if (e.getCode() == 409) {
@@ -56,8 +56,7 @@ public final class MigrationCoordinator {
     if (condition(j, "Complete")) {
       return new Outcome(Outcome.Result.Succeeded, name, "Succeeded", "the release command succeeded in Job " + name, false);
     }
-    Optional<ContainerStateTerminated> terminated = context.getSecondaryResourcesAsStream(Pod.class)
-        .filter(p -> name.equals(p.getMetadata().getLabels().get("job-name")))
+    Optional<ContainerStateTerminated> terminated = jobs.pods(plan.namespace(), name).stream()
         .flatMap(p -> p.getStatus() == null || p.getStatus().getContainerStatuses() == null ? java.util.stream.Stream.empty()
             : p.getStatus().getContainerStatuses().stream())
         .filter(s -> s.getState() != null && s.getState().getTerminated() != null)

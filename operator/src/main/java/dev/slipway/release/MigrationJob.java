@@ -25,10 +25,15 @@ public final class MigrationJob {
 
   private MigrationJob() {}
 
-  /** {@code <environment>-migrate-<first 12 hex of the commit>}: at most 61 characters. */
-  public static String name(WebPlan plan) {
+  /**
+   * {@code <environment>-migrate-<first 12 hex of the commit>} for the first run (at most 61
+   * characters), {@code <environment>-migrate-<8 hex>-<attempt>} for runs asked for again with
+   * the retry annotation (at most 63 for attempts below 10000).
+   */
+  public static String name(WebPlan plan, int attempt) {
     String commit = plan.release().commit() == null ? "0".repeat(12) : plan.release().commit();
-    return plan.name() + "-migrate-" + commit.substring(0, 12);
+    return attempt <= 1 ? plan.name() + "-migrate-" + commit.substring(0, 12)
+        : plan.name() + "-migrate-" + commit.substring(0, 8) + "-" + Math.min(attempt, 9999);
   }
 
   /**
@@ -45,7 +50,7 @@ public final class MigrationJob {
     return release == null || release.getCommand() == null || release.getCommand().isEmpty() ? DEFAULT_COMMAND : release.getCommand();
   }
 
-  public static Job desired(WebPlan plan, Project project, OperatorConfig config) {
+  public static Job desired(WebPlan plan, Project project, OperatorConfig config, int attempt) {
     Map<String, String> labels = new LinkedHashMap<>(Labels.forEnvironment(plan.project(), plan.environment()));
     labels.put(Labels.COMPONENT, Labels.MIGRATE);
     if (plan.release().commit() != null) {
@@ -63,11 +68,12 @@ public final class MigrationJob {
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
     Job job = new JobBuilder()
-        .withNewMetadata().withName(name(plan)).withNamespace(plan.namespace()).withLabels(labels).endMetadata()
+        .withNewMetadata().withName(name(plan, attempt)).withNamespace(plan.namespace()).withLabels(labels).endMetadata()
         .withNewSpec()
         .withBackoffLimit(0)
         .withActiveDeadlineSeconds(config.migrationTimeout().toSeconds())
-        .withTtlSecondsAfterFinished((int) Math.min(Integer.MAX_VALUE, config.buildTtl().toSeconds()))
+        // The result is kept in the release history: an expired Job is never run again by itself.
+        .withTtlSecondsAfterFinished((int) Math.min(Integer.MAX_VALUE, config.releaseJobTtl().toSeconds()))
         .withNewTemplate()
         .withNewMetadata().withLabels(labels).endMetadata()
         .withNewSpec()

@@ -67,7 +67,7 @@ public final class Renderer {
       }
       WebPlan plan = WebPlan.of(environment, project, new Release(commit, repository + "@" + inputs.digest()), config, secret);
       if (MigrationJob.runs(project, kind != DatabaseKind.NONE)) {
-        objects.add(MigrationJob.desired(plan, project, config));
+        objects.add(MigrationJob.desired(plan, project, config, 1));
       }
       objects.add(WebResources.deployment(plan));
       objects.add(WebResources.service(plan));

@@ -5,6 +5,7 @@ import dev.slipway.build.BuildCoordinator;
 import dev.slipway.database.CredentialsSecret;
 import dev.slipway.database.DatabaseCoordinator;
 import dev.slipway.database.LocalDatabase;
+import dev.slipway.database.ProvisioningWork;
 import dev.slipway.release.MigrationCoordinator;
 import dev.slipway.environment.EnvironmentReconciler;
 import dev.slipway.environment.EventRecorder;
@@ -96,14 +97,15 @@ public final class SlipwayOperator implements AutoCloseable {
       }
     });
     Clock clock = collaborators.clock();
-    poller = new SourcePoller(collaborators.sources(), new SecretCredentials(client), config.pollInterval(),
+    poller = new SourcePoller(collaborators.sources(), new SecretCredentials(client, config.gitAllowPlainHttp()), config.pollInterval(),
         Duration.ofSeconds(5), clock);
     EventRecorder events = new EventRecorder(client, config.identity(), clock);
     operator.register(new ProjectReconciler(clock, config.databaseMode()), namespaces(config));
     operator.register(new EnvironmentReconciler(config, poller, new PromotionCopies(collaborators.images()),
         new BuildCoordinator(client, config, clock), events,
         new DatabaseCoordinator(config, new CredentialsSecret(client), new LocalDatabase(client, config),
-            collaborators.dedicatedDatabases(), () -> collaborators.sharedDatabases().apply(client)),
+            collaborators.dedicatedDatabases(), () -> collaborators.sharedDatabases().apply(client),
+            new ProvisioningWork(clock, 4)),
         new MigrationCoordinator(client, config), clock), namespaces(config));
     http = new OperatorHttpServer(config.httpPort(), registry, this::live, this::ready,
         config.webhookToken().map(token -> new OperatorHttpServer.Webhook(token, poller::refreshProject)).orElse(null));

@@ -165,6 +165,10 @@ class EnvironmentDatabaseIT {
     assertThat(failed.getStatus().getReleases().get(1).getFinishedAt()).isNotBlank();
 
     // Password rotation on request: the role gets a new password, the Secret holds it, pods restart.
+    String credentialsBefore = client.apps().deployments().inNamespace(n).withName("cms-test").get().getSpec().getTemplate()
+        .getMetadata().getAnnotations().get(Annotations.DATABASE_CREDENTIALS);
+    assertThat(credentialsBefore).as("the pods know which password they run with (a one-way fingerprint)")
+        .isNotBlank().doesNotContain(password);
     annotate(client, n, "cms-test", Annotations.ROTATE_DATABASE_PASSWORD, "2026-01");
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       var rotated = client.secrets().inNamespace(n).withName("cms-test-database").get();
@@ -176,7 +180,8 @@ class EnvironmentDatabaseIT {
         assertThat(c.isValid(2)).isTrue();
       }
       assertThat(client.apps().deployments().inNamespace(n).withName("cms-test").get().getSpec().getTemplate().getMetadata()
-          .getAnnotations()).containsEntry(Annotations.DATABASE_CREDENTIALS, "2026-01");
+          .getAnnotations().get(Annotations.DATABASE_CREDENTIALS)).isNotBlank().isNotEqualTo(credentialsBefore)
+          .doesNotContain(newPassword);
     });
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> DriverManager.getConnection(
         "jdbc:postgresql://" + parsed.getHost() + ":" + parsed.getPort() + "/" + database, user, password))

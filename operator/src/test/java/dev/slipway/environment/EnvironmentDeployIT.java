@@ -239,11 +239,51 @@ class EnvironmentDeployIT {
   }
 
   @Test
+  void anEnvironmentAddedWhileItsCommitBuildsFindsTheBuildJob(KubernetesClient client, TestNamespace ns, LocalControlPlane cp)
+      throws Exception {
+    String n = ns.name();
+    GitRemote remote = new GitRemote("late");
+    String commit = remote.commit("develop", files("Dockerfile", "FROM scratch\n"), "only");
+    client.resource(Environments.project(n, "late", daemon.url(remote), List.of(entry("test", "develop", true)))).create();
+    Environments.await(client, n, "late-test", Duration.ofSeconds(30), e -> e.getStatus() != null && e.getStatus().getPhase() == Phase.Building);
+    String job = BuildNames.jobName("late", commit);
+
+    // A second environment on the same commit joins while the build runs: it must find the Job,
+    // not try to create it again (the Job event that could map it there happened before it existed).
+    AuditLog audit = new AuditLog(cp.auditLog());
+    long mark = audit.mark();
+    EnvironmentTemplate staging = entry("staging", "develop", true);
+    staging.setStage(Stage.TEST);
+    dev.slipway.testing.Environments.retryOnConflict(() -> client.resources(Project.class).inNamespace(n).withName("late").edit(p -> {
+      p.getSpec().getEnvironments().add(staging);
+      return p;
+    }));
+    Environment joined = Environments.await(client, n, "late-staging", Duration.ofSeconds(30),
+        e -> e.getStatus() != null && e.getStatus().getPhase() == Phase.Building);
+    assertThat(joined.getStatus().getBuilds()).singleElement().satisfies(b -> assertThat(b.getJob()).isEqualTo(job));
+    String startedAt = joined.getStatus().getBuilds().get(0).getStartedAt();
+    Thread.sleep(3000); // several reconciles of both environments
+    assertThat(audit.writesSince(mark, LocalControlPlane.operatorUser()))
+        .as("Job creates (each would be a rejected 409) after the environment was added")
+        .noneMatch(w -> w.resource().equals("jobs") && w.verb().equals("create"));
+    assertThat(Environments.get(client, n, "late-staging").getStatus().getBuilds().get(0).getStartedAt())
+        .as("the build's start time is the Job's, not a new one per reconcile").isEqualTo(startedAt);
+
+    kubelet.succeedBuild(n, job, digest('d'));
+    for (String env : List.of("late-test", "late-staging")) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> client.apps().deployments().inNamespace(n).withName(env).get() != null);
+      kubelet.runDeployment(n, env);
+      Environments.await(client, n, env, Duration.ofSeconds(30), e -> e.getStatus().getPhase() == Phase.Ready);
+    }
+    assertThat(client.batch().v1().jobs().inNamespace(n).withLabel(Labels.PROJECT, "late").list().getItems()).hasSize(1);
+  }
+
+  @Test
   void livePromotedFromTestDeploysOnlyOnRequestAndOnlyWhatTestHasReady(KubernetesClient client, TestNamespace ns) throws Exception {
     String n = ns.name();
     GitRemote remote = new GitRemote("blog");
     String commit = remote.commit("develop", files("Dockerfile", "FROM scratch\n"), "one");
-    EnvironmentTemplate live = entry("live", "master", false);
+    EnvironmentTemplate live = entry("live", null, false);
     live.setPromoteFrom("test");
     live.setDomains(List.of("blog.example.com"));
     client.resource(Environments.project(n, "blog", daemon.url(remote), List.of(entry("test", "develop", true), live))).create();

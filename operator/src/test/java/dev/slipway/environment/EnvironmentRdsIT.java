@@ -97,7 +97,7 @@ class EnvironmentRdsIT {
   void oneTaggedInstancePerEnvironmentAndEachDeletionPolicy(KubernetesClient client, TestNamespace ns, LocalControlPlane cp) {
     String n = ns.name();
     try (RunningOperator operator = RunningOperator.start(config, cp)) {
-      EnvironmentTemplate live = entry("live", "master", false);
+      EnvironmentTemplate live = entry("live", null, false);
       live.setPromoteFrom("test");
       client.resource(project(ns, "orders", List.of(entry("test", "develop", true), live), null)).create();
       client.resource(project(ns, "keeper", List.of(entry("test", "develop", true)), DeletionPolicy.Retain)).create();
@@ -145,9 +145,32 @@ class EnvironmentRdsIT {
       });
       assertThat(instances(testId)).isEmpty();
       assertThat(instances(liveId)).isEmpty();
+      // The final snapshot is named after the deletion, and said in an Event.
       assertThat(rds.describeDBSnapshots().dbSnapshots()).extracting(s -> s.dbSnapshotIdentifier())
-          .contains(RdsProvisioner.finalSnapshotIdentifier(liveId))
-          .doesNotContain(RdsProvisioner.finalSnapshotIdentifier(testId));
+          .anyMatch(id -> id.startsWith(liveId + "-final-"))
+          .noneMatch(id -> id.startsWith(testId));
+      String snapshot = rds.describeDBSnapshots().dbSnapshots().stream().map(s -> s.dbSnapshotIdentifier())
+          .filter(id -> id.startsWith(liveId + "-final-")).findFirst().orElseThrow();
+      assertThat(client.v1().events().inNamespace(n).list().getItems())
+          .anyMatch(e -> "FinalSnapshot".equals(e.getReason()) && "orders-live".equals(e.getInvolvedObject().getName())
+              && e.getMessage().contains(snapshot));
+
+      // The same project again, deleted again: a second final snapshot, no DBSnapshotAlreadyExists, no finalizer left.
+      MotoServer.forgetAutomatedSnapshots(rds, liveId);
+      MotoServer.forgetAutomatedSnapshots(rds, testId);
+      client.resource(project(ns, "orders", List.of(entry("test", "develop", true), live), null)).create();
+      Environments.await(client, n, "orders-live", Duration.ofSeconds(60), conditionIs(ConditionTypes.DATABASE_READY, "True", null));
+      // (deletion times have one-second resolution; make sure this one is another second)
+      await().pollDelay(Duration.ofMillis(1100)).atMost(Duration.ofSeconds(5)).until(() -> true);
+      client.resources(Project.class).inNamespace(n).withName("orders").delete();
+      await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+        assertThat(client.resources(Environment.class).inNamespace(n).withLabel(Labels.PROJECT, "orders").list().getItems()).isEmpty();
+        assertThat(instances(liveId)).isEmpty();
+      });
+      assertThat(rds.describeDBSnapshots().dbSnapshots()).filteredOn(s -> s.dbSnapshotIdentifier().startsWith(liveId + "-final-"))
+          .hasSize(2);
+      assertThat(client.v1().events().inNamespace(n).list().getItems())
+          .noneMatch(e -> "DeletionBlocked".equals(e.getReason()) && e.getInvolvedObject().getName().startsWith("orders-"));
 
       // Retain: the instance stays, no longer tagged as Slipway's; its credentials stay too.
       client.resources(Project.class).inNamespace(n).withName("keeper").delete();

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
 class PromotionIT {
 
   private static RunningOperator operator;
+  private static OperatorConfig config;
   private static GitDaemon daemon;
   private static LocalRegistry registry;
   private static FakeKubelet kubelet;
@@ -48,7 +49,7 @@ class PromotionIT {
     daemon = new GitDaemon();
     registry = LocalRegistry.start();
     kubelet = new FakeKubelet(cp.client());
-    OperatorConfig config = OperatorConfig.defaults().toBuilder()
+    config = OperatorConfig.defaults().toBuilder()
         .databaseMode(dev.slipway.api.v1alpha1.DatabaseMode.NONE)
         .watchNamespaces(Set.of(ns.name()))
         .httpPort(0)
@@ -74,12 +75,19 @@ class PromotionIT {
     }
   }
 
+  /** Manifest uploads into a repository, as the registry logged them. */
+  private static long manifestPuts(String repository) throws java.io.IOException {
+    java.nio.file.Path log = registry.directory().resolve("registry.log");
+    return java.nio.file.Files.readAllLines(log).stream()
+        .filter(l -> l.contains("http.request.method=PUT") && l.contains("/v2/" + repository + "/manifests/")).count();
+  }
+
   @Test
-  void liveRunsACopyOfTheImageReadyOnTest(KubernetesClient client, TestNamespace ns) throws Exception {
+  void liveRunsACopyOfTheImageReadyOnTest(KubernetesClient client, TestNamespace ns, LocalControlPlane cp) throws Exception {
     String n = ns.name();
     GitRemote remote = new GitRemote("news");
     String commit = remote.commit("develop", files("Dockerfile", "FROM scratch\n"), "one");
-    EnvironmentTemplate live = entry("live", "develop", false);
+    EnvironmentTemplate live = entry("live", null, false);
     live.setPromoteFrom("test");
     client.resource(Environments.project(n, "news", daemon.url(remote), List.of(entry("test", "develop", true), live))).create();
 
@@ -91,6 +99,13 @@ class PromotionIT {
     kubelet.runDeployment(n, "news-test");
     Environment test = Environments.await(client, n, "news-test", Duration.ofSeconds(30), e -> e.getStatus().getPhase() == Phase.Ready);
     assertThat(test.getStatus().getImage()).isEqualTo(built.byDigest());
+
+    // Test is Ready, but nothing is decided for live: nothing is copied, and live is not "building".
+    Environments.await(client, n, "news-live", Duration.ofSeconds(30),
+        Environments.conditionIs("Deployed", "False", "AwaitingDeployRequest"));
+    Thread.sleep(3000);
+    assertThat(registry.hasManifest("slipway/" + n + "/news-live", commit)).as("copied before a release was decided").isFalse();
+    assertThat(Environments.get(client, n, "news-live").getStatus().getPhase()).isEqualTo(Phase.Pending);
 
     annotate(client, n, "news-live", Annotations.DEPLOY, "go");
     await().atMost(Duration.ofSeconds(60)).until(() -> client.apps().deployments().inNamespace(n).withName("news-live").get() != null);
@@ -108,5 +123,25 @@ class PromotionIT {
     assertThat(ready.getStatus().getDeployedCommit()).isEqualTo(commit);
     assertThat(Environments.condition(ready, "Built").orElseThrow().getReason()).isEqualTo("Promoted");
     assertThat(client.batch().v1().jobs().inNamespace(n).list().getItems()).hasSize(1);
+    // What was copied is kept in the status, not in the operator's memory.
+    assertThat(ready.getStatus().getSourceImage()).isEqualTo(built.byDigest());
+    assertThat(ready.getStatus().getReleases()).first().satisfies(r -> {
+      assertThat(r.getImage()).isEqualTo(liveImage);
+      assertThat(r.getPromotedFrom()).isEqualTo(built.byDigest());
+    });
+    long copies = manifestPuts("slipway/" + n + "/news-live");
+    assertThat(copies).isEqualTo(1);
+
+    // A restart copies nothing again and shows nothing new: no status write for live at all.
+    operator.close();
+    dev.slipway.testing.AuditLog audit = new dev.slipway.testing.AuditLog(cp.auditLog());
+    long mark = audit.mark();
+    operator = RunningOperator.start(config, cp);
+    await().atMost(Duration.ofSeconds(30)).until(() -> operator.reconciles("environment") >= 2);
+    Thread.sleep(3000);
+    assertThat(manifestPuts("slipway/" + n + "/news-live")).as("copies after a restart").isEqualTo(copies);
+    assertThat(audit.writesSince(mark, LocalControlPlane.operatorUser()))
+        .as("writes after a restart").noneMatch(w -> "news-live".equals(w.name()));
+    assertThat(Environments.get(client, n, "news-live").getStatus().getPhase()).isEqualTo(Phase.Ready);
   }
 }

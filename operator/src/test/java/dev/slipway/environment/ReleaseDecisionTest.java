@@ -14,7 +14,7 @@ class ReleaseDecisionTest {
   void autoDeployTakesTheNewestRelease() {
     ReleaseDecision d = ReleaseDecision.decide(OLD, NEW, true, false);
     assertThat(d.target()).isEqualTo(NEW);
-    assertThat(d.consumesRequest()).isFalse();
+    assertThat(d.answersRequest()).isFalse();
     assertThat(d.waiting()).isNull();
   }
 
@@ -30,7 +30,7 @@ class ReleaseDecisionTest {
     });
     assertThat(ReleaseDecision.decide(OLD, NEW, false, true)).satisfies(d -> {
       assertThat(d.target()).isEqualTo(NEW);
-      assertThat(d.consumesRequest()).isTrue();
+      assertThat(d.answersRequest()).isTrue();
     });
     assertThat(ReleaseDecision.decide(NEW, NEW, false, false).waiting()).isNull();
   }
@@ -40,8 +40,19 @@ class ReleaseDecisionTest {
     assertThat(ReleaseDecision.decide(OLD, null, true, false).target()).isEqualTo(OLD);
     ReleaseDecision waiting = ReleaseDecision.decide(OLD, null, false, true);
     assertThat(waiting.target()).isEqualTo(OLD);
-    assertThat(waiting.consumesRequest()).isFalse();
+    assertThat(waiting.answersRequest()).isFalse();
     assertThat(waiting.waiting()).isEqualTo("DeployRequestWaiting");
     assertThat(ReleaseDecision.decide(null, null, true, false).waiting()).isEqualTo("NothingToDeploy");
+  }
+
+  @Test
+  void aPerStageCopyIsTheSameReleaseAsItsSource() {
+    Release copy = new Release(NEW.commit(), "r/x-live@sha256:" + "3".repeat(64), NEW.image());
+    // live runs the copy of test's image: nothing new, a deploy request is answered as it is
+    ReleaseDecision d = ReleaseDecision.decide(copy, NEW, false, true);
+    assertThat(d.target()).isEqualTo(copy);
+    assertThat(d.isNew(copy)).isFalse();
+    assertThat(d.answersRequest()).isTrue();
+    assertThat(ReleaseDecision.decide(copy, NEW, false, false).waiting()).isNull();
   }
 }

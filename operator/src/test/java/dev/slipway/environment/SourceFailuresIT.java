@@ -96,7 +96,8 @@ class SourceFailuresIT {
     try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
-    client.resource(new SecretBuilder().withNewMetadata().withName("badauth-git").withNamespace(n).endMetadata()
+    client.resource(new SecretBuilder().withNewMetadata().withName("badauth-git").withNamespace(n)
+        .addToLabels(dev.slipway.git.SourceCredentialsPolicy.LABEL, "true").endMetadata()
         .addToStringData("username", "builder").addToStringData("password", SECRET_CANARY).build()).create();
 
     client.resource(Environments.project(n, "gone", "git://127.0.0.1:" + closedPort + "/app.git", List.of(entry("test", "develop", true)))).create();

@@ -28,10 +28,20 @@ class SourcePollerTest {
   static final class ScriptedResolver implements SourceResolver {
     final AtomicReference<Object> answer = new AtomicReference<>();
     final AtomicInteger calls = new AtomicInteger();
+    /** While set, resolving this branch waits for the latch (so a test sees the state before the answer). */
+    volatile String holdBranch;
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
     @Override
     public ResolvedCommit resolve(String url, String branch, GitCredentials credentials) throws SourceException {
       calls.incrementAndGet();
+      if (branch.equals(holdBranch)) {
+        try {
+          release.await(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       Object a = answer.get();
       if (a instanceof SourceException e) {
         throw e;
@@ -101,8 +111,10 @@ class SourcePollerTest {
     assertThat(resolver.calls.get()).isEqualTo(calls + 1);
 
     SourcePoller.Target other = new SourcePoller.Target("team-a", "shop", "git://h/x.git", "master", null);
+    resolver.holdBranch = "master";
     poller.track(id, other);
     assertThat(poller.latest(id)).as("the answer for develop is not one for master").isEmpty();
+    resolver.release.countDown();
     await().atMost(Duration.ofSeconds(5)).until(() -> poller.latest(id).isPresent());
     List<ResourceID> copy = new ArrayList<>(events);
     assertThat(copy).allMatch(id::equals);

@@ -54,6 +54,9 @@ public final class LocalPostgres implements AutoCloseable {
   private static final String OS_USER = "postgres";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
+  private static final List<LocalPostgres> RUNNING = new ArrayList<>();
+  private static final List<String> CLOSED_LOGS = new ArrayList<>();
+
   private final Path dir;
   private final int port;
   private final String adminPassword;
@@ -127,7 +130,10 @@ public final class LocalPostgres implements AutoCloseable {
         "-c", "listen_addresses=127.0.0.1", "-c", "port=" + port,
         "-c", "unix_socket_directories=" + dir.resolve("sock"),
         "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-        "-c", "max_connections=100", "-c", "shared_buffers=32MB", "-c", "logging_collector=off"));
+        "-c", "max_connections=100", "-c", "shared_buffers=32MB", "-c", "logging_collector=off",
+        // Every statement is logged, so tests can see what the operator sends and the run-wide
+        // check can prove no generated password ever reaches a server log.
+        "-c", "log_statement=all", "-c", "log_connections=on"));
     Process process;
     try {
       process = new ProcessBuilder(command)
@@ -149,6 +155,9 @@ public final class LocalPostgres implements AutoCloseable {
             + port + "; " + tail(log));
       }
       try (Connection c = pg.connect("postgres", ADMIN_USER, password)) {
+        synchronized (RUNNING) {
+          RUNNING.add(pg);
+        }
         return pg;
       } catch (SQLException e) {
         lastError = e.getSQLState() + " " + e.getMessage();
@@ -177,6 +186,34 @@ public final class LocalPostgres implements AutoCloseable {
     return adminPassword;
   }
 
+  /** The server log (every statement, see log_statement=all). */
+  public Path logFile() {
+    return dir.resolve("postgres.log");
+  }
+
+  /** The server log as it is now. */
+  public String log() {
+    try {
+      return Files.exists(logFile()) ? Files.readString(logFile(), StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Every server log of this run, of servers running and stopped (the run-wide secret check reads them). */
+  public static List<String> allLogs() {
+    List<String> logs;
+    synchronized (CLOSED_LOGS) {
+      logs = new ArrayList<>(CLOSED_LOGS);
+    }
+    synchronized (RUNNING) {
+      for (LocalPostgres pg : RUNNING) {
+        logs.add(pg.log());
+      }
+    }
+    return logs;
+  }
+
   /** The directory holding the cluster ({@code data/}), the socket ({@code sock/}) and {@code postgres.log}. */
   public Path directory() {
     return dir;
@@ -200,11 +237,17 @@ public final class LocalPostgres implements AutoCloseable {
     return DriverManager.getConnection("jdbc:postgresql://" + host() + ":" + port + "/" + db, props);
   }
 
-  /** Stops the server and deletes the directory. */
+  /** Stops the server and deletes the directory (its log is kept in memory for the run-wide check). */
   @Override
   public void close() {
     stop();
     removeHook();
+    synchronized (RUNNING) {
+      RUNNING.remove(this);
+    }
+    synchronized (CLOSED_LOGS) {
+      CLOSED_LOGS.add(log());
+    }
     deleteRecursively(dir);
   }
 

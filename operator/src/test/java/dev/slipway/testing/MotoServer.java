@@ -164,6 +164,17 @@ public final class MotoServer implements AutoCloseable {
         RdsSettings.DEFAULT_BACKUP_RETENTION_LIVE, RdsSettings.DEFAULT_BACKUP_RETENTION_OTHER);
   }
 
+  /**
+   * moto names the automated snapshot it takes at creation {@code rds:<id>-<minute>} and keeps it
+   * after the instance is gone, so creating the same identifier again within a minute fails there
+   * (RDS itself takes no such snapshot at once). Tests that make an instance again drop it first.
+   */
+  public static void forgetAutomatedSnapshots(software.amazon.awssdk.services.rds.RdsClient rds, String id) {
+    rds.describeDBSnapshots(b -> b.snapshotType("automated")).dbSnapshots().stream()
+        .filter(s -> s.dbSnapshotIdentifier().startsWith("rds:" + id + "-"))
+        .forEach(s -> rds.deleteDBSnapshot(b -> b.dbSnapshotIdentifier(s.dbSnapshotIdentifier())));
+  }
+
   /** Forgets every resource (POST /moto-api/reset). */
   public void reset() {
     try {

@@ -51,7 +51,10 @@ public final class SecretWatch {
     }
   }
 
-  /** Statuses and Events of the namespace, and every log line so far: none holds a generated password. */
+  /**
+   * Statuses and Events of the namespace, every log line so far and every test Postgres server's
+   * log (they log every statement): none holds a generated password.
+   */
   public List<String> leaks(KubernetesClient client, String namespace) {
     String statuses = Serialization.asJson(client.resources(Environment.class).inNamespace(namespace).list().getItems().stream()
         .map(Environment::getStatus).toList())
@@ -59,6 +62,7 @@ public final class SecretWatch {
         .map(Project::getStatus).toList());
     String events = Serialization.asJson(client.v1().events().inNamespace(namespace).list());
     List<String> lines = logs.lines();
+    List<String> serverLogs = LocalPostgres.allLogs();
     List<String> found = new ArrayList<>();
     for (String p : passwords) {
       if (statuses.contains(p)) {
@@ -69,6 +73,9 @@ public final class SecretWatch {
       }
       if (lines.stream().anyMatch(l -> l.contains(p))) {
         found.add("a generated password is in a log line");
+      }
+      if (serverLogs.stream().anyMatch(l -> l.contains(p))) {
+        found.add("a generated password is in a Postgres server log");
       }
     }
     return found;

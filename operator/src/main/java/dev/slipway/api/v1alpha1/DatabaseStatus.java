@@ -21,6 +21,9 @@ public class DatabaseStatus {
   @JsonPropertyDescription("What deleting the environment will do to the database.")
   private DeletionPolicy deletionPolicy;
 
+  @JsonPropertyDescription("The final snapshot deleting the environment takes (RDS, deletion policy Snapshot).")
+  private String finalSnapshot;
+
   public DeletionPolicy getDeletionPolicy() {
     return deletionPolicy;
   }
@@ -59,5 +62,13 @@ public class DatabaseStatus {
 
   public void setSecretName(String secretName) {
     this.secretName = secretName;
+  }
+
+  public String getFinalSnapshot() {
+    return finalSnapshot;
+  }
+
+  public void setFinalSnapshot(String finalSnapshot) {
+    this.finalSnapshot = finalSnapshot;
   }
 }

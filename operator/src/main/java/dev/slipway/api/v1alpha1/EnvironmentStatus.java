@@ -46,6 +46,12 @@ public class EnvironmentStatus {
   @JsonPropertyDescription("The last value of the slipway.dev/deploy annotation acted on.")
   private String observedDeployRequest;
 
+  @JsonPropertyDescription("The last value of the slipway.dev/retry-release annotation acted on.")
+  private String observedReleaseRetry;
+
+  @JsonPropertyDescription("With per-stage promotion: the image on the source environment that the running image is a copy of.")
+  private String sourceImage;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -156,5 +162,21 @@ public class EnvironmentStatus {
 
   public void setBuilds(List<BuildRecord> builds) {
     this.builds = builds;
+  }
+
+  public String getObservedReleaseRetry() {
+    return observedReleaseRetry;
+  }
+
+  public void setObservedReleaseRetry(String observedReleaseRetry) {
+    this.observedReleaseRetry = observedReleaseRetry;
+  }
+
+  public String getSourceImage() {
+    return sourceImage;
+  }
+
+  public void setSourceImage(String sourceImage) {
+    this.sourceImage = sourceImage;
   }
 }

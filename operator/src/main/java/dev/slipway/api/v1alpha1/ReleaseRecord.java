@@ -22,6 +22,12 @@ public class ReleaseRecord {
   private String startedAt;
   private String finishedAt;
 
+  @JsonPropertyDescription("With per-stage promotion: the source environment's image this release is a copy of.")
+  private String promotedFrom;
+
+  @JsonPropertyDescription("Which run of the release command this is (a new value of slipway.dev/retry-release runs it again).")
+  private Integer attempt;
+
   public String getCommit() {
     return commit;
   }
@@ -76,5 +82,21 @@ public class ReleaseRecord {
 
   public void setFinishedAt(String finishedAt) {
     this.finishedAt = finishedAt;
+  }
+
+  public String getPromotedFrom() {
+    return promotedFrom;
+  }
+
+  public void setPromotedFrom(String promotedFrom) {
+    this.promotedFrom = promotedFrom;
+  }
+
+  public Integer getAttempt() {
+    return attempt;
+  }
+
+  public void setAttempt(Integer attempt) {
+    this.attempt = attempt;
   }
 }

@@ -120,17 +120,38 @@ public final class RdsProvisioner implements DatabaseProvisioner {
         return new ProvisionState(Phase.Provisioning, "Creating",
             "Creating RDS instance " + id + " (" + create.dbInstanceClass() + ", " + create.allocatedStorage()
                 + " GiB, PostgreSQL " + create.engineVersion() + ")",
-            id, null);
+            id, null, true);
       }
       DBInstance instance = found.get();
       Map<String, String> tags = tags(instance);
       if (!request.ownerUid().equals(tags.get(TAG_OWNER_UID))) {
         return new ProvisionState(Phase.Refused, "ForeignInstance", foreignMessage(id, tags), id, null);
       }
+      if (request.passwordPending()) {
+        return resetPassword(id, instance, request);
+      }
       return stateOf(id, instance, dbName(request.project()));
     } catch (SdkException e) {
       return new ProvisionState(Phase.Failed, "AwsError", safeMessage(e, request.password()), id, null);
     }
+  }
+
+  /**
+   * The credentials Secret holds a password the instance may not have (the Secret was lost and
+   * made again): give the instance that password, so pods never run with one it rejects. RDS
+   * refuses while the instance is busy (creating, modifying...): then look again later.
+   */
+  private ProvisionState resetPassword(String id, DBInstance instance, DatabaseRequest request) {
+    try {
+      client.modifyDBInstance(r -> r.dbInstanceIdentifier(id).masterUserPassword(request.password()).applyImmediately(true));
+    } catch (AwsServiceException e) {
+      return new ProvisionState(Phase.Provisioning, "ResettingPassword",
+          "RDS instance " + id + " needs the password stored in its credentials Secret; RDS refused for now ("
+              + safeMessage(e, request.password()) + "); trying again", id, null);
+    }
+    log.info("Setting the master password of RDS instance {} for {} to the one in its credentials Secret", id, request);
+    return new ProvisionState(Phase.Provisioning, "ResettingPassword",
+        "RDS instance " + id + " is given the password stored in its credentials Secret", id, null, true);
   }
 
   /**
@@ -267,22 +288,29 @@ public final class RdsProvisioner implements DatabaseProvisioner {
       if (status.equals("deleting")) {
         return new DeletionState(false, "Deleting", "RDS instance " + id + " is being deleted");
       }
+      DeleteDbInstanceRequest delete = deleteRequest(id, policy, request.deletionTime());
+      String snapshot = delete.skipFinalSnapshot() ? null : delete.finalDBSnapshotIdentifier();
+      boolean protectionLifted = false;
       try {
         if (Boolean.TRUE.equals(instance.deletionProtection())) {
           // Ours (the owner tag says so): Slipway set the protection for the live stage, and lifts it.
           client.modifyDBInstance(r -> r.dbInstanceIdentifier(id).deletionProtection(false).applyImmediately(true));
+          protectionLifted = true;
           log.info("Lifted deletion protection of RDS instance {} for {}", id, request);
         }
-        DeleteDbInstanceRequest delete = deleteRequest(id, policy);
         client.deleteDBInstance(delete);
         log.info("Deleting RDS instance {} for {} ({})", id, request, policy);
         return new DeletionState(false, "Deleting",
-            "Deleting RDS instance " + id + (delete.skipFinalSnapshot()
-                ? " without a final snapshot"
-                : " with final snapshot " + delete.finalDBSnapshotIdentifier()));
+            "Deleting RDS instance " + id + (snapshot == null ? " without a final snapshot" : " with final snapshot " + snapshot),
+            snapshot);
       } catch (DbInstanceNotFoundException e) {
         return new DeletionState(true, "Deleted", "RDS instance " + id + " is gone");
       } catch (AwsServiceException e) {
+        if (protectionLifted) {
+          // RDS may refuse the delete until the lifted protection has taken effect: not a refusal, try again.
+          return new DeletionState(false, "Deleting", "lifted the deletion protection of RDS instance " + id
+              + "; deleting once RDS has applied it (" + safeMessage(e, request.password()) + ")", snapshot);
+        }
         return refused(id, e, request.password());
       }
     } catch (SdkException e) {
@@ -290,14 +318,18 @@ public final class RdsProvisioner implements DatabaseProvisioner {
     }
   }
 
-  /** The DeleteDBInstance call for a policy (pure): Snapshot keeps a final snapshot, Delete does not. */
-  public static DeleteDbInstanceRequest deleteRequest(String instanceIdentifier, DeletionPolicy policy) {
+  /**
+   * The DeleteDBInstance call for a policy (pure): Snapshot keeps a final snapshot named after
+   * the time the environment was deleted (so an environment made again and deleted again gets a
+   * snapshot of its own), Delete keeps none.
+   */
+  public static DeleteDbInstanceRequest deleteRequest(String instanceIdentifier, DeletionPolicy policy, java.time.Instant deletedAt) {
     DeleteDbInstanceRequest.Builder b = DeleteDbInstanceRequest.builder()
         .dbInstanceIdentifier(instanceIdentifier)
         .deleteAutomatedBackups(false);
     switch (policy) {
       case Snapshot:
-        return b.skipFinalSnapshot(false).finalDBSnapshotIdentifier(finalSnapshotIdentifier(instanceIdentifier)).build();
+        return b.skipFinalSnapshot(false).finalDBSnapshotIdentifier(finalSnapshotIdentifier(instanceIdentifier, deletedAt)).build();
       case Delete:
         return b.skipFinalSnapshot(true).build();
       default:
@@ -337,9 +369,16 @@ public final class RdsProvisioner implements DatabaseProvisioner {
     return base + "-" + hash;
   }
 
-  /** The final snapshot taken under {@link DeletionPolicy#Snapshot}: {@code <identifier>-final}. */
-  public static String finalSnapshotIdentifier(String instanceIdentifier) {
-    String id = instanceIdentifier + "-final";
+  private static final java.time.format.DateTimeFormatter SNAPSHOT_TIME =
+      java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC);
+
+  /**
+   * The final snapshot taken under {@link DeletionPolicy#Snapshot}: {@code
+   * <identifier>-final-<yyyyMMdd-HHmmss>} (UTC) of the deletion time, the same on every retry.
+   */
+  public static String finalSnapshotIdentifier(String instanceIdentifier, java.time.Instant deletedAt) {
+    java.time.Instant at = deletedAt == null ? java.time.Instant.EPOCH : deletedAt;
+    String id = instanceIdentifier + "-final-" + SNAPSHOT_TIME.format(at);
     if (!validIdentifier(id, MAX_SNAPSHOT_ID)) {
       throw new IllegalArgumentException("not a valid RDS instance identifier: " + instanceIdentifier);
     }

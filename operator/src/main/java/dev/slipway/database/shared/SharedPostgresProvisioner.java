@@ -16,16 +16,24 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Properties;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Databases on a shared Postgres server: one database and one login role per environment, the
  * role owning its database, CONNECT taken from PUBLIC so no other environment's role gets in.
  * Every call opens one short administrator connection (connect timeout 5 s, socket timeout 15 s,
- * statement timeout 10 s), looks, acts where needed and returns.
+ * statement timeout 10 s), looks at the catalog and logs in once as the role, changes only what
+ * differs and returns: a database that is as it should be gets no DDL. Passwords are set with
+ * {@code PGConnection.alterUserPassword} (a SCRAM verifier), never as statement text, so a server
+ * logging every statement never logs one. Callers run it off the reconcile threads.
  *
  * <p>Names come from {@link #databaseName} and {@link #roleName}; all SQL quotes identifiers and
  * literals on the server ({@code format('%I', ?)}, see {@link SqlStatement}). Passwords never
@@ -38,6 +46,7 @@ public final class SharedPostgresProvisioner implements DatabaseProvisioner {
   static final String ROLE_SUFFIX = "_app";
   static final String SNAPSHOT_MESSAGE = "shared servers have no snapshots: the database is kept (Snapshot acts as Retain)";
 
+  private static final Logger log = LoggerFactory.getLogger(SharedPostgresProvisioner.class);
   private static final int CONNECT_TIMEOUT_SECONDS = 5;
   private static final int SOCKET_TIMEOUT_SECONDS = 15;
   private static final int STATEMENT_TIMEOUT_MILLIS = 10_000;
@@ -95,31 +104,43 @@ public final class SharedPostgresProvisioner implements DatabaseProvisioner {
     return ensureNamed(database, role, request.password());
   }
 
-  /** {@link #ensure} for explicit names (package-private so tests can pass hostile ones). */
+  /**
+   * {@link #ensure} for explicit names (package-private so tests can pass hostile ones). Looks
+   * first and changes only what differs, so an environment whose database is as it should be
+   * costs a few catalog reads and one login as the role, and no DDL.
+   */
   ProvisionState ensureNamed(String database, String role, String password) {
     if (password == null || password.isEmpty()) {
       return new ProvisionState(Phase.Failed, "InvalidRequest", "the request has no password for role " + role, database, null);
     }
+    List<String> changed = new ArrayList<>();
     try (Connection c = connectAdmin()) {
-      if (exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", role)) {
-        SqlStatement.alterRolePassword(role, password).execute(c);
-      } else {
+      Boolean canLogin = roleCanLogin(c, role);
+      boolean passwordSet = false;
+      if (canLogin == null) {
         try {
-          SqlStatement.createRole(role, password).execute(c);
+          SqlStatement.createRole(role).execute(c);
+          changed.add("created role");
         } catch (SQLException e) {
           if (!"42710".equals(e.getSQLState())) { // duplicate_object: created concurrently
             throw e;
           }
-          SqlStatement.alterRolePassword(role, password).execute(c);
         }
+        setPassword(c, role, password);
+        passwordSet = true;
+      } else if (!canLogin) {
+        SqlStatement.enableLogin(role).execute(c);
+        changed.add("enabled login");
       }
       if (!isSuperuserOrMember(c, role)) {
         SqlStatement.grantRoleToCurrentUser(role).execute(c);
+        changed.add("granted the role to the administrator");
       }
       String owner = databaseOwner(c, database);
       if (owner == null) {
         try {
           SqlStatement.createDatabase(database, role).execute(c);
+          changed.add("created database");
           owner = role;
         } catch (SQLException e) {
           if (!"42P04".equals(e.getSQLState())) { // duplicate_database: created concurrently
@@ -130,14 +151,57 @@ public final class SharedPostgresProvisioner implements DatabaseProvisioner {
       }
       if (!role.equals(owner)) {
         SqlStatement.alterDatabaseOwner(database, role).execute(c);
+        changed.add("gave the database to the role");
       }
-      SqlStatement.revokeAllFromPublic(database).execute(c);
-      SqlStatement.grantConnect(database, role).execute(c);
+      if (publicHasPrivileges(c, database)) {
+        SqlStatement.revokeAllFromPublic(database).execute(c);
+        changed.add("revoked PUBLIC's access");
+      }
+      if (!roleMayConnect(c, database, role)) {
+        SqlStatement.grantConnect(database, role).execute(c);
+        changed.add("granted CONNECT");
+      }
+      if (!passwordSet) {
+        switch (login(database, role, password)) {
+          case REJECTED -> {
+            setPassword(c, role, password);
+            changed.add("set the stored password");
+          }
+          case ACCEPTED -> { }
+          case UNKNOWN -> { } // the server would not say (for example pg_hba rules for this host); leave it
+        }
+      }
+      if (!changed.isEmpty()) {
+        log.info("shared database {} on {}:{}: {}", database, admin.host(), admin.port(), String.join(", ", changed));
+      }
       DatabaseEndpoint endpoint = new DatabaseEndpoint(admin.host(), admin.port(), database, role, admin.requireTls());
       return new ProvisionState(Phase.Ready, "Available",
-          "database " + database + " owned by role " + role + " on " + admin.host() + ":" + admin.port(), database, endpoint);
+          "database " + database + " owned by role " + role + " on " + admin.host() + ":" + admin.port(), database, endpoint, true);
     } catch (SQLException e) {
       return failed(e, database, password);
+    }
+  }
+
+  /** What a login as the role with the stored password says. */
+  enum Login { ACCEPTED, REJECTED, UNKNOWN }
+
+  Login login(String database, String role, String password) {
+    Properties props = connectionProperties(role, password);
+    try (Connection c = DriverManager.getConnection(url(database), props)) {
+      return Login.ACCEPTED;
+    } catch (SQLException e) {
+      // 28P01 invalid_password; a role without a password fails the same way
+      return "28P01".equals(e.getSQLState()) ? Login.REJECTED : Login.UNKNOWN;
+    }
+  }
+
+  /** Sends only a SCRAM-SHA-256 verifier: the password is in no statement and no server log. */
+  private static void setPassword(Connection c, String role, String password) throws SQLException {
+    char[] chars = password.toCharArray();
+    try {
+      c.unwrap(PGConnection.class).alterUserPassword(role, chars, "scram-sha-256");
+    } finally {
+      java.util.Arrays.fill(chars, '\0');
     }
   }
 
@@ -209,21 +273,59 @@ public final class SharedPostgresProvisioner implements DatabaseProvisioner {
   }
 
   private Connection connectAdmin() throws SQLException {
+    Connection c = DriverManager.getConnection(url(admin.maintenanceDatabase()), connectionProperties(admin.username(), admin.password()));
+    c.setAutoCommit(true); // CREATE/DROP DATABASE cannot run inside a transaction
+    return c;
+  }
+
+  private Properties connectionProperties(String user, String password) {
     Properties props = new Properties();
-    props.setProperty("user", admin.username());
-    props.setProperty("password", admin.password());
+    props.setProperty("user", user);
+    props.setProperty("password", password);
     props.setProperty("sslmode", admin.sslMode());
     props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
     props.setProperty("loginTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS * 2));
     props.setProperty("socketTimeout", Integer.toString(SOCKET_TIMEOUT_SECONDS));
     props.setProperty("ApplicationName", "slipway");
     props.setProperty("options", "-c statement_timeout=" + STATEMENT_TIMEOUT_MILLIS + " -c lock_timeout=" + STATEMENT_TIMEOUT_MILLIS / 2);
+    return props;
+  }
+
+  private String url(String database) {
     String host = admin.host().contains(":") && !admin.host().startsWith("[") ? "[" + admin.host() + "]" : admin.host();
-    String url = "jdbc:postgresql://" + host + ":" + admin.port() + "/"
-        + URLEncoder.encode(admin.maintenanceDatabase(), StandardCharsets.UTF_8).replace("+", "%20");
-    Connection c = DriverManager.getConnection(url, props);
-    c.setAutoCommit(true); // CREATE/DROP DATABASE cannot run inside a transaction
-    return c;
+    return "jdbc:postgresql://" + host + ":" + admin.port() + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  /** Whether the role may log in; null when there is no such role. */
+  private static Boolean roleCanLogin(Connection c, String role) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT rolcanlogin FROM pg_roles WHERE rolname = ?")) {
+      ps.setString(1, role);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getBoolean(1) : null;
+      }
+    }
+  }
+
+  /** Whether PUBLIC holds any privilege on the database (the default ACL grants it CONNECT and TEMPORARY). */
+  private static boolean publicHasPrivileges(Connection c, String database) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT count(*) FROM pg_database d, aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a"
+            + " WHERE d.datname = ? AND a.grantee = 0")) {
+      ps.setString(1, database);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getLong(1) > 0;
+      }
+    }
+  }
+
+  private static boolean roleMayConnect(Connection c, String database, String role) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT has_database_privilege(?, ?, 'CONNECT, TEMPORARY')")) {
+      ps.setString(1, role);
+      ps.setString(2, database);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
   }
 
   private static boolean exists(Connection c, String query, String value) throws SQLException {

@@ -13,8 +13,8 @@ import java.util.Objects;
  * constant {@code format()} pattern with {@code %I} (identifier) and {@code %L} (literal)
  * placeholders, {@code args} are the values, sent as bind parameters of {@code SELECT
  * format(?, ?, ...)}; the text the server returns is then executed. Nothing variable is ever
- * concatenated into SQL text here. {@link #toString()} shows the template only (the arguments may
- * hold a password).
+ * concatenated into SQL text here. {@link #toString()} shows the template only. No statement carries a password: passwords
+ * are set with {@code PGConnection.alterUserPassword}, which sends a SCRAM verifier.
  */
 record SqlStatement(String template, List<String> args) {
 
@@ -27,12 +27,17 @@ record SqlStatement(String template, List<String> args) {
     }
   }
 
-  static SqlStatement createRole(String role, String password) {
-    return new SqlStatement("CREATE ROLE %I WITH LOGIN PASSWORD %L", List.of(role, password));
+  /**
+   * A login role without a password; the password is set apart with {@link
+   * org.postgresql.PGConnection#alterUserPassword}, which sends only a SCRAM verifier, so no
+   * statement text (and no server log with log_statement) ever holds it.
+   */
+  static SqlStatement createRole(String role) {
+    return new SqlStatement("CREATE ROLE %I WITH LOGIN", List.of(role));
   }
 
-  static SqlStatement alterRolePassword(String role, String password) {
-    return new SqlStatement("ALTER ROLE %I WITH LOGIN PASSWORD %L", List.of(role, password));
+  static SqlStatement enableLogin(String role) {
+    return new SqlStatement("ALTER ROLE %I WITH LOGIN", List.of(role));
   }
 
   static SqlStatement disableLogin(String role) {
@@ -69,7 +74,7 @@ record SqlStatement(String template, List<String> args) {
     return new SqlStatement("DROP ROLE IF EXISTS %I", List.of(role));
   }
 
-  /** The statement text as the server quotes it (contains the password for role statements). */
+  /** The statement text as the server quotes it. */
   String render(Connection connection) throws SQLException {
     StringBuilder query = new StringBuilder("SELECT format(?::text");
     for (int i = 0; i < args.size(); i++) {

@@ -30,6 +30,7 @@ import software.amazon.awssdk.services.rds.model.Tag;
 class RdsProvisionerIT {
 
   private static final String PASSWORD = "Pw-7f3c9a1e-never-shown";
+  private static final java.time.Instant DELETED_AT = java.time.Instant.parse("2026-11-30T12:00:00Z");
 
   private static MotoServer moto;
   private static RdsClient rds;
@@ -67,6 +68,11 @@ class RdsProvisionerIT {
     return new DatabaseRequest("team-a", "shop", environment, ownerUid, stage, "16", null, null, PASSWORD);
   }
 
+  private static DatabaseRequest deletedAt(DatabaseRequest r, java.time.Instant at) {
+    return new DatabaseRequest(r.namespace(), r.project(), r.environment(), r.ownerUid(), r.stage(), r.version(), r.instanceClass(),
+        r.storageGiB(), r.password(), r.passwordPending(), at);
+  }
+
   private static RdsProvisioner provisioner() {
     return new RdsProvisioner(RdsProvisioner.client(moto.settings()), moto.settings());
   }
@@ -77,8 +83,10 @@ class RdsProvisionerIT {
     return s;
   }
 
+  /** As the coordinator asks: with the time the Environment was deleted (DELETED_AT unless the request has one). */
   private DeletionState delete(RdsProvisioner p, DatabaseRequest r, DeletionPolicy policy) {
-    DeletionState s = p.delete(r, policy);
+    DatabaseRequest deleting = r.deletionTime() != null ? r : deletedAt(r, DELETED_AT);
+    DeletionState s = p.delete(deleting, policy);
     messages.add(s.message());
     return s;
   }
@@ -105,6 +113,10 @@ class RdsProvisionerIT {
       assertThat(s.reason()).as(s.toString()).isEqualTo("Deleting");
     }
     throw new AssertionError("delete never finished: " + states);
+  }
+
+  private static void forgetAutomatedSnapshots(String id) {
+    MotoServer.forgetAutomatedSnapshots(rds, id);
   }
 
   private static List<DBInstance> instances() {
@@ -230,11 +242,13 @@ class RdsProvisionerIT {
 
     List<DeletionState> states = deleteUntilDone(p, r, DeletionPolicy.Snapshot);
     assertThat(states.get(0).reason()).isEqualTo("Deleting");
-    assertThat(states.get(0).message()).contains(id + "-final");
+    String snapshot = RdsProvisioner.finalSnapshotIdentifier(id, DELETED_AT);
+    assertThat(states.get(0).message()).contains(snapshot);
+    assertThat(states.get(0).finalSnapshot()).isEqualTo(snapshot);
     assertThat(states.get(states.size() - 1).reason()).isEqualTo("Deleted");
 
     assertThat(instances()).isEmpty();
-    assertThat(manualSnapshots()).extracting(DBSnapshot::dbSnapshotIdentifier).containsExactly(RdsProvisioner.finalSnapshotIdentifier(id));
+    assertThat(manualSnapshots()).extracting(DBSnapshot::dbSnapshotIdentifier).containsExactly(snapshot);
     assertThat(manualSnapshots().get(0).dbInstanceIdentifier()).isEqualTo(id);
 
     // Done stays done.
@@ -302,7 +316,7 @@ class RdsProvisionerIT {
     List<DeletionState> states = deleteUntilDone(p, r, DeletionPolicy.Snapshot);
     assertThat(states.get(states.size() - 1).reason()).isEqualTo("Deleted");
     assertThat(instances()).isEmpty();
-    assertThat(manualSnapshots()).extracting(DBSnapshot::dbSnapshotIdentifier).containsExactly(id + "-final");
+    assertThat(manualSnapshots()).extracting(DBSnapshot::dbSnapshotIdentifier).containsExactly(id + "-final-20261130-120000");
   }
 
   @Test
@@ -312,13 +326,86 @@ class RdsProvisionerIT {
     String id = RdsProvisioner.identifier("team-a", "shop", "test");
     ensureReady(p, r);
     // The final snapshot name is already taken: RDS refuses the delete.
-    rds.createDBSnapshot(b -> b.dbInstanceIdentifier(id).dbSnapshotIdentifier(RdsProvisioner.finalSnapshotIdentifier(id)));
+    rds.createDBSnapshot(b -> b.dbInstanceIdentifier(id).dbSnapshotIdentifier(RdsProvisioner.finalSnapshotIdentifier(id, DELETED_AT)));
 
     DeletionState s = delete(p, r, DeletionPolicy.Snapshot);
     assertThat(s.done()).isFalse();
     assertThat(s.reason()).isEqualTo("DeletionRefused");
     assertThat(s.message()).contains(id).contains("DBSnapshotAlreadyExists");
     assertThat(instances()).hasSize(1);
+  }
+
+  @Test
+  void anEnvironmentMadeAgainAndDeletedAgainGetsAFinalSnapshotOfItsOwn() {
+    RdsProvisioner p = provisioner();
+    String id = RdsProvisioner.identifier("team-a", "shop", "live");
+    java.time.Instant first = java.time.Instant.parse("2026-11-01T08:00:00Z");
+    java.time.Instant second = java.time.Instant.parse("2026-11-02T09:30:15Z");
+
+    DatabaseRequest once = request("live", Stage.LIVE, "uid-first");
+    ensureReady(p, once);
+    List<DeletionState> firstDeletion = deleteUntilDone(p, deletedAt(once, first), DeletionPolicy.Snapshot);
+    assertThat(firstDeletion.get(firstDeletion.size() - 1).reason()).isEqualTo("Deleted");
+
+    // The same environment again (a new object, so a new uid), deleted again: no DBSnapshotAlreadyExists.
+    forgetAutomatedSnapshots(id);
+    DatabaseRequest again = request("live", Stage.LIVE, "uid-second");
+    ensureReady(p, again);
+    List<DeletionState> secondDeletion = deleteUntilDone(p, deletedAt(again, second), DeletionPolicy.Snapshot);
+    assertThat(secondDeletion).allSatisfy(s -> assertThat(s.reason()).isIn("Deleting", "Deleted"));
+    assertThat(secondDeletion.get(0).finalSnapshot()).isEqualTo(id + "-final-20261102-093015");
+    assertThat(instances()).isEmpty();
+    assertThat(manualSnapshots()).extracting(DBSnapshot::dbSnapshotIdentifier)
+        .containsExactlyInAnyOrder(id + "-final-20261101-080000", id + "-final-20261102-093015");
+  }
+
+  @Test
+  void aPasswordStoredAgainIsGivenToTheExistingInstance() {
+    // Every ModifyDBInstance request the provisioner sends, as the SDK marshals it for moto.
+    List<software.amazon.awssdk.services.rds.model.ModifyDbInstanceRequest> modifies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    RdsSettings settings = moto.settings();
+    RdsClient recording = RdsClient.builder()
+        .region(software.amazon.awssdk.regions.Region.of(settings.region()))
+        .endpointOverride(settings.endpointOverride())
+        .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey())))
+        .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+        .overrideConfiguration(c -> c.addExecutionInterceptor(new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+          @Override
+          public void afterExecution(software.amazon.awssdk.core.interceptor.Context.AfterExecution context,
+              software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+            if (context.request() instanceof software.amazon.awssdk.services.rds.model.ModifyDbInstanceRequest m) {
+              modifies.add(m);
+            }
+          }
+        }))
+        .build();
+    try (recording) {
+      RdsProvisioner p = new RdsProvisioner(recording, settings);
+      DatabaseRequest created = request("test", Stage.TEST, "uid-1");
+      ensureReady(p, created);
+      // A settled password: nothing to change.
+      ensure(p, created);
+      assertThat(modifies).isEmpty();
+
+      // The credentials Secret was lost and made again with a new, pending password.
+      String replacement = "Pw-replacement-0b5e";
+      DatabaseRequest pending = new DatabaseRequest("team-a", "shop", "test", "uid-1", Stage.TEST, "16", null, null, replacement, true, null);
+      ProvisionState s = p.ensure(pending);
+      assertThat(s.reason()).isEqualTo("ResettingPassword");
+      assertThat(s.passwordApplied()).isTrue();
+      assertThat(s.message()).doesNotContain(replacement);
+      assertThat(modifies).singleElement().satisfies(m -> {
+        assertThat(m.dbInstanceIdentifier()).isEqualTo(RdsProvisioner.identifier("team-a", "shop", "test"));
+        assertThat(m.masterUserPassword()).isEqualTo(replacement);
+        assertThat(m.applyImmediately()).isTrue();
+      });
+      // Once settled (the Secret says applied), the instance is only looked at again.
+      DatabaseRequest settled = new DatabaseRequest("team-a", "shop", "test", "uid-1", Stage.TEST, "16", null, null, replacement);
+      assertThat(ensureReady(p, settled).ready()).isTrue();
+      assertThat(modifies).hasSize(1);
+      assertThat(instances()).hasSize(1);
+    }
   }
 
   @Test

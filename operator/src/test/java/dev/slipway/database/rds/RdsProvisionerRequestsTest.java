@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.slipway.api.v1alpha1.DeletionPolicy;
 import dev.slipway.api.v1alpha1.Stage;
 import dev.slipway.database.DatabaseRequest;
+import dev.slipway.database.DeletionState;
 import dev.slipway.database.ProvisionState;
 import dev.slipway.database.ProvisionState.Phase;
 import java.net.URI;
@@ -27,6 +28,8 @@ import software.amazon.awssdk.services.rds.model.InvalidDbInstanceStateException
 import software.amazon.awssdk.services.rds.model.Tag;
 
 class RdsProvisionerRequestsTest {
+
+  private static final java.time.Instant DELETED_AT = java.time.Instant.parse("2026-11-30T23:59:01Z");
 
   private static final String PASSWORD = "s3cr3t-Pa55word-xyz";
 
@@ -71,7 +74,7 @@ class RdsProvisionerRequestsTest {
           .doesNotEndWith("-")
           .matches(".*-[0-9a-f]{8}");
       assertThat(RdsProvisioner.validInstanceIdentifier(id)).isTrue();
-      assertThat(RdsProvisioner.validSnapshotIdentifier(RdsProvisioner.finalSnapshotIdentifier(id))).isTrue();
+      assertThat(RdsProvisioner.validSnapshotIdentifier(RdsProvisioner.finalSnapshotIdentifier(id, DELETED_AT))).isTrue();
     }
   }
 
@@ -110,12 +113,16 @@ class RdsProvisionerRequestsTest {
   }
 
   @Test
-  void finalSnapshotIdentifierIsDeterministicAndValid() {
+  void finalSnapshotIdentifierIsNamedAfterTheDeletionAndValid() {
     String id = RdsProvisioner.identifier("team-a", "shop", "live");
-    assertThat(RdsProvisioner.finalSnapshotIdentifier(id)).isEqualTo(id + "-final");
-    assertThat(RdsProvisioner.validSnapshotIdentifier(RdsProvisioner.finalSnapshotIdentifier(id))).isTrue();
-    assertThatThrownBy(() -> RdsProvisioner.finalSnapshotIdentifier("bad--id")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> RdsProvisioner.finalSnapshotIdentifier("1bad")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(RdsProvisioner.finalSnapshotIdentifier(id, DELETED_AT)).isEqualTo(id + "-final-20261130-235901");
+    // the same deletion names the same snapshot on every retry; another deletion another one
+    assertThat(RdsProvisioner.finalSnapshotIdentifier(id, DELETED_AT)).isEqualTo(RdsProvisioner.finalSnapshotIdentifier(id, DELETED_AT));
+    assertThat(RdsProvisioner.finalSnapshotIdentifier(id, DELETED_AT.plusSeconds(1)))
+        .isNotEqualTo(RdsProvisioner.finalSnapshotIdentifier(id, DELETED_AT));
+    assertThat(RdsProvisioner.validSnapshotIdentifier(RdsProvisioner.finalSnapshotIdentifier(id, DELETED_AT))).isTrue();
+    assertThatThrownBy(() -> RdsProvisioner.finalSnapshotIdentifier("bad--id", DELETED_AT)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> RdsProvisioner.finalSnapshotIdentifier("1bad", DELETED_AT)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -199,10 +206,10 @@ class RdsProvisionerRequestsTest {
   @Test
   void snapshotPolicyAlwaysNamesTheFinalSnapshot() {
     String id = RdsProvisioner.identifier("team-a", "shop", "live");
-    DeleteDbInstanceRequest r = RdsProvisioner.deleteRequest(id, DeletionPolicy.Snapshot);
+    DeleteDbInstanceRequest r = RdsProvisioner.deleteRequest(id, DeletionPolicy.Snapshot, DELETED_AT);
     assertThat(r.dbInstanceIdentifier()).isEqualTo(id);
     assertThat(r.skipFinalSnapshot()).isFalse();
-    assertThat(r.finalDBSnapshotIdentifier()).isEqualTo(id + "-final");
+    assertThat(r.finalDBSnapshotIdentifier()).isEqualTo(id + "-final-20261130-235901");
     assertThat(RdsProvisioner.validSnapshotIdentifier(r.finalDBSnapshotIdentifier())).isTrue();
     assertThat(r.deleteAutomatedBackups()).isFalse();
   }
@@ -210,7 +217,7 @@ class RdsProvisionerRequestsTest {
   @Test
   void deletePolicySkipsTheFinalSnapshotAndNamesNone() {
     String id = RdsProvisioner.identifier("team-a", "shop", "test");
-    DeleteDbInstanceRequest r = RdsProvisioner.deleteRequest(id, DeletionPolicy.Delete);
+    DeleteDbInstanceRequest r = RdsProvisioner.deleteRequest(id, DeletionPolicy.Delete, DELETED_AT);
     assertThat(r.skipFinalSnapshot()).isTrue();
     assertThat(r.finalDBSnapshotIdentifier()).isNull();
     assertThat(r.deleteAutomatedBackups()).isFalse();
@@ -220,10 +227,10 @@ class RdsProvisionerRequestsTest {
   void everyDeletingPolicyIsConsistentAboutTheFinalSnapshot() {
     for (DeletionPolicy policy : DeletionPolicy.values()) {
       if (policy == DeletionPolicy.Retain) {
-        assertThatThrownBy(() -> RdsProvisioner.deleteRequest("a-b", policy)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RdsProvisioner.deleteRequest("a-b", policy, DELETED_AT)).isInstanceOf(IllegalArgumentException.class);
         continue;
       }
-      DeleteDbInstanceRequest r = RdsProvisioner.deleteRequest(RdsProvisioner.identifier("n", "p", "e"), policy);
+      DeleteDbInstanceRequest r = RdsProvisioner.deleteRequest(RdsProvisioner.identifier("n", "p", "e"), policy, DELETED_AT);
       if (r.skipFinalSnapshot()) {
         assertThat(r.finalDBSnapshotIdentifier()).as(policy.name()).isNull();
       } else {
@@ -344,5 +351,89 @@ class RdsProvisionerRequestsTest {
 
   private static Map<String, String> tags(List<Tag> tags) {
     return tags.stream().collect(Collectors.toMap(Tag::key, Tag::value));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Deletion protection: RDS may refuse a delete right after the protection was lifted
+
+  @Test
+  void aDeleteRefusedRightAfterLiftingProtectionIsRetriedNotReportedAsBlocked() {
+    String id = RdsProvisioner.identifier("team-a", "shop", "live");
+    java.util.concurrent.atomic.AtomicBoolean protectedNow = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicInteger deletes = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean refuseDelete = new java.util.concurrent.atomic.AtomicBoolean(true);
+    software.amazon.awssdk.services.rds.RdsClient rds = fakeRds((method, request) -> switch (method) {
+      case "describeDBInstances" -> software.amazon.awssdk.services.rds.model.DescribeDbInstancesResponse.builder()
+          .dbInstances(software.amazon.awssdk.services.rds.model.DBInstance.builder().dbInstanceIdentifier(id)
+              .dbInstanceArn("arn:aws:rds:eu-central-1:1:db:" + id).dbInstanceStatus(protectedNow.get() ? "available" : "modifying")
+              .deletionProtection(protectedNow.get())
+              .tagList(Tag.builder().key(RdsProvisioner.TAG_OWNER_UID).value("uid-live").build()).build())
+          .build();
+      case "modifyDBInstance" -> software.amazon.awssdk.services.rds.model.ModifyDbInstanceResponse.builder().build();
+      case "deleteDBInstance" -> {
+        deletes.incrementAndGet();
+        if (refuseDelete.get()) {
+          throw (software.amazon.awssdk.services.rds.model.RdsException) software.amazon.awssdk.services.rds.model.RdsException.builder()
+              .statusCode(400).awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                  .errorCode("InvalidParameterCombination").errorMessage("Cannot delete protected DB Instance, please disable deletion protection and try again.")
+                  .build()).build();
+        }
+        yield software.amazon.awssdk.services.rds.model.DeleteDbInstanceResponse.builder().build();
+      }
+      default -> throw new UnsupportedOperationException(method);
+    });
+    RdsProvisioner p = new RdsProvisioner(rds, settings());
+    DatabaseRequest r = new DatabaseRequest("team-a", "shop", "live", "uid-live", Stage.LIVE, "16", null, null, "pw", false, DELETED_AT);
+
+    DeletionState first = p.delete(r, DeletionPolicy.Snapshot);
+    assertThat(first.done()).isFalse();
+    assertThat(first.reason()).as(first.toString()).isEqualTo("Deleting");
+    assertThat(first.message()).contains("lifted the deletion protection");
+    assertThat(first.finalSnapshot()).isEqualTo(id + "-final-20261130-235901");
+
+    // RDS has applied it by the next look: the delete goes through, with the same snapshot name.
+    protectedNow.set(false);
+    refuseDelete.set(false);
+    DeletionState second = p.delete(r, DeletionPolicy.Snapshot);
+    assertThat(second.reason()).isEqualTo("Deleting");
+    assertThat(second.finalSnapshot()).isEqualTo(first.finalSnapshot());
+    assertThat(deletes).hasValue(2);
+  }
+
+  @Test
+  void aDeleteRefusedForAnotherReasonIsStillARefusal() {
+    String id = RdsProvisioner.identifier("team-a", "shop", "test");
+    software.amazon.awssdk.services.rds.RdsClient rds = fakeRds((method, request) -> switch (method) {
+      case "describeDBInstances" -> software.amazon.awssdk.services.rds.model.DescribeDbInstancesResponse.builder()
+          .dbInstances(software.amazon.awssdk.services.rds.model.DBInstance.builder().dbInstanceIdentifier(id)
+              .dbInstanceArn("arn:aws:rds:eu-central-1:1:db:" + id).dbInstanceStatus("available").deletionProtection(false)
+              .tagList(Tag.builder().key(RdsProvisioner.TAG_OWNER_UID).value("uid-test").build()).build())
+          .build();
+      case "deleteDBInstance" -> throw (software.amazon.awssdk.services.rds.model.RdsException)
+          software.amazon.awssdk.services.rds.model.RdsException.builder().statusCode(400)
+              .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                  .errorCode("InvalidDBInstanceState").errorMessage("Instance is not available").build()).build();
+      default -> throw new UnsupportedOperationException(method);
+    });
+    DeletionState s = new RdsProvisioner(rds, settings())
+        .delete(new DatabaseRequest("team-a", "shop", "test", "uid-test", Stage.TEST, "16", null, null, "pw", false, DELETED_AT),
+            DeletionPolicy.Delete);
+    assertThat(s.reason()).isEqualTo("DeletionRefused");
+    assertThat(s.message()).contains("InvalidDBInstanceState");
+  }
+
+  /** A stand-in RDS API for pure logic: answers by operation name; the SDK's default overloads delegate as usual. */
+  private static software.amazon.awssdk.services.rds.RdsClient fakeRds(java.util.function.BiFunction<String, Object, Object> answer) {
+    Class<software.amazon.awssdk.services.rds.RdsClient> type = software.amazon.awssdk.services.rds.RdsClient.class;
+    return type.cast(java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+        (proxy, method, args) -> {
+          if (method.isDefault() && args != null && args.length == 1 && args[0] instanceof java.util.function.Consumer) {
+            return java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args);
+          }
+          if (method.getName().equals("close")) {
+            return null;
+          }
+          return answer.apply(method.getName(), args == null ? null : args[0]);
+        }));
   }
 }

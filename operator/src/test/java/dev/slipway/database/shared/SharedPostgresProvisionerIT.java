@@ -106,8 +106,8 @@ class SharedPostgresProvisionerIT {
     String hostilePassword = "p'; DROP ROLE admin; --\"$$ \\";
     try (Connection c = pg.connect("postgres", pg.adminUser(), pg.adminPassword())) {
       // the server quotes: the rendered text holds the values only inside quotes
-      assertThat(SqlStatement.createRole(hostileRole, hostilePassword).render(c))
-          .isEqualTo("CREATE ROLE \"r'); DROP ROLE admin; --\"\"; x" + n + "\" WITH LOGIN PASSWORD E'p''; DROP ROLE admin; --\"$$ \\\\'");
+      assertThat(SqlStatement.createRole(hostileRole).render(c))
+          .isEqualTo("CREATE ROLE \"r'); DROP ROLE admin; --\"\"; x" + n + "\" WITH LOGIN");
       assertThat(SqlStatement.dropDatabase(hostileDb, true).render(c))
           .isEqualTo("DROP DATABASE IF EXISTS \"db\"\"; DROP ROLE admin; --'x" + n + "\" WITH (FORCE)");
     }
@@ -153,6 +153,50 @@ class SharedPostgresProvisionerIT {
     assertThatThrownBy(() -> pg.connect(e.database(), e.username(), old.password()).close())
         .isInstanceOfSatisfying(SQLException.class, ex -> assertThat(ex.getSQLState()).isEqualTo("28P01"));
     pg.connect(e.database(), e.username(), rotated.password()).close();
+  }
+
+  @Test
+  void aQuietEnsureLooksButChangesNothingAndNoPasswordReachesTheServerLog() throws Exception {
+    DatabaseRequest request = request("shop", "test", "pw-quiet-" + UUID.randomUUID());
+    String log = pg.logFile().toString();
+    assertThat(provisioner.ensure(request).ready()).isTrue();
+    long mark = java.nio.file.Files.size(pg.logFile());
+
+    ProvisionState again = provisioner.ensure(request);
+    assertThat(again.ready()).isTrue();
+    assertThat(again.passwordApplied()).isTrue();
+    String since = pg.log().substring((int) mark);
+    assertThat(statements(since)).as("statements of a quiet ensure (" + log + ")").anySatisfy(st -> assertThat(st).startsWith("SELECT"));
+    assertThat(ddl(since)).as("DDL of a quiet ensure").isEmpty();
+
+    // Drift made by hand is found and only it is put right: PUBLIC regains CONNECT, the password changes.
+    String db = SharedPostgresProvisioner.databaseName(request.namespace(), request.project(), request.environment());
+    String role = SharedPostgresProvisioner.roleName(request.namespace(), request.project(), request.environment());
+    try (Connection c = pg.connect("postgres", pg.adminUser(), pg.adminPassword()); Statement s = c.createStatement()) {
+      s.execute("GRANT CONNECT ON DATABASE \"" + db + "\" TO PUBLIC");
+      s.execute("ALTER ROLE \"" + role + "\" PASSWORD 'changed-by-hand'");
+    }
+    mark = java.nio.file.Files.size(pg.logFile());
+    assertThat(provisioner.ensure(request).ready()).isTrue();
+    since = pg.log().substring((int) mark);
+    assertThat(ddl(since)).hasSize(2).anySatisfy(l -> assertThat(l).contains("REVOKE ALL ON DATABASE"))
+        .anySatisfy(l -> assertThat(l).contains("ALTER USER").contains("SCRAM-SHA-256$"));
+    pg.connect(db, role, request.password()).close();
+
+    // The password went to the server only as a SCRAM verifier: no statement, parameter or error shows it.
+    assertThat(pg.log()).doesNotContain(request.password());
+  }
+
+  private static final java.util.regex.Pattern LOGGED = java.util.regex.Pattern.compile("LOG:\\s+(?:statement|execute [^:]*): (.*)");
+
+  /** The statements in a piece of server log (simple and extended protocol). */
+  private static java.util.List<String> statements(String log) {
+    return log.lines().map(LOGGED::matcher).filter(java.util.regex.Matcher::find).map(m -> m.group(1).trim()).toList();
+  }
+
+  /** The DDL statements in a piece of server log. */
+  private static java.util.List<String> ddl(String log) {
+    return statements(log).stream().filter(st -> st.matches("(?is)(CREATE|ALTER|DROP|GRANT|REVOKE)\\b.*")).toList();
   }
 
   @Test

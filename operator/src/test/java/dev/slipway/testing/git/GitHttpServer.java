@@ -54,6 +54,7 @@ public final class GitHttpServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final List<String> requests = new ArrayList<>();
+  private final List<String> authorizations = new ArrayList<>();
   private final Set<String> forbidden = ConcurrentHashMap.newKeySet();
 
   /** Anonymous access: no authentication at all. */
@@ -134,6 +135,14 @@ public final class GitHttpServer implements AutoCloseable {
     return List.copyOf(requests);
   }
 
+  /**
+   * Every Authorization header received so far, decoded when it is Basic ("user:password"), so a
+   * test can show which secrets reached this server (and which never did).
+   */
+  public synchronized List<String> authorizationsReceived() {
+    return List.copyOf(authorizations);
+  }
+
   /** What git-http-backend wrote to stderr. */
   public String backendLog() {
     try {
@@ -145,6 +154,20 @@ public final class GitHttpServer implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     int status = 500;
+    String header = exchange.getRequestHeaders().getFirst("Authorization");
+    if (header != null) {
+      String seen = header;
+      if (header.regionMatches(true, 0, "Basic ", 0, 6)) {
+        try {
+          seen = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+          // kept as sent
+        }
+      }
+      synchronized (this) {
+        authorizations.add(seen);
+      }
+    }
     try {
       String user = authenticatedUser(exchange);
       if (username != null && user == null) {

@@ -1,0 +1,97 @@
+package dev.slipway.environment;
+
+import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.EnvironmentSpec;
+import dev.slipway.api.v1alpha1.EnvironmentStatus;
+import dev.slipway.api.v1alpha1.ReleaseRecord;
+import dev.slipway.build.BuildNames;
+import dev.slipway.config.OperatorConfig;
+import dev.slipway.deploy.Release;
+import dev.slipway.promote.ImageReference;
+import dev.slipway.release.ReleaseHistory;
+import dev.slipway.status.ConditionTypes;
+import dev.slipway.status.Conditions;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Promotion: a promoted environment never builds. Its newest release is exactly what its source
+ * environment runs and has Ready ({@link #newest}); once a release is decided, and only then, the
+ * per-stage registry layout copies that image into the stage's repository ({@link #copyFor}),
+ * and the release history remembers the copy, so a restart does not copy again.
+ */
+final class PromotionStep {
+
+  /** The decided release as this environment will run it, or why it cannot yet. */
+  record Copy(Release release, ConditionValue built, boolean copying, boolean failed) {
+    boolean ready() {
+      return release != null;
+    }
+  }
+
+  private final OperatorConfig config;
+  private final PromotionCopies copies;
+
+  PromotionStep(OperatorConfig config, PromotionCopies copies) {
+    this.config = config;
+    this.copies = copies;
+  }
+
+  Candidate newest(Environment environment, EnvironmentStatus previous, Context<Environment> context) {
+    EnvironmentSpec spec = environment.getSpec();
+    String from = spec.getPromoteFrom();
+    ConditionValue neverBuilt = ConditionValue.yes("Promoted", "never built here: runs what " + from + " has Ready");
+    Optional<Environment> source = context.getSecondaryResource(Environment.class, EnvironmentReconciler.SOURCE_ENVIRONMENTS);
+    if (source.isEmpty()) {
+      return new Candidate(null, previous.getResolvedCommit(),
+          ConditionValue.no("SourceEnvironmentNotFound", "environment " + from + " does not exist"), neverBuilt, previous.getBuilds(),
+          false, true);
+    }
+    EnvironmentStatus s = source.get().getStatus();
+    boolean sourceReady = s != null && s.getImage() != null && Conditions.isTrue(s.getConditions(), ConditionTypes.READY);
+    if (!sourceReady) {
+      return new Candidate(null, previous.getResolvedCommit(),
+          ConditionValue.unknown("SourceNotReady", from + " has nothing Ready to promote"), neverBuilt, previous.getBuilds(), false, false);
+    }
+    return new Candidate(new Release(s.getDeployedCommit(), s.getImage()), s.getDeployedCommit(),
+        ConditionValue.yes("PromotedFrom", from + " runs " + s.getShortCommit() + " and is Ready"), neverBuilt, previous.getBuilds(),
+        false, false);
+  }
+
+  /**
+   * The decided release in the form this environment runs it: as it is with the shared layout;
+   * with the per-stage layout, the copy in {@code <registry>/<namespace>/<project>-<stage>}
+   * (remembered in the release history, else made now, off the reconcile thread).
+   */
+  Copy copyFor(Environment environment, Release decided, List<ReleaseRecord> history, boolean retry) {
+    EnvironmentSpec spec = environment.getSpec();
+    if (spec.getPromoteFrom() == null || config.registryLayout() != OperatorConfig.RegistryLayout.PER_STAGE
+        || decided.promotedFrom() != null) {
+      return new Copy(decided, null, false, false);
+    }
+    Optional<ReleaseRecord> known = ReleaseHistory.copyOf(history, decided.image());
+    if (known.isPresent()) {
+      return new Copy(new Release(decided.commit(), known.get().getImage(), decided.image()),
+          ConditionValue.yes("Promoted", "runs " + known.get().getImage() + ", a copy of " + decided.image()), false, false);
+    }
+    ResourceID id = ResourceID.fromResource(environment);
+    ImageReference from = ImageReference.parse(decided.image());
+    ImageReference to = ImageReference.parse(BuildNames.repository(config, environment.getMetadata().getNamespace(), spec.getProject())
+        + "-" + spec.getStage().value() + ":" + (decided.commit() == null ? "promoted" : decided.commit()));
+    if (retry) {
+      copies.retry(id);
+    }
+    Optional<PromotionCopies.Copy> copy = copies.copy(id, from, to);
+    if (copy.isEmpty()) {
+      return new Copy(null, ConditionValue.no("Promoting", "copying " + decided.image() + " to " + to.repositoryReference()), true, false);
+    }
+    if (copy.get().error() != null) {
+      return new Copy(null, ConditionValue.no("PromotionFailed", copy.get().error()), false, true);
+    }
+    String copied = copy.get().result().byDigest();
+    return new Copy(new Release(decided.commit(), copied, decided.image()),
+        ConditionValue.yes("Promoted", "copied " + decided.image() + " to " + copied), false, false);
+  }
+}

@@ -1,0 +1,125 @@
+package dev.slipway.environment;
+
+import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.api.v1alpha1.ReleaseRecord;
+import dev.slipway.build.JobCache;
+import dev.slipway.config.OperatorConfig;
+import dev.slipway.deploy.Release;
+import dev.slipway.deploy.WebPlan;
+import dev.slipway.release.MigrationCoordinator;
+import dev.slipway.release.MigrationJob;
+import dev.slipway.release.ReleaseHistory;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Release: the gate a new release passes before the Deployment changes. The database must be
+ * there, and the release command (migrations) must have succeeded with the new image. Each
+ * image's result is kept in the release history: a failed release command is run again only
+ * when a new value of {@code slipway.dev/retry-release} asks, never because its Job expired.
+ */
+final class ReleaseStep {
+
+  enum Gate { OPEN, WAITING, FAILED }
+
+  /**
+   * @param deployed the Deployed condition while the gate is closed (null when open)
+   * @param migrated the Migrated condition (null: leave it as it was)
+   * @param retryAnswered the retry-release value acted on (null: none)
+   * @param migrating the release command runs now
+   */
+  record Outcome(Gate gate, ConditionValue deployed, ConditionValue migrated, List<ReleaseRecord> releases, String retryAnswered,
+      boolean migrating) {
+
+    Outcome(Gate gate, ConditionValue deployed, ConditionValue migrated, List<ReleaseRecord> releases, String retryAnswered) {
+      this(gate, deployed, migrated, releases, retryAnswered, false);
+    }
+
+    boolean open() {
+      return gate == Gate.OPEN;
+    }
+  }
+
+  private final OperatorConfig config;
+  private final MigrationCoordinator migrations;
+  private final EventRecorder events;
+  private final Clock clock;
+
+  ReleaseStep(OperatorConfig config, MigrationCoordinator migrations, EventRecorder events, Clock clock) {
+    this.config = config;
+    this.migrations = migrations;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  /**
+   * @param previousMigrated the Migrated condition as the status has it (its message keeps the
+   *     end of a failed command's output after the Job is gone)
+   * @param serving the image that serves now (its history entry is kept)
+   */
+  Outcome gate(Environment environment, Project project, Release target, DatabaseStep.Outcome database, Requests.Request retry,
+      List<ReleaseRecord> history, ConditionValue previousMigrated, String serving, Context<Environment> context) {
+    if (!database.ready()) {
+      return new Outcome(Gate.WAITING,
+          ConditionValue.no("WaitingForDatabase", "waiting for the database before deploying " + target.shortCommit()), null, history, null);
+    }
+    if (!MigrationJob.runs(project, database.db().needed())) {
+      return new Outcome(Gate.OPEN, null, null, history, null);
+    }
+    Optional<ReleaseRecord> known = ReleaseHistory.find(history, target);
+    if (known.isPresent() && ReleaseHistory.migrated(known.get())) {
+      return new Outcome(Gate.OPEN, null, null, history, null);
+    }
+    int attempt = ReleaseHistory.attempt(known.orElse(null));
+    String answered = null;
+    if (known.isPresent() && ReleaseHistory.MIGRATION_FAILED.equals(known.get().getResult())) {
+      if (!retry.isNew()) {
+        // Failed before: stays failed until someone asks again (a new commit, or the retry annotation).
+        ReleaseRecord r = known.get();
+        ConditionValue migrated = previousMigrated != null && "False".equals(previousMigrated.status())
+            && r.getReason() != null && r.getReason().equals(previousMigrated.reason())
+            ? previousMigrated : ConditionValue.no(r.getReason(), failureMessage(r));
+        return new Outcome(Gate.FAILED, failedDeploy(target), migrated, history, null);
+      }
+      attempt++;
+      answered = retry.value();
+      events.normal(environment, "ReleaseRetried", "running the release command for " + target.shortCommit() + " again (attempt "
+          + attempt + ")");
+    }
+
+    WebPlan plan = WebPlan.of(environment, project, target, config, database.db().secretName());
+    MigrationCoordinator.Outcome run = migrations.ensure(plan, project, attempt, JobCache.of(context));
+    if (run.started()) {
+      events.normal(environment, "MigrationStarted", run.message() + " for " + target.shortCommit());
+    }
+    String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+    int limit = config.buildHistory();
+    return switch (run.result()) {
+      case Running -> new Outcome(Gate.WAITING, ConditionValue.no("WaitingForRelease", "migrating for " + target.shortCommit()),
+          ConditionValue.no("Running", run.message()),
+          ReleaseHistory.record(history, target, ReleaseHistory.MIGRATING, null, run.job(), attempt, now, limit, serving), answered,
+          true);
+      case Failed -> {
+        events.warning(environment, "MigrationFailed", run.message());
+        yield new Outcome(Gate.FAILED, failedDeploy(target), ConditionValue.no(run.reason(), run.message()),
+            ReleaseHistory.record(history, target, ReleaseHistory.MIGRATION_FAILED, run.reason(), run.job(), attempt, now, limit,
+                serving), answered);
+      }
+      case Succeeded -> new Outcome(Gate.OPEN, null, ConditionValue.yes("Succeeded", run.message()), history, answered);
+    };
+  }
+
+  private static ConditionValue failedDeploy(Release target) {
+    return ConditionValue.no("WaitingForRelease", "the release command failed for " + target.shortCommit()
+        + "; set a new value of slipway.dev/retry-release to run it again");
+  }
+
+  private static String failureMessage(ReleaseRecord r) {
+    return "the release command failed in Job " + r.getJob() + " (" + r.getReason() + ")";
+  }
+}
