@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,9 +45,21 @@ class GeneratedCrdTest {
     CustomResourceDefinitionVersion v = crd.getSpec().getVersions().get(0);
     assertThat(v.getSubresources().getStatus()).isNotNull();
     assertThat(v.getAdditionalPrinterColumns()).extracting(CustomResourceColumnDefinition::getName)
-        .containsExactly("PROJECT", "STAGE", "BRANCH", "COMMIT", "PHASE", "URL", "AGE");
+        .containsExactly("PROJECT", "STAGE", "BRANCH", "FROM", "COMMIT", "PHASE", "URL", "AGE");
     assertThat(v.getAdditionalPrinterColumns()).extracting(CustomResourceColumnDefinition::getJsonPath)
-        .containsExactly(".spec.project", ".spec.stage", ".spec.branch", ".status.shortCommit", ".status.phase",
-            ".status.url", ".metadata.creationTimestamp");
+        .containsExactly(".spec.project", ".spec.stage", ".spec.branch", ".spec.promoteFrom", ".status.shortCommit",
+            ".status.phase", ".status.url", ".metadata.creationTimestamp");
+  }
+
+  @Test
+  void branchHasNoSchemaDefault() throws IOException {
+    // A schema default would put a branch next to every promoteFrom, which admission refuses;
+    // the Project controller fills in develop for environments that build.
+    JSONSchemaProps entry = crd("projects.slipway.dev-v1.yml").getSpec().getVersions().get(0).getSchema()
+        .getOpenAPIV3Schema().getProperties().get("spec").getProperties().get("environments").getItems().getSchema();
+    assertThat(entry.getProperties().get("branch").getDefault()).isNull();
+    JSONSchemaProps envSpec = crd("environments.slipway.dev-v1.yml").getSpec().getVersions().get(0).getSchema()
+        .getOpenAPIV3Schema().getProperties().get("spec");
+    assertThat(envSpec.getProperties().get("branch").getDefault()).isNull();
   }
 }

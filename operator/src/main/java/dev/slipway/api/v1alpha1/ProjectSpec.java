@@ -32,7 +32,8 @@ public class ProjectSpec {
   @Size(max = 10)
   @ValidationRule(value = "self.all(e, self.exists_one(f, f.name == e.name))", message = "spec.environments: environment names must be unique")
   @ValidationRule(value = "self.all(e, !has(e.promoteFrom) || self.exists(f, f.name == e.promoteFrom))", message = "spec.environments[].promoteFrom must name another environment of this project")
-  @JsonPropertyDescription("The branch-to-environment mapping. Empty means the platform default: test and live, both on develop, test deploying automatically and live on request.")
+  @JsonPropertyDescription("The branch-to-environment mapping. Empty means the platform default: test on develop, deploying automatically,"
+      + " and live promoted from test, deploying on request.")
   private List<EnvironmentTemplate> environments = new ArrayList<>();
 
   @JsonPropertyDescription("The release step run as a Job with the new image before each rollout.")
