@@ -46,7 +46,9 @@ public abstract class EnvironmentSettings {
 
   @Size(max = Names.MAX_ENVIRONMENT_NAME)
   @Pattern(Names.DNS_LABEL)
-  @JsonPropertyDescription("Run only the image that is Ready on this other environment of the project; never build.")
+  @JsonPropertyDescription("Run only the image that is Ready on this other environment of the project; never build. Every promotion"
+      + " chain must reach an environment that builds (one without promoteFrom) within "
+      + ProjectSpec.MAX_PROMOTION_HOPS + " hops, so cycles are refused.")
   private String promoteFrom;
 
   @Min(0)
