@@ -26,8 +26,9 @@ public final class EnvironmentMapping {
   private EnvironmentMapping() {}
 
   /**
-   * The platform default for an empty mapping: test and live, both on develop; test deploys
-   * every commit, live deploys on request and only what is Ready on test.
+   * The platform default for an empty mapping: everything comes from develop. Test builds develop
+   * and deploys every commit; live builds nothing, it deploys on request what is Ready on test
+   * (so it has no branch of its own: a promoted environment runs what its source runs).
    */
   public static List<EnvironmentTemplate> defaultMapping() {
     EnvironmentTemplate test = new EnvironmentTemplate("test");
@@ -36,7 +37,6 @@ public final class EnvironmentMapping {
     test.setAutoDeploy(true);
     EnvironmentTemplate live = new EnvironmentTemplate("live");
     live.setStage(Stage.LIVE);
-    live.setBranch(DEFAULT_BRANCH);
     live.setAutoDeploy(false);
     live.setPromoteFrom("test");
     return List.of(test, live);
@@ -87,7 +87,8 @@ public final class EnvironmentMapping {
     spec.setProject(project);
     spec.setEnvironment(entry.getName());
     spec.setStage(stage);
-    spec.setBranch(entry.getBranch() != null ? entry.getBranch() : DEFAULT_BRANCH);
+    // A promoted environment tracks no branch (admission refuses one next to promoteFrom).
+    spec.setBranch(entry.getPromoteFrom() != null ? null : entry.getBranch() != null ? entry.getBranch() : DEFAULT_BRANCH);
     spec.setCommit(entry.getCommit());
     spec.setAutoDeploy(entry.getAutoDeploy() != null ? entry.getAutoDeploy() : stage != Stage.LIVE);
     spec.setPromoteFrom(entry.getPromoteFrom());

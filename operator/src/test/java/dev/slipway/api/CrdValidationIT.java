@@ -3,10 +3,16 @@ package dev.slipway.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.slipway.api.v1alpha1.EnvironmentTemplate;
+import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.api.v1alpha1.ProjectSpec;
+import dev.slipway.api.v1alpha1.SourceSpec;
+import dev.slipway.api.v1alpha1.Stage;
 import dev.slipway.testing.ControlPlaneTest;
 import dev.slipway.testing.LocalControlPlane;
 import dev.slipway.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -22,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The CRDs as the real API server enforces them: every invalid sample is refused with 422 and a
  * message naming the field (first line of each sample: "# expect: <text>"); every example in
- * examples/ is accepted.
+ * examples/ is accepted, and so is every promotion chain within the hop limit.
  */
 @ControlPlaneTest
 class CrdValidationIT {
@@ -68,6 +74,40 @@ class CrdValidationIT {
     GenericKubernetesResource created = client.resource(resource).inNamespace(ns.name()).create();
     assertThat(created.getMetadata().getUid()).isNotBlank();
     client.resource(created).delete();
+  }
+
+  /** Chains of up to three hops reach a building environment, in whatever order the entries are listed. */
+  @Test
+  void promotionChainsOfUpToThreeHopsAreAccepted(KubernetesClient client, TestNamespace ns) {
+    List<List<EnvironmentTemplate>> mappings = List.of(
+        List.of(entry("live", "test"), entry("test", null)),
+        List.of(entry("live", "staging"), entry("staging", "test"), entry("test", null)),
+        List.of(entry("test", null), entry("qa", "test"), entry("staging", "qa"), entry("live", "staging")),
+        // two chains side by side, one of them at the limit
+        List.of(entry("live", "preview"), entry("preview", "staging"), entry("staging", "test"), entry("test", null),
+            entry("local", null), entry("demo", "local")));
+    for (int i = 0; i < mappings.size(); i++) {
+      List<EnvironmentTemplate> mapping = mappings.get(i);
+      Project project = new Project();
+      project.setMetadata(new ObjectMetaBuilder().withName("chain-" + i).build());
+      ProjectSpec spec = new ProjectSpec();
+      SourceSpec source = new SourceSpec();
+      source.setUrl("https://git.example.com/acme/chain.git");
+      spec.setSource(source);
+      spec.setEnvironments(mapping);
+      project.setSpec(spec);
+      Project created = client.resource(project).inNamespace(ns.name()).create();
+      assertThat(created.getSpec().getEnvironments()).as("mapping %s", mapping.stream().map(EnvironmentTemplate::getName).toList())
+          .hasSameSizeAs(mapping);
+      client.resource(created).delete();
+    }
+  }
+
+  private static EnvironmentTemplate entry(String name, String promoteFrom) {
+    EnvironmentTemplate t = new EnvironmentTemplate(name);
+    t.setStage(Stage.defaultFor(name));
+    t.setPromoteFrom(promoteFrom);
+    return t;
   }
 
   @Test

@@ -36,7 +36,7 @@ class EnvironmentMappingTest {
     assertThat(test.getAutoDeploy()).isTrue();
     assertThat(test.getPromoteFrom()).isNull();
     assertThat(live.getStage()).isEqualTo(Stage.LIVE);
-    assertThat(live.getBranch()).isEqualTo("develop");
+    assertThat(live.getBranch()).as("a promoted environment tracks no branch").isNull();
     assertThat(live.getAutoDeploy()).isFalse();
     assertThat(live.getPromoteFrom()).isEqualTo("test");
     assertThat(live.getReplicas()).isEqualTo(2);
@@ -72,6 +72,34 @@ class EnvironmentMappingTest {
     assertThat(spec.getDomains()).containsExactly("shop.example.com");
     assertThat(spec.getEnv()).containsExactly(new EnvVarSpec("FEATURE", "on"));
     assertThat(spec.getCommit()).isEqualTo("3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39");
+  }
+
+  @Test
+  void promotedEnvironmentGetsNoBranchEvenWhenTheEntryHasOne() {
+    EnvironmentTemplate test = new EnvironmentTemplate("test");
+    test.setBranch("develop");
+    EnvironmentTemplate staging = new EnvironmentTemplate("staging");
+    staging.setStage(Stage.TEST);
+    staging.setPromoteFrom("test");
+    EnvironmentTemplate live = new EnvironmentTemplate("live");
+    live.setBranch("master"); // refused at admission; a Project read before that rule existed may still carry it
+    live.setPromoteFrom("staging");
+    List<EnvironmentSpec> specs = EnvironmentMapping.environmentSpecs(project(List.of(test, staging, live)));
+    assertThat(specs).extracting(EnvironmentSpec::getBranch).containsExactly("develop", null, null);
+    assertThat(specs).extracting(EnvironmentSpec::getPromoteFrom).containsExactly(null, "test", "staging");
+  }
+
+  @Test
+  void buildingEnvironmentsTrackTheirOwnBranches() {
+    // The Divio workflow on request: test tracks develop, live tracks master and builds it itself.
+    EnvironmentTemplate test = new EnvironmentTemplate("test");
+    test.setBranch("develop");
+    EnvironmentTemplate live = new EnvironmentTemplate("live");
+    live.setBranch("master");
+    List<EnvironmentSpec> specs = EnvironmentMapping.environmentSpecs(project(List.of(test, live)));
+    assertThat(specs).extracting(EnvironmentSpec::getBranch).containsExactly("develop", "master");
+    assertThat(specs).extracting(EnvironmentSpec::getPromoteFrom).containsOnlyNulls();
+    assertThat(specs).extracting(EnvironmentSpec::getAutoDeploy).containsExactly(true, false);
   }
 
   @Test

@@ -14,6 +14,7 @@ import dev.slipway.api.v1alpha1.Stage;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
 import dev.slipway.testing.ControlPlaneTest;
+import dev.slipway.testing.LocalControlPlane;
 import dev.slipway.testing.RunningOperator;
 import dev.slipway.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -44,7 +45,7 @@ class ProjectReconcilerIT {
   }
 
   @Test
-  void emptyMappingMakesTestAndLiveOnDevelopOwnedByTheProject(KubernetesClient client, TestNamespace ns) {
+  void emptyMappingMakesTestAndLiveOnDevelopOwnedByTheProject(KubernetesClient client, TestNamespace ns, LocalControlPlane cp) {
     Project project = client.resource(project(ns, "blog", List.of())).create();
 
     List<Environment> envs = awaitEnvironments(client, ns, "blog", 2);
@@ -55,7 +56,7 @@ class ProjectReconcilerIT {
     assertThat(test.getSpec().getAutoDeploy()).isTrue();
     assertThat(test.getSpec().getReplicas()).isEqualTo(1);
     assertThat(live.getSpec().getStage()).isEqualTo(Stage.LIVE);
-    assertThat(live.getSpec().getBranch()).isEqualTo("develop");
+    assertThat(live.getSpec().getBranch()).as("a promoted environment tracks no branch").isNull();
     assertThat(live.getSpec().getAutoDeploy()).isFalse();
     assertThat(live.getSpec().getPromoteFrom()).isEqualTo("test");
     assertThat(live.getSpec().getReplicas()).isEqualTo(2);
@@ -69,6 +70,16 @@ class ProjectReconcilerIT {
       assertThat(owner.getUid()).isEqualTo(project.getMetadata().getUid());
       assertThat(owner.getController()).isTrue();
     }
+    // kubectl get env says where each release comes from: test builds develop, live runs what test has Ready.
+    LocalControlPlane.CommandResult table = cp.kubectl("get", "env", "-n", ns.name(), "-l", Labels.PROJECT + "=blog",
+        "--sort-by=.metadata.name");
+    assertThat(table.exitCode()).as(table.output()).isZero();
+    List<String> lines = table.output().lines().toList();
+    assertThat(lines).hasSize(3);
+    assertThat(List.of(cell(lines, 1, "NAME"), cell(lines, 1, "BRANCH"), cell(lines, 1, "FROM")))
+        .as(table.output()).containsExactly("blog-live", "", "test");
+    assertThat(List.of(cell(lines, 2, "NAME"), cell(lines, 2, "BRANCH"), cell(lines, 2, "FROM")))
+        .as(table.output()).containsExactly("blog-test", "develop", "");
 
     // Each Environment is seen by its own controller, and the Project reports them.
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -112,7 +123,6 @@ class ProjectReconcilerIT {
     staging.setStage(Stage.TEST);
     staging.setBranch("release/2.0");
     EnvironmentTemplate live = new EnvironmentTemplate("live");
-    live.setBranch("master");
     live.setPromoteFrom("test");
     live.setDomains(List.of("shop.example.com"));
     client.resource(project(ns, "shop", List.of(test, staging, live))).create();
@@ -155,6 +165,20 @@ class ProjectReconcilerIT {
       assertThat(env.getSpec().getBranch()).isEqualTo("feature/search");
       assertThat(env.getSpec().getReplicas()).isEqualTo(3);
     });
+  }
+
+  /** One cell of kubectl's table: the row's text under the header's column (columns are left-aligned). */
+  static String cell(List<String> lines, int row, String column) {
+    String header = lines.get(0);
+    int start = header.indexOf(column);
+    assertThat(start).as("column %s in %s", column, header).isNotNegative();
+    int next = header.indexOf(' ', start);
+    while (next >= 0 && next < header.length() && header.charAt(next) == ' ') {
+      next++;
+    }
+    String line = lines.get(row);
+    int end = next < 0 || next >= header.length() ? line.length() : Math.min(next, line.length());
+    return start >= line.length() ? "" : line.substring(start, end).trim();
   }
 
   static Project project(TestNamespace ns, String name, List<EnvironmentTemplate> mapping) {

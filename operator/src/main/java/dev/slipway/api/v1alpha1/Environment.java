@@ -14,7 +14,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
  * One environment of a Project (for example its test or live site), made and owned by the
- * Project controller; its status says what runs there.
+ * Project controller; its status says what runs there. BRANCH and FROM in {@code kubectl get env}
+ * say where its release comes from: an environment that builds shows its branch, a promoted one
+ * (which tracks no branch) the environment it promotes from.
  */
 @Group(Project.GROUP)
 @Version(Project.VERSION)
@@ -26,6 +28,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "PROJECT", jsonPath = ".spec.project", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "STAGE", jsonPath = ".spec.stage", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "BRANCH", jsonPath = ".spec.branch", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "FROM", jsonPath = ".spec.promoteFrom", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "COMMIT", jsonPath = ".status.shortCommit", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "PHASE", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "URL", jsonPath = ".status.url", type = AdditionalPrinterColumn.Type.STRING)

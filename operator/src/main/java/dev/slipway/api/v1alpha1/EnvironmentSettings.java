@@ -2,7 +2,6 @@ package dev.slipway.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -17,19 +16,24 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @ValidationRule(value = "!(has(self.promoteFrom) && has(self.commit))", message = "commit and promoteFrom exclude each other: a promoted environment runs what its source environment runs")
+@ValidationRule(
+    value = "!(has(self.promoteFrom) && has(self.branch))",
+    fieldPath = ".branch",
+    message = "branch and promoteFrom exclude each other: a promoted environment never builds, it runs what its source"
+        + " environment runs; set the branch on the environment it promotes from (or drop promoteFrom to build this branch here)")
 public abstract class EnvironmentSettings {
 
   @JsonPropertyDescription("local, test or live. Unset: the environment's name when that is a stage.")
   private Stage stage;
 
-  @Default("develop")
   @Size(max = 255)
   @Pattern(Names.GIT_REF_CHARS)
   @ValidationRule(
       value = "!self.contains('..') && !self.contains('@{') && !self.contains('//') && !self.contains('/.')"
           + " && !self.startsWith('/') && !self.endsWith('/') && !self.endsWith('.') && !self.endsWith('.lock') && self != '@'",
       message = "branch is not a valid Git branch name (no '..', '@{', '//', '/.', leading '-' or '/', trailing '/', '.' or '.lock')")
-  @JsonPropertyDescription("Git branch this environment tracks.")
+  @JsonPropertyDescription("Git branch this environment builds and runs. Unset: develop, unless promoteFrom is set: a promoted environment"
+      + " tracks no branch of its own, so the two exclude each other.")
   private String branch;
 
   @Size(max = 40)
@@ -42,7 +46,9 @@ public abstract class EnvironmentSettings {
 
   @Size(max = Names.MAX_ENVIRONMENT_NAME)
   @Pattern(Names.DNS_LABEL)
-  @JsonPropertyDescription("Run only the image that is Ready on this other environment of the project; never build.")
+  @JsonPropertyDescription("Run only the image that is Ready on this other environment of the project; never build. Every promotion"
+      + " chain must reach an environment that builds (one without promoteFrom) within "
+      + ProjectSpec.MAX_PROMOTION_HOPS + " hops, so cycles are refused.")
   private String promoteFrom;
 
   @Min(0)

@@ -13,6 +13,7 @@ import io.fabric8.generator.annotation.ValidationRule;
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @ValidationRule(value = "has(self.stage)", message = "spec.stage is required")
+@ValidationRule(value = "has(self.branch) || has(self.promoteFrom)", message = "spec.branch is required unless spec.promoteFrom is set")
 public class EnvironmentSpec extends EnvironmentSettings {
 
   @Required
