@@ -100,6 +100,7 @@ app.kubernetes.io/component: operator
 {{- include "slipway.env" (list "SLIPWAY_ROOT_LOG_LEVEL" $v.rootLogLevel) }}
 {{- include "slipway.env" (list "SLIPWAY_POLL_INTERVAL" $v.source.pollInterval) }}
 {{- include "slipway.env" (list "SLIPWAY_GIT_TIMEOUT" $v.source.gitTimeout) }}
+{{- include "slipway.env" (list "SLIPWAY_GIT_ALLOW_PLAIN_HTTP" $v.source.allowPlainHttp) }}
 {{- with $v.webhook.existingSecret }}
 - name: SLIPWAY_WEBHOOK_TOKEN
   valueFrom:
@@ -130,6 +131,7 @@ app.kubernetes.io/component: operator
 {{- include "slipway.env" (list "SLIPWAY_HEALTH_PATH" $v.healthPath) }}
 {{- include "slipway.env" (list "SLIPWAY_DATABASE_MODE" $v.database.mode) }}
 {{- include "slipway.env" (list "SLIPWAY_MIGRATION_TIMEOUT" $v.database.migrationTimeout) }}
+{{- include "slipway.env" (list "SLIPWAY_RELEASE_JOB_TTL" $v.database.releaseJobTtl) }}
 {{- include "slipway.env" (list "SLIPWAY_LOCAL_POSTGRES_IMAGE" $v.database.localPostgresImage) }}
 {{- include "slipway.env" (list "SLIPWAY_SHARED_DATABASE_SECRET" $v.database.shared.secretName) }}
 {{- include "slipway.env" (list "SLIPWAY_AWS_REGION" $v.database.aws.region) }}
