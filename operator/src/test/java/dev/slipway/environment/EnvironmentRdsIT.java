@@ -234,6 +234,26 @@ class EnvironmentRdsIT {
       assertThat(adopted.getStatus().getDatabase().getIdentifier()).isEqualTo(id);
       assertThat(instances(id)).hasSize(1);
 
+      // The credentials Secret is lost: a new password is stored first, the instance is given it
+      // (ModifyDBInstance; shown in RdsProvisionerIT), and only then is it marked applied.
+      String lost = new String(Base64.getDecoder().decode(
+          client.secrets().inNamespace(n).withName("crash-test-database").get().getData().get("password")), StandardCharsets.UTF_8);
+      client.secrets().inNamespace(n).withName("crash-test-database").delete();
+      // (Secrets are not watched: the next look finds it gone; a refresh asks for that look now.)
+      Environments.annotate(client, n, "crash-test", dev.slipway.Annotations.REFRESH, "secret-lost");
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        var secret = client.secrets().inNamespace(n).withName("crash-test-database").get();
+        assertThat(secret).isNotNull();
+        assertThat(secret.getMetadata().getAnnotations()).containsEntry(dev.slipway.database.CredentialsSecret.PASSWORD_STATE, "applied");
+        assertThat(secret.getData()).containsKeys("DATABASE_URL", "password");
+        String url = new String(Base64.getDecoder().decode(secret.getData().get("DATABASE_URL")), StandardCharsets.UTF_8);
+        String password = new String(Base64.getDecoder().decode(secret.getData().get("password")), StandardCharsets.UTF_8);
+        assertThat(password).isNotEqualTo(lost);
+        assertThat(url).contains(":" + password + "@");
+      });
+      Environments.await(client, n, "crash-test", Duration.ofSeconds(60), conditionIs(ConditionTypes.DATABASE_READY, "True", null));
+      assertThat(instances(id)).as("recovered, not re-created").hasSize(1);
+
       client.resource(project(ns, "foreign", List.of(entry("test", "develop", true)), null)).create();
       Environment refused = Environments.await(client, n, "foreign-test", Duration.ofSeconds(60),
           conditionIs(ConditionTypes.DATABASE_READY, "False", "ForeignInstance"));
