@@ -90,6 +90,9 @@ app.kubernetes.io/component: operator
 {{- define "slipway.settingsEnv" -}}
 {{- $v := .Values -}}
 {{- include "slipway.env" (list "SLIPWAY_LEASE_NAME" $v.leaderElection.leaseName) }}
+{{- include "slipway.env" (list "SLIPWAY_LEASE_DURATION" $v.leaderElection.leaseDuration) }}
+{{- include "slipway.env" (list "SLIPWAY_LEASE_RENEW_DEADLINE" $v.leaderElection.renewDeadline) }}
+{{- include "slipway.env" (list "SLIPWAY_LEASE_RETRY_PERIOD" $v.leaderElection.retryPeriod) }}
 {{- if $v.watchNamespaces }}
 - name: SLIPWAY_WATCH_NAMESPACES
   value: {{ join "," $v.watchNamespaces | quote }}
