@@ -40,6 +40,8 @@ type options struct {
 	crdDirs          stringList
 	exitOnStdinClose bool
 	auditLog         bool
+	auditPolicy      string
+	apiserverArgs    stringList
 	startTimeout     time.Duration
 }
 
@@ -50,6 +52,8 @@ func main() {
 	flag.Var(&opts.crdDirs, "crds", "directory or file of CustomResourceDefinitions to install once the API server is ready (repeatable)")
 	flag.BoolVar(&opts.exitOnStdinClose, "exit-on-stdin-close", false, "stop the control plane when standard input reaches end of file")
 	flag.BoolVar(&opts.auditLog, "audit-log", true, "write an API audit log of write requests to <dir>/audit.log")
+	flag.StringVar(&opts.auditPolicy, "audit-policy", "", "audit policy file to use instead of the built-in one (which logs write requests only)")
+	flag.Var(&opts.apiserverArgs, "apiserver-arg", "extra kube-apiserver flag, e.g. --enable-admission-plugins=OwnerReferencesPermissionEnforcement (repeatable)")
 	flag.DurationVar(&opts.startTimeout, "start-timeout", 3*time.Minute, "how long each component may take to become ready")
 	flag.Parse()
 	if opts.binDir == "" || opts.stateDir == "" {
@@ -199,7 +203,13 @@ func (cp *controlPlane) start(ctx context.Context) error {
 	}
 	if cp.opts.auditLog {
 		policy := filepath.Join(cp.dir, "audit-policy.yaml")
-		if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+		content := []byte(auditPolicy)
+		if cp.opts.auditPolicy != "" {
+			if content, err = os.ReadFile(cp.opts.auditPolicy); err != nil {
+				return fmt.Errorf("audit policy: %w", err)
+			}
+		}
+		if err := os.WriteFile(policy, content, 0o600); err != nil {
 			return err
 		}
 		apiArgs = append(apiArgs,
@@ -209,6 +219,7 @@ func (cp *controlPlane) start(ctx context.Context) error {
 			"--audit-log-mode=blocking",
 		)
 	}
+	apiArgs = append(apiArgs, cp.opts.apiserverArgs...)
 	if err := cp.launch("kube-apiserver", apiArgs...); err != nil {
 		return err
 	}

@@ -49,47 +49,63 @@ app.kubernetes.io/component: operator
 {{- end }}
 {{- end }}
 
-{{/* The namespaced rules the operator needs wherever it watches projects. */}}
+{{/*
+The namespaced rules the operator needs wherever it watches projects: exactly what the code
+uses, nothing else (helm/slipway/README.md names the code path behind each verb; e2e/chart-test.sh
+checks every verb listed is allowed, the rest denied, and runs the operator with them).
+*/}}
 {{- define "slipway.rules" -}}
 - apiGroups: [slipway.dev]
   resources: [projects]
-  verbs: [get, list, watch, patch, update]
+  verbs: [list, watch]
+- apiGroups: [slipway.dev]
+  resources: [projects/status]
+  verbs: [patch]
 - apiGroups: [slipway.dev]
   resources: [environments]
-  verbs: [get, list, watch, create, patch, update, delete]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [slipway.dev]
-  resources: [projects/status, environments/status]
-  verbs: [get, patch, update]
+  resources: [environments/status]
+  verbs: [patch]
 - apiGroups: [slipway.dev]
   resources: [projects/finalizers, environments/finalizers]
   verbs: [update]
 - apiGroups: [batch]
   resources: [jobs]
-  verbs: [get, list, watch, create, patch, delete]
+  verbs: [list, watch, create, delete]
 - apiGroups: [""]
   resources: [pods]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [""]
-  resources: [secrets, services]
-  verbs: [get, list, watch, create, patch, update, delete]
+  resources: [secrets]
+  verbs: [get, create, patch]
 - apiGroups: [""]
-  resources: [events]
-  verbs: [create, patch]
+  resources: [services]
+  verbs: [get, list, watch, create, patch]
 - apiGroups: [apps]
-  resources: [deployments, statefulsets]
-  verbs: [get, list, watch, create, patch, update, delete]
+  resources: [deployments]
+  verbs: [list, watch, create, patch]
+- apiGroups: [apps]
+  resources: [statefulsets]
+  verbs: [get, create, patch]
 - apiGroups: [networking.k8s.io]
   resources: [ingresses]
-  verbs: [get, list, watch, create, patch, update, delete]
+  verbs: [list, watch, create, patch, delete]
 - apiGroups: [policy]
   resources: [poddisruptionbudgets]
-  verbs: [get, list, watch, create, patch, update, delete]
+  verbs: [list, watch, create, patch, delete]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create]
 {{- end }}
 
 {{/* Every operator setting that has a value, one env entry each. */}}
 {{- define "slipway.settingsEnv" -}}
 {{- $v := .Values -}}
 {{- include "slipway.env" (list "SLIPWAY_LEASE_NAME" $v.leaderElection.leaseName) }}
+{{- include "slipway.env" (list "SLIPWAY_LEASE_DURATION" $v.leaderElection.leaseDuration) }}
+{{- include "slipway.env" (list "SLIPWAY_LEASE_RENEW_DEADLINE" $v.leaderElection.renewDeadline) }}
+{{- include "slipway.env" (list "SLIPWAY_LEASE_RETRY_PERIOD" $v.leaderElection.retryPeriod) }}
 {{- if $v.watchNamespaces }}
 - name: SLIPWAY_WATCH_NAMESPACES
   value: {{ join "," $v.watchNamespaces | quote }}

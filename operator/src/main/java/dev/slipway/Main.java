@@ -2,9 +2,9 @@ package dev.slipway;
 
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.render.RenderCommand;
+import dev.slipway.runtime.OperatorClient;
 import dev.slipway.runtime.SlipwayOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +32,12 @@ public final class Main {
       System.exit(2);
       return;
     }
-    KubernetesClient client = new KubernetesClientBuilder().build();
-    // Losing the lease to another replica ends this process; Kubernetes starts a fresh standby.
-    SlipwayOperator slipway = SlipwayOperator.start(config, client, () -> new Thread(() -> System.exit(1)).start());
+    // The user agent names this replica, so the API server's audit log tells replicas apart.
+    KubernetesClient client = OperatorClient.create(config);
+    // Losing the lease ends this process at once, without the graceful stop: another replica may
+    // be writing already, so nothing in progress here may write again. Kubernetes restarts it as
+    // a standby.
+    SlipwayOperator slipway = SlipwayOperator.start(config, client, () -> Runtime.getRuntime().halt(1));
     log.info("metrics and probes on :{} (/metrics, /healthz, /readyz)", slipway.httpPort());
 
     CountDownLatch stopped = new CountDownLatch(1);

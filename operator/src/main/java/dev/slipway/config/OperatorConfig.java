@@ -20,6 +20,9 @@ public final class OperatorConfig {
   public static final String LEADER_ELECTION = "SLIPWAY_LEADER_ELECTION";
   public static final String LEASE_NAME = "SLIPWAY_LEASE_NAME";
   public static final String LEASE_NAMESPACE = "SLIPWAY_LEASE_NAMESPACE";
+  public static final String LEASE_DURATION = "SLIPWAY_LEASE_DURATION";
+  public static final String LEASE_RENEW_DEADLINE = "SLIPWAY_LEASE_RENEW_DEADLINE";
+  public static final String LEASE_RETRY_PERIOD = "SLIPWAY_LEASE_RETRY_PERIOD";
   public static final String POD_NAMESPACE = "POD_NAMESPACE";
   public static final String POD_NAME = "POD_NAME";
   public static final String RECONCILE_THREADS = "SLIPWAY_RECONCILE_THREADS";
@@ -115,6 +118,10 @@ public final class OperatorConfig {
     b.leaseNamespace = Optional.ofNullable(r.get(LEASE_NAMESPACE, OperatorConfig::dnsName, null))
         .or(() -> Optional.ofNullable(r.raw(POD_NAMESPACE)));
     b.identity = r.get(POD_NAME, Function.identity(), hostName());
+    b.leaseDuration = r.get(LEASE_DURATION, v -> atLeast(duration(v), Duration.ofSeconds(1)), b.leaseDuration);
+    b.leaseRenewDeadline = r.get(LEASE_RENEW_DEADLINE, v -> atLeast(duration(v), Duration.ofMillis(500)), b.leaseRenewDeadline);
+    b.leaseRetryPeriod = r.get(LEASE_RETRY_PERIOD, v -> atLeast(duration(v), Duration.ofMillis(100)), b.leaseRetryPeriod);
+    leaseTimings(b.leaseDuration, b.leaseRenewDeadline, b.leaseRetryPeriod);
     b.reconcileThreads = r.get(RECONCILE_THREADS, v -> number(v, 1, 200), 10);
     b.shutdownTimeout = r.get(SHUTDOWN_TIMEOUT, OperatorConfig::duration, Duration.ofSeconds(30));
     b.pollInterval = r.get(POLL_INTERVAL, v -> atLeast(duration(v), Duration.ofSeconds(5)), Duration.ofSeconds(60));
@@ -188,8 +195,24 @@ public final class OperatorConfig {
     return b.leaseNamespace;
   }
 
+  /** This replica's name in the Lease (and in its user agent). */
   public String identity() {
     return b.identity;
+  }
+
+  /** How long a Lease holds without renewal; a standby takes over at most this long (plus one retry) after the leader died. */
+  public Duration leaseDuration() {
+    return b.leaseDuration;
+  }
+
+  /** How long the leader keeps trying to renew before it gives up leading. */
+  public Duration leaseRenewDeadline() {
+    return b.leaseRenewDeadline;
+  }
+
+  /** How often the leader renews and a standby tries to acquire the Lease. */
+  public Duration leaseRetryPeriod() {
+    return b.leaseRetryPeriod;
   }
 
   public int reconcileThreads() {
@@ -393,6 +416,7 @@ public final class OperatorConfig {
     return "watchNamespaces=" + (watchesAllNamespaces() ? "<all>" : String.join(",", b.watchNamespaces))
         + " httpPort=" + b.httpPort + " leaderElection=" + b.leaderElection
         + " lease=" + b.leaseNamespace.orElse("<client namespace>") + "/" + b.leaseName + " identity=" + b.identity
+        + " leaseDuration=" + b.leaseDuration + " renewDeadline=" + b.leaseRenewDeadline + " retryPeriod=" + b.leaseRetryPeriod
         + " reconcileThreads=" + b.reconcileThreads + " pollInterval=" + b.pollInterval
         + " registry=" + Optional.ofNullable(b.registry).orElse("<none>") + " layout=" + b.registryLayout
         + " baseDomain=" + Optional.ofNullable(b.baseDomain).orElse("<none>")
@@ -408,6 +432,10 @@ public final class OperatorConfig {
     private String leaseName = "slipway-operator";
     private Optional<String> leaseNamespace = Optional.empty();
     private String identity = "slipway";
+    // JOSDK's defaults (LeaderElectionConfiguration), which are client-go's.
+    private Duration leaseDuration = Duration.ofSeconds(15);
+    private Duration leaseRenewDeadline = Duration.ofSeconds(10);
+    private Duration leaseRetryPeriod = Duration.ofSeconds(2);
     private int reconcileThreads = 10;
     private Duration shutdownTimeout = Duration.ofSeconds(30);
     private Duration pollInterval = Duration.ofSeconds(60);
@@ -456,6 +484,9 @@ public final class OperatorConfig {
       c.leaseName = leaseName;
       c.leaseNamespace = leaseNamespace;
       c.identity = identity;
+      c.leaseDuration = leaseDuration;
+      c.leaseRenewDeadline = leaseRenewDeadline;
+      c.leaseRetryPeriod = leaseRetryPeriod;
       c.reconcileThreads = reconcileThreads;
       c.shutdownTimeout = shutdownTimeout;
       c.pollInterval = pollInterval;
@@ -520,6 +551,15 @@ public final class OperatorConfig {
 
     public Builder identity(String v) {
       identity = v;
+      return this;
+    }
+
+    /** Lease duration, renew deadline and retry period, checked as at start. */
+    public Builder leaseTimings(Duration duration, Duration renewDeadline, Duration retryPeriod) {
+      OperatorConfig.leaseTimings(duration, renewDeadline, retryPeriod);
+      leaseDuration = duration;
+      leaseRenewDeadline = renewDeadline;
+      leaseRetryPeriod = retryPeriod;
       return this;
     }
 
@@ -727,6 +767,22 @@ public final class OperatorConfig {
       case "false", "no", "0", "off" -> false;
       default -> throw new IllegalArgumentException("'" + value + "' is not true or false");
     };
+  }
+
+  /**
+   * The leader must give up (renew deadline) before a standby may take over (lease duration), and
+   * must get more than one jittered retry (1.2 x the retry period, as client-go and fabric8
+   * jitter) within the deadline.
+   */
+  static void leaseTimings(Duration duration, Duration renewDeadline, Duration retryPeriod) {
+    if (duration.compareTo(renewDeadline) <= 0) {
+      throw new ConfigException(LEASE_DURATION + " (" + duration + ") must be longer than " + LEASE_RENEW_DEADLINE
+          + " (" + renewDeadline + ")");
+    }
+    if (renewDeadline.toMillis() <= retryPeriod.toMillis() * 1.2) {
+      throw new ConfigException(LEASE_RENEW_DEADLINE + " (" + renewDeadline + ") must be longer than 1.2 x "
+          + LEASE_RETRY_PERIOD + " (" + retryPeriod + ")");
+    }
   }
 
   private static Duration atLeast(Duration d, Duration min) {

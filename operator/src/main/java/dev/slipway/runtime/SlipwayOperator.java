@@ -75,6 +75,9 @@ public final class SlipwayOperator implements AutoCloseable {
             .aLeaderElectionConfiguration(config.leaseName())
             .withLeaseNamespace(leaseNamespace)
             .withIdentity(config.identity())
+            .withLeaseDuration(config.leaseDuration())
+            .withRenewDeadline(config.leaseRenewDeadline())
+            .withRetryPeriod(config.leaseRetryPeriod())
             // JOSDK would call System.exit itself, also while we shut down on purpose.
             .withExitOnStopLeading(false)
             .withLeaderCallbacks(new LeaderCallbacks(
@@ -86,7 +89,8 @@ public final class SlipwayOperator implements AutoCloseable {
                   leading.set(false);
                   if (!stopping.get()) {
                     lostLeadership.set(true);
-                    log.error("lost the leader lease; stopping so a fresh process can stand by again");
+                    log.error("lost the leader lease at {} (identity {}); stopping so a fresh process can stand by again",
+                        java.time.Instant.now(), config.identity());
                     onLostLeadership.run();
                   }
                 },

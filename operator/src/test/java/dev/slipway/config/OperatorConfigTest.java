@@ -45,6 +45,34 @@ class OperatorConfigTest {
   }
 
   @Test
+  void leaseTimingsDefaultToJosdksAndAreReadAndChecked() {
+    OperatorConfig d = OperatorConfig.fromEnvironment(Map.of());
+    assertThat(d.leaseDuration()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(d.leaseRenewDeadline()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(d.leaseRetryPeriod()).isEqualTo(Duration.ofSeconds(2));
+
+    OperatorConfig c = OperatorConfig.fromEnvironment(Map.of(
+        "SLIPWAY_LEASE_DURATION", "6s",
+        "SLIPWAY_LEASE_RENEW_DEADLINE", "4s",
+        "SLIPWAY_LEASE_RETRY_PERIOD", "500ms"));
+    assertThat(c.leaseDuration()).isEqualTo(Duration.ofSeconds(6));
+    assertThat(c.leaseRenewDeadline()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(c.leaseRetryPeriod()).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.toBuilder().build().leaseDuration()).isEqualTo(Duration.ofSeconds(6));
+
+    // The deadline must end before a standby may take over, and leave room for a jittered retry.
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_LEASE_DURATION", "10s")))
+        .hasMessageContaining("SLIPWAY_LEASE_DURATION").hasMessageContaining("SLIPWAY_LEASE_RENEW_DEADLINE");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_LEASE_RETRY_PERIOD", "9s")))
+        .hasMessageContaining("SLIPWAY_LEASE_RENEW_DEADLINE").hasMessageContaining("SLIPWAY_LEASE_RETRY_PERIOD");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_LEASE_DURATION", "soon")))
+        .isInstanceOf(OperatorConfig.ConfigException.class).hasMessageContaining("SLIPWAY_LEASE_DURATION");
+    assertThatThrownBy(() -> OperatorConfig.defaults().toBuilder()
+        .leaseTimings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(1)))
+        .isInstanceOf(OperatorConfig.ConfigException.class);
+  }
+
+  @Test
   void buildDeployAndRegistrySettings() {
     OperatorConfig c = OperatorConfig.fromEnvironment(Map.ofEntries(
         Map.entry("SLIPWAY_REGISTRY", "registry.example.com:5000/slipway/"),
