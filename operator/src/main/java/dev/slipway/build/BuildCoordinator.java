@@ -80,13 +80,8 @@ public final class BuildCoordinator {
       return new Outcome(new BuildState(BuildState.Result.Running, jobName, null, null, null, now(), null), true, false, null);
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
-        // Another environment started it a moment ago (the cache has not seen it yet), or the old
-        // one is still being deleted: read it once instead of guessing.
-        Job existing = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
-        if (existing != null && existing.getMetadata().getDeletionTimestamp() == null) {
-          BuildState state = BuildObserver.observe(existing, java.util.List.of());
-          return new Outcome(state, false, false, state.succeeded() ? repository + "@" + state.digest() : null);
-        }
+        // Another environment started it a moment ago and the cache has not seen it yet (its event
+        // follows), or the old one is still being deleted. No read: the cache answers next time.
         return new Outcome(restarting(jobName), false, false, null);
       }
       throw e;
