@@ -86,9 +86,19 @@ def test_healthz_fails_when_database_is_unreachable(app):
             except OSError:
                 time.sleep(0.2)
         assert status == 503
+        # liveness does not ask the database: the pod stays alive, only unready
+        assert http_get(port, "/livez")[0] == 200
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
+
+
+def test_internal_service_names_are_allowed_hosts(app):
+    internal = "shop-test,shop-test.team-a,shop-test.team-a.svc,shop-test.team-a.svc.cluster.local"
+    with serve(dict(app["env"], SLIPWAY_INTERNAL_HOSTS=internal)) as server:
+        for host in internal.split(","):
+            assert server.get("/healthz", host=host)[::2] == (200, b"ok"), host
+        assert server.get("/livez", host="shop-test.team-a.svc.cluster.local")[::2] == (200, b"alive")
 
 
 def test_local_stage_runs_django_runserver(app):

@@ -128,6 +128,8 @@ def test_uwsgi_ini_checklist():
     assert opts["http-socket"] == [":$(SLIPWAY_PORT)"]
     assert opts["master"] == ["true"] and opts["die-on-term"] == ["true"]
     assert opts["need-app"] == ["true"]
+    # SIGTERM drains the workers (requests in flight finish) instead of killing them
+    assert opts["hook-master-start"] == ["unix_signal:15 gracefully_kill_them_all"]
     assert opts["processes"] == ["$(UWSGI_PROCESSES)"] and opts["threads"] == ["$(UWSGI_THREADS)"]
     assert opts["module"] == ["$(DJANGO_WSGI_MODULE)"]
     assert opts["static-map"] == ["/static=$(STATIC_ROOT)"]

@@ -2,8 +2,9 @@
 
 SLIPWAY_STAGE  local | test | live (unset counts as live: the safe side)
 DOMAIN         the site's host name; DOMAIN_ALIASES: more, comma separated
+SLIPWAY_INTERNAL_HOSTS  the Service's names inside the cluster, comma separated
 DATABASE_URL   postgres://user:password@host:port/name
-SECRET_KEY     required outside local
+SECRET_KEY     required outside local (the platform generates one per environment)
 STATIC_ROOT    where collectstatic writes (default BASE_DIR/staticfiles = /app/staticfiles)
 """
 import os
@@ -27,7 +28,9 @@ if not SECRET_KEY:
 
 def _hosts():
     hosts = []
-    for value in [os.environ.get("DOMAIN", "")] + os.environ.get("DOMAIN_ALIASES", "").split(","):
+    names = [os.environ.get("DOMAIN", "")] + os.environ.get("DOMAIN_ALIASES", "").split(",")
+    names += os.environ.get("SLIPWAY_INTERNAL_HOSTS", "").split(",")
+    for value in names:
         value = value.strip()
         if value and value not in hosts:
             hosts.append(value)

@@ -145,6 +145,8 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 {{- include "slipway.env" (list "SLIPWAY_TLS_ISSUER" $v.ingress.tls.issuer) }}
 {{- include "slipway.env" (list "SLIPWAY_TLS_ISSUER_KIND" $v.ingress.tls.issuerKind) }}
 {{- include "slipway.env" (list "SLIPWAY_HEALTH_PATH" $v.healthPath) }}
+{{- include "slipway.env" (list "SLIPWAY_LIVENESS_PATH" $v.livenessPath) }}
+{{- include "slipway.env" (list "SLIPWAY_ROLLOUT_DEADLINE" $v.rolloutDeadline) }}
 {{- include "slipway.env" (list "SLIPWAY_DATABASE_MODE" $v.database.mode) }}
 {{- include "slipway.env" (list "SLIPWAY_MIGRATION_TIMEOUT" $v.database.migrationTimeout) }}
 {{- include "slipway.env" (list "SLIPWAY_RELEASE_JOB_TTL" $v.database.releaseJobTtl) }}

@@ -11,8 +11,15 @@ def index(request):
 
 
 @never_cache
+def livez(request):
+    """Liveness and startup probe (SLIPWAY_LIVENESS_PATH): the process answers. Never asks the
+    database: an outage must make pods unready, not restart them."""
+    return HttpResponse("alive", content_type="text/plain")
+
+
+@never_cache
 def healthz(request):
-    """Probe target (SLIPWAY_HEALTH_PATH): 200 "ok" when the database answers."""
+    """Readiness probe (SLIPWAY_HEALTH_PATH): 200 "ok" when the database answers."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

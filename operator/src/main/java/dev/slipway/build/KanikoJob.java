@@ -134,8 +134,11 @@ public final class KanikoJob {
     args.add("--label=org.opencontainers.image.source=" + GitUrls.redact(request.sourceUrl()));
     config.pipIndexUrl().ifPresent(url -> args.add("--build-arg=PIP_INDEX_URL=" + url));
     if (config.registryInsecure()) {
+      // Pushing there and pulling FROM images there (the runtime base image lives beside the builds).
       args.add("--insecure");
       args.add("--skip-tls-verify");
+      args.add("--insecure-pull");
+      args.add("--skip-tls-verify-pull");
     }
 
     // Kaniko unpacks and snapshots a root file system, so it runs as root; it is still not

@@ -48,6 +48,8 @@ public final class OperatorConfig {
   public static final String TLS_ISSUER = "SLIPWAY_TLS_ISSUER";
   public static final String TLS_ISSUER_KIND = "SLIPWAY_TLS_ISSUER_KIND";
   public static final String HEALTH_PATH = "SLIPWAY_HEALTH_PATH";
+  public static final String LIVENESS_PATH = "SLIPWAY_LIVENESS_PATH";
+  public static final String ROLLOUT_DEADLINE = "SLIPWAY_ROLLOUT_DEADLINE";
   public static final String DATABASE_MODE = "SLIPWAY_DATABASE_MODE";
   public static final String AWS_REGION = "SLIPWAY_AWS_REGION";
   public static final String RDS_ENDPOINT = "SLIPWAY_RDS_ENDPOINT";
@@ -145,6 +147,8 @@ public final class OperatorConfig {
     b.tlsIssuer = r.get(TLS_ISSUER, OperatorConfig::dnsName, null);
     b.tlsIssuerKind = r.get(TLS_ISSUER_KIND, v -> enumValue(IssuerKind.class, v), IssuerKind.ClusterIssuer);
     b.healthPath = r.get(HEALTH_PATH, OperatorConfig::path, "/healthz");
+    b.livenessPath = r.get(LIVENESS_PATH, OperatorConfig::path, "/livez");
+    b.rolloutDeadline = r.get(ROLLOUT_DEADLINE, v -> atLeast(duration(v), Duration.ofSeconds(10)), Duration.ofMinutes(10));
     b.databaseMode = r.get(DATABASE_MODE, v -> enumValue(dev.slipway.api.v1alpha1.DatabaseMode.class, v), dev.slipway.api.v1alpha1.DatabaseMode.DEDICATED);
     b.awsRegion = r.get(AWS_REGION, Function.identity(), null);
     b.rdsEndpoint = r.get(RDS_ENDPOINT, OperatorConfig::httpUrl, null);
@@ -323,6 +327,16 @@ public final class OperatorConfig {
     return b.healthPath;
   }
 
+  /** What the liveness and startup probes ask: alive without the database (readiness asks {@link #healthPath}). */
+  public String livenessPath() {
+    return b.livenessPath;
+  }
+
+  /** How long a rollout may make no progress before it counts as failed (the Deployment's progressDeadlineSeconds). */
+  public Duration rolloutDeadline() {
+    return b.rolloutDeadline;
+  }
+
   /** The database mode of Projects that name none. */
   public dev.slipway.api.v1alpha1.DatabaseMode databaseMode() {
     return b.databaseMode;
@@ -459,6 +473,8 @@ public final class OperatorConfig {
     private String tlsIssuer;
     private IssuerKind tlsIssuerKind = IssuerKind.ClusterIssuer;
     private String healthPath = "/healthz";
+    private String livenessPath = "/livez";
+    private Duration rolloutDeadline = Duration.ofMinutes(10);
     private dev.slipway.api.v1alpha1.DatabaseMode databaseMode = dev.slipway.api.v1alpha1.DatabaseMode.DEDICATED;
     private String awsRegion;
     private String rdsEndpoint;
@@ -510,6 +526,8 @@ public final class OperatorConfig {
       c.tlsIssuer = tlsIssuer;
       c.tlsIssuerKind = tlsIssuerKind;
       c.healthPath = healthPath;
+      c.livenessPath = livenessPath;
+      c.rolloutDeadline = rolloutDeadline;
       c.databaseMode = databaseMode;
       c.awsRegion = awsRegion;
       c.rdsEndpoint = rdsEndpoint;
@@ -630,6 +648,16 @@ public final class OperatorConfig {
 
     public Builder healthPath(String v) {
       healthPath = v;
+      return this;
+    }
+
+    public Builder livenessPath(String v) {
+      livenessPath = v;
+      return this;
+    }
+
+    public Builder rolloutDeadline(Duration v) {
+      rolloutDeadline = v;
       return this;
     }
 

@@ -65,7 +65,8 @@ public record WebPlan(
     int replicas = spec.getReplicas() != null ? spec.getReplicas() : (spec.getStage() == Stage.LIVE ? 2 : 1);
     return new WebPlan(environment, environment.getMetadata().getNamespace(), environment.getMetadata().getName(),
         spec.getProject(), spec.getEnvironment(), spec.getStage(), release, replicas,
-        environmentVariables(project, spec, hosts, release, databaseSecret), hosts, tls, config,
+        environmentVariables(project, spec, environment.getMetadata().getName(), environment.getMetadata().getNamespace(), hosts,
+            release, databaseSecret), hosts, tls, config,
         credentialsVersion == null ? Map.of() : Map.of(dev.slipway.Annotations.DATABASE_CREDENTIALS, credentialsVersion));
   }
 
@@ -83,8 +84,8 @@ public record WebPlan(
    * Project variables, overridden by the environment's, then what the platform sets (those
    * win: DOMAIN and friends must describe where the site really is).
    */
-  static List<EnvVar> environmentVariables(Project project, EnvironmentSpec spec, List<String> hosts, Release release,
-      String databaseSecret) {
+  static List<EnvVar> environmentVariables(Project project, EnvironmentSpec spec, String name, String namespace, List<String> hosts,
+      Release release, String databaseSecret) {
     Map<String, EnvVarSpec> merged = new LinkedHashMap<>();
     if (project.getSpec().getEnv() != null) {
       project.getSpec().getEnv().forEach(v -> merged.put(v.getName(), v));
@@ -98,6 +99,10 @@ public record WebPlan(
     platform.put("SLIPWAY_STAGE", spec.getStage().value());
     platform.put("SLIPWAY_PROJECT", spec.getProject());
     platform.put("SLIPWAY_ENVIRONMENT", spec.getEnvironment());
+    // The names the site answers to inside the cluster (the status URL without a base domain):
+    // ALLOWED_HOSTS must accept them.
+    platform.put("SLIPWAY_INTERNAL_HOSTS", String.join(",", name, name + "." + namespace, name + "." + namespace + ".svc",
+        name + "." + namespace + ".svc.cluster.local"));
     if (release.commit() != null) {
       platform.put("SLIPWAY_COMMIT", release.commit());
     }
@@ -107,6 +112,11 @@ public record WebPlan(
       if (!platform.containsKey(v.getName()) && !managedDatabase) {
         result.add(toEnvVar(v));
       }
+    }
+    if (!merged.containsKey(AppSecret.SECRET_KEY)) {
+      // The platform's generated key, unless the project brings its own.
+      result.add(new EnvVarBuilder().withName(AppSecret.SECRET_KEY)
+          .withNewValueFrom().withNewSecretKeyRef(AppSecret.SECRET_KEY, AppSecret.name(name), false).endValueFrom().build());
     }
     if (databaseSecret != null) {
       result.add(new EnvVarBuilder().withName("DATABASE_URL")

@@ -31,13 +31,17 @@ import java.util.Map;
 public final class WebResources {
 
   public static final String CONTAINER = "web";
+  static final long PRE_STOP_SECONDS = 5;
 
   private WebResources() {}
 
   public static Deployment deployment(WebPlan plan) {
-    Probe startup = probe(plan, 5, 3, 60);
-    Probe readiness = probe(plan, 10, 5, 3);
-    Probe liveness = probe(plan, 20, 5, 3);
+    // Liveness (and startup) ask whether the process is alive, never the database: a database
+    // outage makes pods unready (no traffic), it must not restart them all. Readiness asks the
+    // health path, which checks the database.
+    Probe startup = probe(plan, plan.config().livenessPath(), 5, 3, 60);
+    Probe readiness = probe(plan, plan.config().healthPath(), 5, 5, 3);
+    Probe liveness = probe(plan, plan.config().livenessPath(), 20, 5, 3);
     Deployment d = new DeploymentBuilder()
         .withNewMetadata()
         .withName(plan.name())
@@ -47,6 +51,8 @@ public final class WebResources {
         .withNewSpec()
         .withReplicas(plan.replicas())
         .withRevisionHistoryLimit(5)
+        // After this long without progress (pods that crash, never get ready) the rollout has failed.
+        .withProgressDeadlineSeconds((int) plan.config().rolloutDeadline().toSeconds())
         .withNewSelector().withMatchLabels(plan.selector()).endSelector()
         .withNewStrategy()
         .withType("RollingUpdate")
@@ -71,6 +77,9 @@ public final class WebResources {
         .withStartupProbe(startup)
         .withReadinessProbe(readiness)
         .withLivenessProbe(liveness)
+        // Leaving the Service's endpoints takes a moment to reach every proxy; keep serving
+        // until it has, then uWSGI finishes the requests in flight on SIGTERM.
+        .withNewLifecycle().withNewPreStop().withNewSleep().withSeconds(PRE_STOP_SECONDS).endSleep().endPreStop().endLifecycle()
         .withNewResources()
         .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("256Mi")))
         .withLimits(Map.of("memory", new Quantity("512Mi")))
@@ -152,9 +161,9 @@ public final class WebResources {
     return OwnerReferences.controlledBy(pdb, plan.owner());
   }
 
-  private static Probe probe(WebPlan plan, int period, int timeout, int failures) {
+  private static Probe probe(WebPlan plan, String path, int period, int timeout, int failures) {
     HTTPGetAction get = new HTTPGetActionBuilder()
-        .withPath(plan.config().healthPath())
+        .withPath(path)
         .withPort(new IntOrString("http"))
         .addNewHttpHeader().withName("Host").withValue(plan.probeHost()).endHttpHeader()
         .build();

@@ -13,6 +13,7 @@ import dev.slipway.build.JobCache;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.database.DatabaseCoordinator;
 import dev.slipway.database.DeletionState;
+import dev.slipway.deploy.AppSecret;
 import dev.slipway.deploy.Release;
 import dev.slipway.deploy.WebDeploymentDependent;
 import dev.slipway.deploy.WebDisruptionBudgetDependent;
@@ -91,6 +92,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   private final PromotionCopies promotions;
   private final EventRecorder events;
   private final DatabaseCoordinator databases;
+  private final AppSecret appSecrets;
   private final Clock clock;
 
   // One step per stage of the pipeline, in the order reconcile runs them.
@@ -102,8 +104,10 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   private final RolloutStep rolloutStep;
 
   public EnvironmentReconciler(OperatorConfig config, SourcePoller poller, PromotionCopies promotions,
-      BuildCoordinator builds, EventRecorder events, DatabaseCoordinator databases, MigrationCoordinator migrations, Clock clock) {
+      BuildCoordinator builds, EventRecorder events, DatabaseCoordinator databases, MigrationCoordinator migrations,
+      AppSecret appSecrets, Clock clock) {
     this.config = config;
+    this.appSecrets = appSecrets;
     this.databases = databases;
     this.poller = poller;
     this.promotions = promotions;
@@ -194,7 +198,9 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     }
     Project project = found.get();
 
-    // 1. Database (a rotation asked for is stored first, then applied by the provider).
+    // 1. Settings the platform generates (SECRET_KEY), then the database (a rotation asked for is
+    //    stored first, then applied by the provider).
+    appSecrets.ensure(environment);
     if (requests.rotation().isNew()) {
       rotatePassword(environment);
       observed = new Observed(observed.refresh(), observed.deploy(), requests.rotation().value(), observed.releaseRetry());
@@ -269,20 +275,28 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
           null, null, null, now(), config.buildHistory(), serve.image());
     }
     ConditionValue deployed = gate.deployed() != null ? gate.deployed() : rollout.deployed();
-    if (gate.deployed() == null && rollout.complete() && "AwaitingDeployRequest".equals(decision.waiting()) && newest.release() != null) {
+    if (gate.deployed() == null && rollout.complete() && !rollout.scaledToZero() && "AwaitingDeployRequest".equals(decision.waiting()) && newest.release() != null) {
       deployed = ConditionValue.yes("RolledOut", rollout.deployed().message() + "; " + newest.release().shortCommit()
           + " is ready to deploy: set a new value of the " + Annotations.DEPLOY + " annotation");
     }
-    if (rollout.complete()) {
+    if (rollout.complete() && !rollout.scaledToZero()) {
       boolean wasReady = Conditions.isTrue(previous.getConditions(), ConditionTypes.READY) && serve.image().equals(previous.getImage());
       if (!wasReady) {
         events.normal(environment, "RolloutFinished", "running " + serve.shortCommit() + " (" + serve.image() + "): "
             + rollout.ready().message());
       }
     }
+    if (rollout.failed()) {
+      boolean wasFailed = Conditions.find(previous.getConditions(), ConditionTypes.READY)
+          .map(c -> rollout.ready().reason().equals(c.getReason())).orElse(false);
+      if (!wasFailed) {
+        events.warning(environment, "RolloutFailed", rollout.ready().message());
+      }
+    }
     return finish(environment, previous, new Report(newest.source(), built, database.condition(), gate.migrated(), deployed,
         rollout.ready(), newest.resolvedCommit(), serve, rollout.url(), newest.builds(), releases, database.status(), observed,
-        phase(newest.building() || copying, gate.migrating(), !rollout.complete(), failed, database.provisioning(), rollout.complete())),
+        EnvironmentStatusAggregator.phase(newest.building() || copying, gate.migrating(), !rollout.complete() && !rollout.failed(),
+            failed || rollout.failed(), database.provisioning(), rollout.scaledToZero(), rollout.complete())),
         database.recheckAfter());
   }
 
@@ -316,6 +330,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   public DeleteControl cleanup(Environment environment, Context<Environment> context) {
     ResourceID id = ResourceID.fromResource(environment);
     poller.forget(id);
+    appSecrets.forget(id);
     DeletionState state = databases.delete(environment);
     if (state.done()) {
       if (DatabaseCoordinator.policy(environment) == dev.slipway.api.v1alpha1.DeletionPolicy.Retain) {

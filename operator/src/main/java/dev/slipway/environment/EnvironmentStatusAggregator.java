@@ -70,6 +70,11 @@ final class EnvironmentStatusAggregator {
    * else Ready or Pending.
    */
   static Phase phase(boolean building, boolean migrating, boolean rollingOut, boolean failed, boolean provisioning, boolean ready) {
+    return phase(building, migrating, rollingOut, failed, provisioning, false, ready);
+  }
+
+  static Phase phase(boolean building, boolean migrating, boolean rollingOut, boolean failed, boolean provisioning, boolean stopped,
+      boolean ready) {
     if (building) {
       return Phase.Building;
     }
@@ -84,6 +89,9 @@ final class EnvironmentStatusAggregator {
     }
     if (provisioning) {
       return Phase.Provisioning;
+    }
+    if (stopped) {
+      return Phase.Stopped;
     }
     return ready ? Phase.Ready : Phase.Pending;
   }

@@ -20,9 +20,11 @@ final class RolloutStep {
   /**
    * The Ready condition, the Deployed condition when the rollout decides it, and the URL.
    * {@code started}: this reconcile changed the Deployment's image (or made it), judged from the
-   * Deployment itself, which is fresh even when the Environment read was not.
+   * Deployment itself, which is fresh even when the Environment read was not. {@code failed}: the
+   * Deployment's progress deadline passed; {@code scaledToZero}: replicas 0, nothing serves.
    */
-  record Outcome(ConditionValue deployed, ConditionValue ready, boolean complete, String url, boolean started) {}
+  record Outcome(ConditionValue deployed, ConditionValue ready, boolean complete, String url, boolean started, boolean failed,
+      boolean scaledToZero) {}
 
   private final OperatorConfig config;
 
@@ -41,12 +43,23 @@ final class RolloutStep {
 
     Rollout rollout = Rollout.of(context.getSecondaryResource(Deployment.class).orElse(null), serve.image());
     String running = serve.shortCommit() + " (" + serve.image() + ")";
+    if (rollout.scaledToZero() && rollout.complete()) {
+      return new Outcome(ConditionValue.yes("ScaledToZero", "runs " + running + " with 0 replicas"),
+          ConditionValue.no("ScaledToZero", rollout.message() + " (replicas: 0)"), true, plan.url(), started, false, true);
+    }
     if (rollout.complete()) {
       return new Outcome(ConditionValue.yes("RolledOut", "runs " + running),
-          ConditionValue.yes("Available", rollout.message() + " at " + plan.url()), true, plan.url(), started);
+          ConditionValue.yes("Available", rollout.message() + " at " + plan.url()), true, plan.url(), started, false, false);
+    }
+    if (rollout.failed()) {
+      String why = PodTrouble.describe(context.getClient(), plan.namespace(), plan.selector(), serve.image());
+      String message = rollout.message() + (why.isEmpty() ? "" : ": " + why)
+          + (rollout.available() > 0 ? "; the pods of the previous version keep serving" : "");
+      return new Outcome(ConditionValue.no("RolloutFailed", "rolling out " + running + " failed: " + message),
+          ConditionValue.no("ProgressDeadlineExceeded", message), false, plan.url(), started, true, false);
     }
     return new Outcome(ConditionValue.no("RollingOut", "rolling out " + running + ": " + rollout.message()),
-        ConditionValue.no("RollingOut", rollout.message()), false, plan.url(), started);
+        ConditionValue.no("RollingOut", rollout.message()), false, plan.url(), started, false, false);
   }
 
   /**

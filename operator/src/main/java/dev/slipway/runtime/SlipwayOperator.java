@@ -3,6 +3,7 @@ package dev.slipway.runtime;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.build.BuildCoordinator;
 import dev.slipway.database.CredentialsSecret;
+import dev.slipway.deploy.AppSecret;
 import dev.slipway.database.DatabaseCoordinator;
 import dev.slipway.database.LocalDatabase;
 import dev.slipway.database.ProvisioningWork;
@@ -110,7 +111,7 @@ public final class SlipwayOperator implements AutoCloseable {
         new DatabaseCoordinator(config, new CredentialsSecret(client), new LocalDatabase(client, config),
             collaborators.dedicatedDatabases(), () -> collaborators.sharedDatabases().apply(client),
             new ProvisioningWork(clock, 4)),
-        new MigrationCoordinator(client, config), clock), namespaces(config));
+        new MigrationCoordinator(client, config), new AppSecret(client), clock), namespaces(config));
     http = new OperatorHttpServer(config.httpPort(), registry, this::live, this::ready,
         config.webhookToken().map(token -> new OperatorHttpServer.Webhook(token, poller::refreshProject)).orElse(null));
   }

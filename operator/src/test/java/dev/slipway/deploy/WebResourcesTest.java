@@ -61,7 +61,7 @@ class WebResourcesTest {
     assertThat(c.getArgs()).isEmpty();
     assertThat(c.getPorts()).singleElement().satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8000));
     assertThat(c.getEnv()).extracting(EnvVar::getName).containsExactly("DJANGO_SETTINGS_MODULE", "LEVEL", "SECRET_KEY",
-        "DOMAIN", "DOMAIN_ALIASES", "SLIPWAY_STAGE", "SLIPWAY_PROJECT", "SLIPWAY_ENVIRONMENT", "SLIPWAY_COMMIT");
+        "DOMAIN", "DOMAIN_ALIASES", "SLIPWAY_STAGE", "SLIPWAY_PROJECT", "SLIPWAY_ENVIRONMENT", "SLIPWAY_INTERNAL_HOSTS", "SLIPWAY_COMMIT");
     assertThat(c.getEnv()).filteredOn(v -> v.getName().equals("LEVEL")).singleElement()
         .extracting(EnvVar::getValue).isEqualTo("environment");
     assertThat(c.getEnv()).filteredOn(v -> v.getName().equals("DOMAIN")).singleElement()
@@ -72,6 +72,14 @@ class WebResourcesTest {
         .extracting(EnvVar::getValue).isEqualTo("test");
     assertThat(c.getReadinessProbe().getHttpGet().getHttpHeaders()).singleElement()
         .satisfies(h -> assertThat(h.getValue()).isEqualTo("shop-test.apps.example.com"));
+    // Readiness asks the health path (the database); liveness and startup only whether the process answers.
+    assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/livez");
+    assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/livez");
+    assertThat(c.getLifecycle().getPreStop().getSleep().getSeconds()).isEqualTo(5L);
+    assertThat(d.getSpec().getProgressDeadlineSeconds()).isEqualTo(600);
+    assertThat(c.getEnv()).filteredOn(v -> v.getName().equals("SLIPWAY_INTERNAL_HOSTS")).singleElement()
+        .extracting(EnvVar::getValue).isEqualTo("shop-test,shop-test.team-a,shop-test.team-a.svc,shop-test.team-a.svc.cluster.local");
     assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
     assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     var pod = d.getSpec().getTemplate().getSpec();
@@ -81,6 +89,18 @@ class WebResourcesTest {
     assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
     assertThat(d.getSpec().getSelector().getMatchLabels()).containsOnlyKeys("slipway.dev/project", "slipway.dev/environment",
         "slipway.dev/component");
+  }
+
+  @Test
+  void thePlatformGeneratedSecretKeyUnlessTheProjectSetsOne() {
+    Project p = project(new EnvironmentTemplate("test"));
+    p.getSpec().setEnv(List.of(new EnvVarSpec("DJANGO_SETTINGS_MODULE", "settings")));
+    var c = WebResources.deployment(plan(p, 0, CONFIG)).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(c.getEnv()).filteredOn(v -> v.getName().equals("SECRET_KEY")).singleElement().satisfies(v -> {
+      assertThat(v.getValue()).isNull();
+      assertThat(v.getValueFrom().getSecretKeyRef().getName()).isEqualTo("shop-test-app");
+      assertThat(v.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("SECRET_KEY");
+    });
   }
 
   @Test

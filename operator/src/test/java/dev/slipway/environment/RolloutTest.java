@@ -29,4 +29,22 @@ class RolloutTest {
     assertThat(Rollout.of(deployment("img@0", 3, 3L, 2, 2, 2), "img@1").complete()).isFalse();
     assertThat(Rollout.of(null, "img@1").complete()).isFalse();
   }
+
+  @Test
+  void aPassedProgressDeadlineIsAFailureAndZeroReplicasServeNothing() {
+    Deployment stuck = deployment("img@1", 3, 3L, 1, 0, 2);
+    stuck.getStatus().setConditions(java.util.List.of(new io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder()
+        .withType("Progressing").withStatus("False").withReason("ProgressDeadlineExceeded").build()));
+    Rollout failed = Rollout.of(stuck, "img@1");
+    assertThat(failed.failed()).isTrue();
+    assertThat(failed.complete()).isFalse();
+    assertThat(failed.message()).contains("no progress");
+
+    Deployment zero = deployment("img@1", 3, 3L, 0, 0, 0);
+    zero.getSpec().setReplicas(0);
+    Rollout stopped = Rollout.of(zero, "img@1");
+    assertThat(stopped.scaledToZero()).isTrue();
+    assertThat(stopped.complete()).isTrue();
+    assertThat(stopped.message()).contains("scaled to zero");
+  }
 }

@@ -8,5 +8,7 @@ public enum Phase {
   Migrating,
   Deploying,
   Ready,
+  /** Deployed with replicas: 0, so nothing serves. */
+  Stopped,
   Failed
 }
