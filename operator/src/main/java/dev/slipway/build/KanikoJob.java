@@ -47,6 +47,9 @@ public final class KanikoJob {
   static final String FETCH_SCRIPT = String.join("\n",
       "set -eu",
       "cd " + WORKSPACE,
+      // The emptyDir belongs to root (group 65532 by fsGroup); git refuses a repository it does
+      // not own unless told this one is fine.
+      "git config --global --add safe.directory " + WORKSPACE,
       "git init -q .",
       "git remote add origin \"$SOURCE_URL\"",
       "if [ -f " + GIT_SECRET_DIR + "/ssh-privatekey ]; then",
