@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the local control plane (etcd, kube-apiserver, kube-controller-manager, kubectl)
-# from the published Go modules in e2e/controlplane, and the harness that runs them,
-# into a cache outside the work tree. Later runs with the same sources cost nothing.
+# and the node components (kube-scheduler, kubelet, kube-proxy) from the published Go
+# modules in e2e/controlplane, and the harness that runs them, into a cache outside the
+# work tree. Later runs with the same sources cost nothing.
 #
-# Prints one line on stdout: the directory holding all five binaries.
+# Prints one line on stdout: the directory holding all eight binaries.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,7 +23,7 @@ mkdir -p "$cache"
 exec 9>"$cache/.build.lock"
 flock 9   # two builds at once would only race each other
 
-binaries=(etcd kube-apiserver kube-controller-manager kubectl)
+binaries=(etcd kube-apiserver kube-controller-manager kubectl kube-scheduler kubelet kube-proxy)
 have_all=true
 for b in "${binaries[@]}"; do [[ -x "$cp_dir/$b" ]] || have_all=false; done
 if ! $have_all; then
@@ -41,7 +42,10 @@ if ! $have_all; then
       ./cmd/etcd \
       k8s.io/kubernetes/cmd/kube-apiserver \
       k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kubectl) >&2
+      k8s.io/kubernetes/cmd/kubectl \
+      k8s.io/kubernetes/cmd/kube-scheduler \
+      k8s.io/kubernetes/cmd/kubelet \
+      k8s.io/kubernetes/cmd/kube-proxy) >&2
   rm -rf "$cp_dir" && mv "$tmp" "$cp_dir"
   echo "control plane built in $(( $(date +%s) - start ))s: $("$cp_dir/kube-apiserver" --version)" >&2
 fi

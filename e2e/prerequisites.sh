@@ -4,6 +4,11 @@
 #   openssh-server   sshd on loopback, a Git remote reached over SSH
 #   git              git daemon and git http-backend, Git remotes over git:// and https
 #   postgresql       throw-away Postgres servers (shared databases, the boilerplates' tests)
+# and, for the real one-node cluster (e2e/node/README.md; it runs as root):
+#   containerd, runc, containernetworking-plugins   the container runtime and CNI plugins
+#   iptables, nftables, iproute2                    kube-proxy's rules; the harness undoes them
+#   debootstrap                                     Debian root file systems for the offline images
+#   gcc, libc6-dev                                  pause, compiled statically from the Kubernetes module
 set -euo pipefail
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "missing: $1 ($2)" >&2; exit 1; }; }
@@ -24,6 +29,15 @@ declare -A packages=(
   [docker-registry]=/usr/bin/docker-registry
   [openssh-server]=/usr/sbin/sshd
   [postgresql]=/usr/lib/postgresql/15/bin/initdb
+  [containerd]=/usr/bin/containerd
+  [runc]=/usr/sbin/runc
+  [containernetworking-plugins]=/usr/lib/cni/bridge
+  [iptables]=/usr/sbin/iptables
+  [nftables]=/usr/sbin/nft
+  [iproute2]=/usr/sbin/ip
+  [debootstrap]=/usr/sbin/debootstrap
+  [gcc]=/usr/bin/gcc
+  [libc6-dev]=/usr/lib/x86_64-linux-gnu/libc.a
 )
 missing=()
 for pkg in "${!packages[@]}"; do

@@ -5,6 +5,10 @@
 // -exit-on-stdin-close, until its standard input closes (so a test JVM that dies
 // takes the control plane with it). Components are started with a parent-death
 // signal, so even a SIGKILL of the harness leaves nothing behind.
+//
+// With -node (as root) it also runs a real node: containerd, kubelet, kube-proxy,
+// kube-scheduler, CoreDNS and an OCI registry, on a node IP of its own (node.go), and
+// undoes every change it makes to the host, also when it is killed (host.go).
 package main
 
 import (
@@ -36,6 +40,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 type options struct {
 	binDir           string
+	node             nodeOptions // -node and its settings (node.go)
 	stateDir         string
 	crdDirs          stringList
 	exitOnStdinClose bool
@@ -48,6 +53,7 @@ type options struct {
 func main() {
 	var opts options
 	flag.StringVar(&opts.binDir, "bin", "", "directory holding etcd, kube-apiserver, kube-controller-manager and kubectl")
+	registerNodeFlags(&opts.node)
 	flag.StringVar(&opts.stateDir, "dir", "", "state directory (certificates, etcd data, logs, kubeconfig); created if missing")
 	flag.Var(&opts.crdDirs, "crds", "directory or file of CustomResourceDefinitions to install once the API server is ready (repeatable)")
 	flag.BoolVar(&opts.exitOnStdinClose, "exit-on-stdin-close", false, "stop the control plane when standard input reaches end of file")
@@ -69,6 +75,12 @@ func run(opts options) int {
 	if err != nil {
 		return fail("state directory: %v", err)
 	}
+	if opts.node.watchdog {
+		return runWatchdog()
+	}
+	if err := checkNodeStateDir(opts.node, stateDir); err != nil {
+		return fail("%v", err)
+	}
 	if err := os.MkdirAll(filepath.Join(stateDir, "logs"), 0o700); err != nil {
 		return fail("state directory: %v", err)
 	}
@@ -85,6 +97,14 @@ func run(opts options) int {
 
 	cp := &controlPlane{opts: opts, dir: stateDir}
 	defer cp.stopAll()
+	if opts.node.enabled {
+		// stops the components first (the deferred stopAll above runs after this one returns
+		// and finds them stopped), then undoes the host changes
+		defer cp.stopNode()
+		if err := cp.prepareNode(); err != nil {
+			return fail("real node: %v", err)
+		}
+	}
 
 	if err := cp.start(ctx); err != nil {
 		if ctx.Err() != nil {
@@ -95,7 +115,7 @@ func run(opts options) int {
 	if err := os.WriteFile(filepath.Join(stateDir, "ready"), []byte(cp.kubeconfig), 0o600); err != nil {
 		return fail("ready file: %v", err)
 	}
-	fmt.Printf("READY kubeconfig=%s apiserver=%s elapsed=%.1fs\n", cp.kubeconfig, cp.apiserverURL, time.Since(started).Seconds())
+	fmt.Printf("READY kubeconfig=%s apiserver=%s%s elapsed=%.1fs\n", cp.kubeconfig, cp.apiserverURL, cp.nodeReadyFields(), time.Since(started).Seconds())
 
 	select {
 	case <-ctx.Done():
@@ -144,12 +164,16 @@ type controlPlane struct {
 	mu           sync.Mutex
 	kubeconfig   string
 	apiserverURL string
+	node         *nodeRuntime
 }
 
 func (cp *controlPlane) start(ctx context.Context) error {
-	cp.crashed = make(chan crash, 4)
+	cp.crashed = make(chan crash, 16)
 	var err error
-	if cp.pki, err = newPKI(filepath.Join(cp.dir, "pki")); err != nil {
+	if cp.pki, err = newPKI(filepath.Join(cp.dir, "pki"), cp.nodeIPs()...); err != nil {
+		return err
+	}
+	if err := cp.startNodeRuntime(ctx); err != nil {
 		return err
 	}
 	ports, err := freePorts(4)
@@ -180,11 +204,16 @@ func (cp *controlPlane) start(ctx context.Context) error {
 		return err
 	}
 
-	cp.apiserverURL = fmt.Sprintf("https://127.0.0.1:%d", apiPort)
-	apiArgs := []string{
+	bindIP := "127.0.0.1"
+	if cp.node != nil {
+		// on the node IP, so that pods reach it through the 'kubernetes' Service
+		bindIP, apiPort = cp.node.opts.ip, 6443
+	}
+	cp.apiserverURL = "https://" + net.JoinHostPort(bindIP, strconv.Itoa(apiPort))
+	apiArgs := append(cp.nodeAPIServerArgs(), []string{
 		"--etcd-servers=" + etcdURL,
-		"--bind-address=127.0.0.1",
-		"--advertise-address=127.0.0.1",
+		"--bind-address=" + bindIP,
+		"--advertise-address=" + bindIP,
 		"--secure-port=" + strconv.Itoa(apiPort),
 		"--tls-cert-file=" + cp.pki.serverCert,
 		"--tls-private-key-file=" + cp.pki.serverKey,
@@ -192,15 +221,13 @@ func (cp *controlPlane) start(ctx context.Context) error {
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file=" + cp.pki.saPub,
 		"--service-account-signing-key-file=" + cp.pki.saKey,
-		"--service-cluster-ip-range=10.96.0.0/16",
+		"--service-cluster-ip-range=" + serviceCIDR,
 		"--authorization-mode=Node,RBAC",
 		"--allow-privileged=true",
-		// A loopback address cannot back the 'kubernetes' Service endpoints.
-		"--endpoint-reconciler-type=none",
 		"--profiling=false",
 		"--cert-dir=" + filepath.Join(cp.dir, "apiserver-certs"),
 		"--v=1",
-	}
+	}...)
 	if cp.opts.auditLog {
 		policy := filepath.Join(cp.dir, "audit-policy.yaml")
 		content := []byte(auditPolicy)
@@ -250,6 +277,8 @@ func (cp *controlPlane) start(ctx context.Context) error {
 		"--bind-address=127.0.0.1",
 		"--secure-port="+strconv.Itoa(kcmPort),
 		"--cert-dir="+filepath.Join(cp.dir, "controller-manager-certs"),
+		// its FlexVolume prober creates this directory; the default is under /usr/libexec
+		"--flex-volume-plugin-dir="+filepath.Join(cp.dir, "controller-manager-flexvolume"),
 		"--service-account-private-key-file="+cp.pki.saKey,
 		"--root-ca-file="+cp.pki.caCert,
 		"--use-service-account-credentials=true",
@@ -261,6 +290,9 @@ func (cp *controlPlane) start(ctx context.Context) error {
 	}
 	insecure := &tls.Config{InsecureSkipVerify: true} // its serving certificate is self-signed at start
 	if err := cp.waitHealthy(ctx, "kube-controller-manager", fmt.Sprintf("https://127.0.0.1:%d/healthz", kcmPort), insecure); err != nil {
+		return err
+	}
+	if err := cp.startNodeComponents(ctx, adminTLS); err != nil {
 		return err
 	}
 
@@ -284,7 +316,10 @@ rules:
 `
 
 func (cp *controlPlane) launch(name string, args ...string) error {
-	bin := filepath.Join(cp.opts.binDir, name)
+	return cp.launchPath(name, filepath.Join(cp.opts.binDir, name), args...)
+}
+
+func (cp *controlPlane) launchPath(name, bin string, args ...string) error {
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("%s binary: %w (build it with e2e/build-controlplane.sh)", name, err)
 	}
@@ -302,6 +337,7 @@ func (cp *controlPlane) launch(name string, args ...string) error {
 	}
 	c := &component{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
 	cp.components = append(cp.components, c)
+	cp.recordProcess(name, cmd.Process.Pid)
 	go func() {
 		c.err = cmd.Wait()
 		logFile.Close()
@@ -419,6 +455,9 @@ func (cp *controlPlane) stopAll() {
 		case <-c.done:
 			continue
 		default:
+		}
+		if c.name == "containerd" && cp.node != nil {
+			cp.removePods()
 		}
 		_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGTERM)
 		select {

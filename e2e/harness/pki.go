@@ -34,7 +34,7 @@ type pki struct {
 	caPrivateKey *ecdsa.PrivateKey
 }
 
-func newPKI(dir string) (*pki, error) {
+func newPKI(dir string, extraIPs ...net.IP) (*pki, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func newPKI(dir string) (*pki, error) {
 	server := &x509.Certificate{
 		Subject:     pkix.Name{CommonName: "kube-apiserver"},
 		DNSNames:    []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.96.0.1")},
+		IPAddresses: append([]net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.96.0.1")}, extraIPs...),
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
 	if err := p.issue(server, p.serverCert, p.serverKey); err != nil {
@@ -172,4 +172,46 @@ func serial() *big.Int {
 
 func writePEM(path, blockType string, der []byte) error {
 	return os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600)
+}
+
+// nodeCerts are the identities of a real node's components, issued from the same CA.
+type nodeCerts struct {
+	kubeletCert, kubeletKey                   string // system:node:<name>, O=system:nodes (Node authorizer)
+	kubeletServingCert, kubeletServingKey     string // the kubelet's HTTPS endpoint (logs, exec)
+	apiserverKubeletCert, apiserverKubeletKey string // the API server as a client of the kubelet
+	proxyCert, proxyKey                       string // system:kube-proxy
+	schedulerCert, schedulerKey               string // system:kube-scheduler
+}
+
+func (p *pki) issueNodeCerts(nodeName string, nodeIP net.IP) (*nodeCerts, error) {
+	f := func(name string) (string, string) {
+		return filepath.Join(p.dir, name+".crt"), filepath.Join(p.dir, name+".key")
+	}
+	n := &nodeCerts{}
+	n.kubeletCert, n.kubeletKey = f("kubelet")
+	n.kubeletServingCert, n.kubeletServingKey = f("kubelet-serving")
+	n.apiserverKubeletCert, n.apiserverKubeletKey = f("apiserver-kubelet-client")
+	n.proxyCert, n.proxyKey = f("kube-proxy")
+	n.schedulerCert, n.schedulerKey = f("kube-scheduler")
+	client := func(cn string, orgs ...string) *x509.Certificate {
+		return &x509.Certificate{Subject: pkix.Name{CommonName: cn, Organization: orgs}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	}
+	issues := []struct {
+		t         *x509.Certificate
+		cert, key string
+	}{
+		{client("system:node:"+nodeName, "system:nodes"), n.kubeletCert, n.kubeletKey},
+		{&x509.Certificate{Subject: pkix.Name{CommonName: nodeName}, DNSNames: []string{nodeName, "localhost"},
+			IPAddresses: []net.IP{nodeIP, net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}},
+			n.kubeletServingCert, n.kubeletServingKey},
+		{client("kube-apiserver-kubelet-client", "system:masters"), n.apiserverKubeletCert, n.apiserverKubeletKey},
+		{client("system:kube-proxy"), n.proxyCert, n.proxyKey},
+		{client("system:kube-scheduler"), n.schedulerCert, n.schedulerKey},
+	}
+	for _, i := range issues {
+		if err := p.issue(i.t, i.cert, i.key); err != nil {
+			return nil, fmt.Errorf("certificate %s: %w", i.t.Subject.CommonName, err)
+		}
+	}
+	return n, nil
 }

@@ -1,0 +1,394 @@
+package dev.slipway.testing;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The control plane WITH a real one-node cluster (kubelet, containerd, kube-proxy,
+ * kube-scheduler, CoreDNS) and an OCI registry that both this JVM and the pods reach, for the
+ * real-node test tier (classes named {@code RealNode*IT}, their own Failsafe execution).
+ *
+ * <p>Started once per JVM by {@code e2e/harness -node} from what {@code e2e/build-node.sh} built
+ * (binaries and images, cached in ~/.cache/slipway/node), with the CRDs from crds/ installed;
+ * stopped when the JVM ends. The harness undoes its host changes on exit, and a watchdog does it
+ * when the harness is killed. One real node per machine: a second JVM waits for the first (see
+ * e2e/node/README.md).
+ *
+ * <pre>{@code
+ * RealNode node = RealNode.get();
+ * node.client().pods()...;                    // admin client
+ * node.kanikoImage();                         // 10.200.0.1:5000/slipway/kaniko-executor@sha256:...
+ * node.registryFromPods();                    // 10.200.0.1:5000 (plain HTTP)
+ * node.registryDigest("smoke/app", "abc");    // what the registry serves for that tag
+ * }</pre>
+ *
+ * <p>PersistentVolumeClaims bind to the node's default StorageClass {@code slipway-local} (20
+ * hostPath volumes, emptied and made Available again when their claim goes).
+ *
+ * <p>Nothing here skips: without root, or when the node cannot start, every test using it fails
+ * with the reason.
+ */
+public final class RealNode {
+
+  private static RealNode instance;
+  private static RuntimeException startFailure;
+
+  private final Path repoRoot;
+  private final Path bundle;
+  private final Path stateDir;
+  private final Path kubeconfig;
+  private final Process harness;
+  private final Map<String, String> ready;
+  private final Map<String, String> images;
+  private final KubernetesClient client;
+  private final Duration startup;
+
+  private RealNode(Path repoRoot, Path bundle, Path stateDir, Process harness, Map<String, String> ready,
+      Map<String, String> images, Duration startup) {
+    this.repoRoot = repoRoot;
+    this.bundle = bundle;
+    this.stateDir = stateDir;
+    this.kubeconfig = Path.of(ready.get("kubeconfig"));
+    this.harness = harness;
+    this.ready = ready;
+    this.images = images;
+    this.startup = startup;
+    this.client = newClient();
+  }
+
+  /** The shared real node, started on first use. */
+  public static synchronized RealNode get() {
+    if (startFailure != null) {
+      throw startFailure;
+    }
+    if (instance == null) {
+      try {
+        instance = start();
+      } catch (Exception e) {
+        startFailure = new IllegalStateException("the real node could not be started: " + e.getMessage(), e);
+        throw startFailure;
+      }
+      Runtime.getRuntime().addShutdownHook(new Thread(instance::stop, "real-node-stop"));
+    }
+    return instance;
+  }
+
+  private static RealNode start() throws Exception {
+    Instant began = Instant.now();
+    Path root = LocalControlPlane.repoRoot();
+    Path bundle = bundle(root);
+    Path state = stateDir(root);
+    Files.createDirectories(state.getParent());
+    List<String> command = List.of(
+        bundle.resolve("bin/harness").toString(),
+        "-bin", bundle.resolve("bin").toString(),
+        "-dir", state.toString(),
+        "-crds", root.resolve("crds").toString(),
+        "-node",
+        "-registry-seed", bundle.resolve("registry").toRealPath().toString(),
+        "-exit-on-stdin-close");
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    CompletableFuture<String> readyLine = new CompletableFuture<>();
+    List<String> transcript = new ArrayList<>();
+    Thread reader = new Thread(() -> {
+      try {
+        String line;
+        while ((line = out.readLine()) != null) {
+          System.out.println("[real-node] " + line);
+          synchronized (transcript) {
+            transcript.add(line);
+          }
+          if (line.startsWith("READY ")) {
+            readyLine.complete(line);
+          }
+        }
+      } catch (IOException ignored) {
+        // the harness went away; the wait below reports it
+      }
+      readyLine.completeExceptionally(new IllegalStateException("harness exited before it was ready"));
+    }, "real-node-output");
+    reader.setDaemon(true);
+    reader.start();
+    String line;
+    try {
+      // generous: another JVM's node may hold the machine's lock for a while
+      line = readyLine.get(15, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      process.destroy();
+      process.waitFor(2, TimeUnit.MINUTES);
+      synchronized (transcript) {
+        throw new IllegalStateException("harness -node did not report READY:\n" + String.join("\n", transcript), e);
+      }
+    }
+    Map<String, String> fields = new HashMap<>();
+    for (String field : line.substring("READY ".length()).split(" ")) {
+      int eq = field.indexOf('=');
+      if (eq > 0) {
+        fields.put(field.substring(0, eq), field.substring(eq + 1));
+      }
+    }
+    Map<String, String> images = readEnv(bundle.resolve("images.env"));
+    return new RealNode(root, bundle, state, process, fields, images, Duration.between(began, Instant.now()));
+  }
+
+  /**
+   * SLIPWAY_NODE_BUNDLE when the caller built it already, otherwise build (or find in the cache)
+   * now with e2e/build-node.sh.
+   */
+  private static Path bundle(Path root) throws IOException, InterruptedException {
+    String fromEnv = System.getenv("SLIPWAY_NODE_BUNDLE");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return Path.of(fromEnv);
+    }
+    Process build = new ProcessBuilder(root.resolve("e2e/build-node.sh").toString())
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+    String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    if (!build.waitFor(60, TimeUnit.MINUTES) || build.exitValue() != 0 || output.isEmpty()) {
+      throw new IllegalStateException("e2e/build-node.sh failed (see its output above)");
+    }
+    String[] lines = output.split("\n");
+    return Path.of(lines[lines.length - 1].trim());
+  }
+
+  /**
+   * operator/target/realnode, unless that path is so long that the node's Unix sockets below it
+   * would pass the 108-byte limit; then a directory under /tmp.
+   */
+  private static Path stateDir(Path root) {
+    Path preferred = root.resolve("operator/target/realnode").toAbsolutePath().normalize();
+    if (preferred.toString().length() <= 48) {
+      return preferred;
+    }
+    return Path.of("/tmp/slipway-realnode-" + Integer.toHexString(preferred.toString().hashCode()));
+  }
+
+  private static Map<String, String> readEnv(Path file) throws IOException {
+    Map<String, String> m = new HashMap<>();
+    for (String l : Files.readAllLines(file)) {
+      int eq = l.indexOf('=');
+      if (eq > 0 && !l.startsWith("#")) {
+        m.put(l.substring(0, eq).trim(), l.substring(eq + 1).trim());
+      }
+    }
+    return m;
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** A new client of its own, as the cluster's administrator. */
+  public KubernetesClient newClient() {
+    try {
+      Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
+      config.setNamespace(null);
+      return new KubernetesClientBuilder().withConfig(config).build();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** An administrator's kubeconfig. */
+  public Path kubeconfig() {
+    return kubeconfig;
+  }
+
+  /** A kubeconfig with the operator's own identity (user slipway-operator, see LocalControlPlane). */
+  public Path operatorKubeconfig() {
+    return stateDir.resolve("operator.kubeconfig");
+  }
+
+  public String apiserverUrl() {
+    return ready.get("apiserver");
+  }
+
+  public String nodeName() {
+    return ready.get("node");
+  }
+
+  /** The node IP (a /32 on lo): the API server, kubelet, CoreDNS and the registry listen on it. */
+  public String nodeIp() {
+    return ready.get("node-ip");
+  }
+
+  public String podCidr() {
+    return ready.get("pod-cidr");
+  }
+
+  /** The registry as pods see it: host:port, plain HTTP. */
+  public String registryFromPods() {
+    return ready.get("registry");
+  }
+
+  /**
+   * The registry as this machine sees it: the same address (the node IP is on this machine), plain
+   * HTTP. jib needs setAllowInsecureRegistries(true), Kaniko --insecure/--skip-tls-verify.
+   */
+  public String registryFromHost() {
+    return ready.get("registry");
+  }
+
+  /** The pause (sandbox) image the node uses. */
+  public String pauseImage() {
+    return image("PAUSE");
+  }
+
+  /** The Kaniko executor (chainguard-dev/kaniko v1.25.5, FROM scratch), by digest. */
+  public String kanikoImage() {
+    return image("KANIKO");
+  }
+
+  /** Debian minbase + git + openssh-client with a passwd entry for uid 65532, by digest. */
+  public String gitImage() {
+    return image("GIT");
+  }
+
+  /** Postgres 15 from Debian's packages behind the official image's contract, uid 999, by digest. */
+  public String postgresImage() {
+    return image("POSTGRES");
+  }
+
+  /**
+   * Debian (bookworm) with python3, venv, pip, python3-dev and build-essential: the OS image for
+   * base-images/runtime/Dockerfile's UBUNTU_IMAGE build argument here, by digest.
+   */
+  public String osBaseImage() {
+    return image("OS");
+  }
+
+  private String image(String key) {
+    String repo = images.get(key + "_IMAGE");
+    String digest = images.get(key + "_DIGEST");
+    if (repo == null || digest == null) {
+      throw new IllegalStateException("no " + key + " image in " + bundle.resolve("images.env"));
+    }
+    int colon = repo.lastIndexOf(':');
+    String name = colon > repo.lastIndexOf('/') ? repo.substring(0, colon) : repo;
+    return registryFromPods() + "/" + name + "@" + digest;
+  }
+
+  /** The CA every image trusts (and nothing else): issue test servers' certificates from it. */
+  public Path testCaCertificate() {
+    return bundle.resolve("test-ca/ca.crt");
+  }
+
+  public Path testCaKey() {
+    return bundle.resolve("test-ca/ca.key");
+  }
+
+  /** Every binary: kubectl, crane, crictl, the control plane's and the node's. */
+  public Path binDir() {
+    return bundle.resolve("bin");
+  }
+
+  public Path stateDir() {
+    return stateDir;
+  }
+
+  public Path repoRootPath() {
+    return repoRoot;
+  }
+
+  /** How long getting the node took in this JVM (build check, lock, start, Ready). */
+  public Duration startup() {
+    return startup;
+  }
+
+  /** The digest the registry serves for repository:tag, if it has the tag. */
+  public Optional<String> registryDigest(String repository, String tag) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + registryFromHost() + "/v2/" + repository + "/manifests/" + tag))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+        .header("Accept", String.join(",",
+            "application/vnd.oci.image.index.v1+json",
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+            "application/vnd.docker.distribution.manifest.v2+json"))
+        .timeout(Duration.ofSeconds(10))
+        .build();
+    try {
+      HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+      if (response.statusCode() == 404) {
+        return Optional.empty();
+      }
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("registry answered HTTP " + response.statusCode() + " for " + repository + ":" + tag);
+      }
+      return response.headers().firstValue("Docker-Content-Digest");
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs kubectl against the node's cluster; returns exit code and combined output. */
+  public LocalControlPlane.CommandResult kubectl(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(binDir().resolve("kubectl").toString());
+    command.add("--kubeconfig=" + kubeconfig);
+    command.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(command).directory(repoRoot.toFile()).redirectErrorStream(true).start();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(2, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("kubectl timed out: " + command);
+      }
+      return new LocalControlPlane.CommandResult(p.exitValue(), output);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Closing the harness's standard input asks it to stop; it then removes the pods, stops every
+   * component and undoes its host changes, which takes some seconds. SIGTERM follows if it has not
+   * ended after two minutes, SIGKILL after three (its watchdog then cleans up).
+   */
+  private void stop() {
+    client.close();
+    try {
+      harness.getOutputStream().close();
+    } catch (IOException ignored) {
+      // destroy below is the firm request
+    }
+    try {
+      if (!harness.waitFor(2, TimeUnit.MINUTES)) {
+        harness.destroy();
+        if (!harness.waitFor(1, TimeUnit.MINUTES)) {
+          harness.destroyForcibly();
+        }
+      }
+    } catch (InterruptedException e) {
+      harness.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}
