@@ -1,20 +1,32 @@
 #!/usr/bin/env python3
-"""Prints test totals from Surefire/Failsafe XML reports; exits 1 if a suite ran no tests."""
+"""Prints test totals from Surefire/Failsafe XML reports (the real-node tier, RealNode*IT, on a
+line of its own); exits 1 if a suite ran no tests or any failed or skipped."""
 import glob
 import os
 import sys
 import xml.etree.ElementTree as ET
 
+
+def totals(paths):
+    t = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for path in paths:
+        suite = ET.parse(path).getroot()
+        for key in t:
+            t[key] += int(suite.get(key, 0))
+    return t
+
+
 failed = False
 for directory in sys.argv[1:]:
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for path in glob.glob(os.path.join(directory, "TEST-*.xml")):
-        suite = ET.parse(path).getroot()
-        for key in totals:
-            totals[key] += int(suite.get(key, 0))
+    paths = glob.glob(os.path.join(directory, "TEST-*.xml"))
     name = os.path.basename(directory.rstrip("/"))
-    print(f"{name}: {totals['tests']} tests, {totals['failures']} failures, "
-          f"{totals['errors']} errors, {totals['skipped']} skipped")
-    if totals["tests"] == 0 or totals["failures"] or totals["errors"] or totals["skipped"]:
-        failed = True
+    groups = {name: [p for p in paths if "RealNode" not in os.path.basename(p)]}
+    real_node = [p for p in paths if "RealNode" in os.path.basename(p)]
+    if real_node or name.startswith("failsafe"):
+        groups[name + " (real-node tier)"] = real_node
+    for label, group in groups.items():
+        t = totals(group)
+        print(f"{label}: {t['tests']} tests, {t['failures']} failures, {t['errors']} errors, {t['skipped']} skipped")
+        if t["tests"] == 0 or t["failures"] or t["errors"] or t["skipped"]:
+            failed = True
 sys.exit(1 if failed else 0)

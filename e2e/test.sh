@@ -2,14 +2,25 @@
 # 'make test': everything a fresh machine needs, then every test.
 #  1. checks the toolchain (Java 17+, Maven, Go, git)
 #  2. builds the local control plane from Go modules (cached after the first time)
-#  3. runs unit tests (Surefire) and integration tests against the real control plane (Failsafe)
+#  3. builds the real node's binaries and images (root; cached after the first time)
+#  4. runs unit tests (Surefire) and integration tests against the real control plane (Failsafe),
+#     then the real-node tier (RealNode*IT: real pods on a one-node cluster)
 #  4. fails if the CRDs the build generated differ from the committed crds/
 #  5. runs 'make run' in check mode: control plane + operator + examples/ until reconciled
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-step() { printf '\n==> %s\n' "$*"; }
+# Each phase says how long the previous one took; the totals list them all.
+phase_name="" phase_start=$SECONDS run_start=$SECONDS timings=""
+end_phase() {
+  if [[ -n "$phase_name" ]]; then
+    local took=$((SECONDS - phase_start))
+    printf '    (%s: %dm%02ds)\n' "$phase_name" $((took / 60)) $((took % 60))
+    timings+="$(printf '%6ds  %s' "$took" "$phase_name")"$'\n'
+  fi
+}
+step() { end_phase; phase_name="$*"; phase_start=$SECONDS; printf '\n==> %s\n' "$*"; }
 
 step "toolchain"
 "$root/e2e/prerequisites.sh"
@@ -18,6 +29,10 @@ step "local control plane (etcd, kube-apiserver, kube-controller-manager, kubect
 SLIPWAY_BIN_DIR="$("$root/e2e/build-controlplane.sh")"
 export SLIPWAY_BIN_DIR
 "$SLIPWAY_BIN_DIR/kube-apiserver" --version
+
+step "real node: kubelet, kube-proxy, kube-scheduler, CoreDNS, Kaniko, crane and the offline images (cached in ~/.cache/slipway)"
+SLIPWAY_NODE_BUNDLE="$("$root/e2e/build-node.sh")"
+export SLIPWAY_NODE_BUNDLE
 
 step "moto server for the RDS tests (installed once into ~/.cache/slipway)"
 "$root/e2e/moto-venv.sh"
@@ -51,3 +66,5 @@ SLIPWAY_RUN_DIR="$root/operator/target/run-check" SLIPWAY_HTTP_PORT=0 "$root/e2e
 
 step "totals"
 python3 "$root/e2e/test-totals.py" "$root/operator/target/surefire-reports" "$root/operator/target/failsafe-reports"
+end_phase
+printf '\nphases:\n%s%6ds  in all\n' "$timings" $((SECONDS - run_start))
