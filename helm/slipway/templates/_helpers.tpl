@@ -134,6 +134,7 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 {{- end }}
 {{- include "slipway.env" (list "SLIPWAY_KANIKO_IMAGE" $v.build.kanikoImage) }}
 {{- include "slipway.env" (list "SLIPWAY_GIT_IMAGE" $v.build.gitImage) }}
+{{- include "slipway.env" (list "SLIPWAY_RUNTIME_IMAGE" $v.build.runtimeImage) }}
 {{- include "slipway.env" (list "SLIPWAY_BUILD_TIMEOUT" $v.build.timeout) }}
 {{- include "slipway.env" (list "SLIPWAY_BUILD_TTL" $v.build.ttl) }}
 {{- include "slipway.env" (list "SLIPWAY_BUILD_HISTORY" $v.build.history) }}

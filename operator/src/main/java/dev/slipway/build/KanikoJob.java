@@ -136,6 +136,7 @@ public final class KanikoJob {
     args.add("--label=org.opencontainers.image.revision=" + request.commit());
     args.add("--label=org.opencontainers.image.source=" + GitUrls.redact(request.sourceUrl()));
     config.pipIndexUrl().ifPresent(url -> args.add("--build-arg=PIP_INDEX_URL=" + url));
+    config.runtimeImage().ifPresent(runtime -> args.add("--build-arg=SLIPWAY_RUNTIME_IMAGE=" + runtime));
     if (config.registryInsecure()) {
       // Pushing there and pulling FROM images there (the runtime base image lives beside the builds).
       args.add("--insecure");

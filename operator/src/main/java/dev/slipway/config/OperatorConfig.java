@@ -37,6 +37,7 @@ public final class OperatorConfig {
   public static final String REGISTRY_AUTH_FILE = "SLIPWAY_REGISTRY_AUTH_FILE";
   public static final String KANIKO_IMAGE = "SLIPWAY_KANIKO_IMAGE";
   public static final String GIT_IMAGE = "SLIPWAY_GIT_IMAGE";
+  public static final String RUNTIME_IMAGE = "SLIPWAY_RUNTIME_IMAGE";
   public static final String BUILD_TIMEOUT = "SLIPWAY_BUILD_TIMEOUT";
   public static final String BUILD_TTL = "SLIPWAY_BUILD_TTL";
   public static final String BUILD_HISTORY = "SLIPWAY_BUILD_HISTORY";
@@ -136,6 +137,7 @@ public final class OperatorConfig {
     b.registryAuthFile = r.get(REGISTRY_AUTH_FILE, Function.identity(), null);
     b.kanikoImage = r.get(KANIKO_IMAGE, OperatorConfig::pinnedImage, DEFAULT_KANIKO_IMAGE);
     b.gitImage = r.get(GIT_IMAGE, OperatorConfig::pinnedImage, DEFAULT_GIT_IMAGE);
+    b.runtimeImage = r.get(RUNTIME_IMAGE, OperatorConfig::pinnedImage, null);
     b.buildTimeout = r.get(BUILD_TIMEOUT, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofMinutes(30));
     b.buildTtl = r.get(BUILD_TTL, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofHours(24));
     b.buildHistory = r.get(BUILD_HISTORY, v -> number(v, 1, 100), 10);
@@ -276,6 +278,15 @@ public final class OperatorConfig {
 
   public String gitImage() {
     return b.gitImage;
+  }
+
+  /**
+   * The platform's runtime base image (base-images/runtime), pinned by digest, passed to every
+   * build as the build argument SLIPWAY_RUNTIME_IMAGE (the boilerplates build FROM it); unset:
+   * the Dockerfile's own default.
+   */
+  public Optional<String> runtimeImage() {
+    return Optional.ofNullable(b.runtimeImage);
   }
 
   public Duration buildTimeout() {
@@ -462,6 +473,7 @@ public final class OperatorConfig {
     private String registryAuthFile;
     private String kanikoImage = DEFAULT_KANIKO_IMAGE;
     private String gitImage = DEFAULT_GIT_IMAGE;
+    private String runtimeImage;
     private Duration buildTimeout = Duration.ofMinutes(30);
     private Duration buildTtl = Duration.ofHours(24);
     private int buildHistory = 10;
@@ -515,6 +527,7 @@ public final class OperatorConfig {
       c.registryAuthFile = registryAuthFile;
       c.kanikoImage = kanikoImage;
       c.gitImage = gitImage;
+      c.runtimeImage = runtimeImage;
       c.buildTimeout = buildTimeout;
       c.buildTtl = buildTtl;
       c.buildHistory = buildHistory;
@@ -613,6 +626,26 @@ public final class OperatorConfig {
 
     public Builder registryLayout(RegistryLayout v) {
       registryLayout = v;
+      return this;
+    }
+
+    public Builder kanikoImage(String v) {
+      kanikoImage = v;
+      return this;
+    }
+
+    public Builder gitImage(String v) {
+      gitImage = v;
+      return this;
+    }
+
+    public Builder runtimeImage(String v) {
+      runtimeImage = v;
+      return this;
+    }
+
+    public Builder localPostgresImage(String v) {
+      localPostgresImage = v;
       return this;
     }
 

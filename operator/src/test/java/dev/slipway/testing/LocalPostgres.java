@@ -58,12 +58,14 @@ public final class LocalPostgres implements AutoCloseable {
   private static final List<String> CLOSED_LOGS = new ArrayList<>();
 
   private final Path dir;
+  private final String extraAddress;
   private final int port;
   private final String adminPassword;
   private final Process process;
   private final Thread shutdownHook;
 
-  private LocalPostgres(Path dir, int port, String adminPassword, Process process) {
+  private LocalPostgres(Path dir, int port, String adminPassword, Process process, String extraAddress) {
+    this.extraAddress = extraAddress;
     this.dir = dir;
     this.port = port;
     this.adminPassword = adminPassword;
@@ -74,6 +76,14 @@ public final class LocalPostgres implements AutoCloseable {
 
   /** Creates a cluster in a new temporary directory, starts it and waits until it accepts connections. */
   public static LocalPostgres start() {
+    return start(null, null);
+  }
+
+  /**
+   * As {@link #start()}, also listening on {@code extraAddress} (for example the real node's IP)
+   * and accepting password logins from {@code clientCidr} (the pods' network).
+   */
+  public static LocalPostgres start(String extraAddress, String clientCidr) {
     for (String tool : List.of("initdb", "pg_ctl", "postgres")) {
       if (!Files.isExecutable(BIN.resolve(tool))) {
         throw new IllegalStateException(BIN.resolve(tool) + " is missing: install Debian's postgresql-15 package");
@@ -101,6 +111,10 @@ public final class LocalPostgres implements AutoCloseable {
         "--auth=scram-sha-256", "--pwfile=" + dir.resolve("pwfile"), "--encoding=UTF8", "--locale=C", "--no-sync",
         "--no-instructions"));
     try {
+      if (clientCidr != null) {
+        Files.writeString(data.resolve("pg_hba.conf"), "host all all " + clientCidr + " scram-sha-256\n",
+            StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+      }
       Files.delete(dir.resolve("pwfile"));
       Files.createDirectories(dir.resolve("sock"));
       if (root) {
@@ -112,7 +126,7 @@ public final class LocalPostgres implements AutoCloseable {
     IllegalStateException failure = null;
     for (int attempt = 1; attempt <= 3; attempt++) {
       try {
-        return startOn(root, dir, data, log, freePort(), password);
+        return startOn(root, dir, data, log, freePort(), password, extraAddress);
       } catch (IllegalStateException e) {
         failure = failure == null ? e : failure;
         if (!String.valueOf(e.getMessage()).contains("already in use")) {
@@ -124,10 +138,10 @@ public final class LocalPostgres implements AutoCloseable {
     throw failure;
   }
 
-  private static LocalPostgres startOn(boolean root, Path dir, Path data, Path log, int port, String password) {
+  private static LocalPostgres startOn(boolean root, Path dir, Path data, Path log, int port, String password, String extraAddress) {
     List<String> command = new ArrayList<>(asPostgres(root));
     command.addAll(List.of(BIN.resolve("postgres").toString(), "-D", data.toString(),
-        "-c", "listen_addresses=127.0.0.1", "-c", "port=" + port,
+        "-c", "listen_addresses=127.0.0.1" + (extraAddress == null ? "" : "," + extraAddress), "-c", "port=" + port,
         "-c", "unix_socket_directories=" + dir.resolve("sock"),
         "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
         "-c", "max_connections=100", "-c", "shared_buffers=32MB", "-c", "logging_collector=off",
@@ -144,7 +158,7 @@ public final class LocalPostgres implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException("cannot start " + BIN.resolve("postgres") + ": " + e.getMessage(), e);
     }
-    LocalPostgres pg = new LocalPostgres(dir, port, password, process);
+    LocalPostgres pg = new LocalPostgres(dir, port, password, process, extraAddress);
     Instant deadline = Instant.now().plus(START_TIMEOUT);
     String lastError = "no answer yet";
     while (Instant.now().isBefore(deadline)) {
@@ -172,6 +186,11 @@ public final class LocalPostgres implements AutoCloseable {
 
   public String host() {
     return "127.0.0.1";
+  }
+
+  /** The address pods use (the extra listen address), or {@link #host()} without one. */
+  public String podHost() {
+    return extraAddress == null ? host() : extraAddress;
   }
 
   public int port() {

@@ -210,6 +210,17 @@ public final class RealNode {
     }
   }
 
+  /** A client with the operator's own identity (user slipway-operator), as LocalControlPlane's. */
+  public KubernetesClient newOperatorClient() {
+    try {
+      Config config = Config.fromKubeconfig(Files.readString(operatorKubeconfig()));
+      config.setNamespace(null);
+      return new KubernetesClientBuilder().withConfig(config).build();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** An administrator's kubeconfig. */
   public Path kubeconfig() {
     return kubeconfig;

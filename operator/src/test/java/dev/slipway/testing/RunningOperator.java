@@ -25,7 +25,15 @@ public final class RunningOperator implements AutoCloseable {
   }
 
   public static RunningOperator start(OperatorConfig config, LocalControlPlane controlPlane) {
-    KubernetesClient client = controlPlane.newOperatorClient();
+    return start(config, controlPlane.newOperatorClient());
+  }
+
+  /** On the real node, with the operator's own identity. */
+  public static RunningOperator start(OperatorConfig config, RealNode node) {
+    return start(config, node.newOperatorClient());
+  }
+
+  private static RunningOperator start(OperatorConfig config, KubernetesClient client) {
     try {
       // A test JVM must not exit: losing the lease shows in isLeading() and /healthz instead.
       return new RunningOperator(SlipwayOperator.start(config, client, () -> { }), client);

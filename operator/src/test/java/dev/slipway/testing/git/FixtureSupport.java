@@ -112,13 +112,17 @@ final class FixtureSupport {
    * sends, empty for servers that wait for the client) passes the check.
    */
   static boolean awaitPort(int port, Process process, Duration timeout, Predicate<String> greeting) {
+    return awaitPort("127.0.0.1", port, process, timeout, greeting);
+  }
+
+  static boolean awaitPort(String host, int port, Process process, Duration timeout, Predicate<String> greeting) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         return false;
       }
       try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+        socket.connect(new InetSocketAddress(InetAddress.getByName(host), port), 500);
         socket.setSoTimeout(500);
         String first = "";
         if (greeting != null) {

@@ -48,6 +48,8 @@ public final class GitHttpServer implements AutoCloseable {
 
   private final String username;
   private final String password;
+  private final String host;
+  private final String scheme;
   private final Path directory;
   private final Path projectRoot;
   private final Path backendLog;
@@ -64,6 +66,19 @@ public final class GitHttpServer implements AutoCloseable {
 
   /** Every request must carry these basic-auth credentials. */
   public GitHttpServer(String username, String password) {
+    this(username, password, "127.0.0.1", null);
+  }
+
+  /**
+   * HTTPS on {@code host} (for example the real node's IP, which pods reach), with a server
+   * certificate for that address signed by the given CA (the test CA the real node's images
+   * trust), and these basic-auth credentials.
+   */
+  public static GitHttpServer https(String username, String password, String host, Path caCertificate, Path caKey) {
+    return new GitHttpServer(username, password, host, TlsFiles.serverContext(host, caCertificate, caKey));
+  }
+
+  private GitHttpServer(String username, String password, String host, javax.net.ssl.SSLContext tls) {
     if ((username == null) != (password == null)) {
       throw new IllegalArgumentException("give both user name and password, or neither");
     }
@@ -72,13 +87,22 @@ public final class GitHttpServer implements AutoCloseable {
     }
     this.username = username;
     this.password = password;
+    this.host = host;
+    this.scheme = tls == null ? "http" : "https";
     this.directory = FixtureSupport.tempDirectory("slipway-git-http-");
     this.projectRoot = directory.resolve("repositories");
     this.backendLog = directory.resolve("git-http-backend.log");
     try {
       Files.createDirectories(projectRoot);
       Files.createDirectories(directory.resolve("home"));
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+      InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(host), 0);
+      if (tls == null) {
+        server = HttpServer.create(address, 50);
+      } else {
+        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 50);
+        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        server = https;
+      }
     } catch (IOException e) {
       FixtureSupport.deleteRecursively(directory);
       throw new UncheckedIOException(e);
@@ -106,10 +130,10 @@ public final class GitHttpServer implements AutoCloseable {
     return password;
   }
 
-  /** http://127.0.0.1:PORT/name.git, serving that remote from now on. */
+  /** http(s)://HOST:PORT/name.git, serving that remote from now on. */
   public String url(GitRemote remote) {
     FixtureSupport.publish(projectRoot, remote);
-    return "http://127.0.0.1:" + port() + "/" + remote.name() + ".git";
+    return scheme + "://" + host + ":" + port() + "/" + remote.name() + ".git";
   }
 
   /** The URL with the server's credentials in it (http://user:password@...), e.g. for the git CLI. */
@@ -118,7 +142,7 @@ public final class GitHttpServer implements AutoCloseable {
     if (username == null) {
       return url;
     }
-    return url.replace("http://", "http://" + encode(username) + ":" + encode(password) + "@");
+    return url.replace(scheme + "://", scheme + "://" + encode(username) + ":" + encode(password) + "@");
   }
 
   /**
@@ -244,7 +268,7 @@ public final class GitHttpServer implements AutoCloseable {
     env.put("GATEWAY_INTERFACE", "CGI/1.1");
     env.put("SERVER_PROTOCOL", exchange.getProtocol());
     env.put("SERVER_SOFTWARE", "slipway-test");
-    env.put("SERVER_NAME", "127.0.0.1");
+    env.put("SERVER_NAME", host);
     env.put("SERVER_PORT", String.valueOf(port()));
     env.put("REMOTE_ADDR", exchange.getRemoteAddress().getAddress().getHostAddress());
     env.put("REQUEST_METHOD", exchange.getRequestMethod());

@@ -46,6 +46,7 @@ public final class GitSshServer implements AutoCloseable {
   private static final int ATTEMPTS = 5;
 
   private final Path directory;
+  private final String host;
   private final String user;
   private final Process process;
   private final int port;
@@ -57,6 +58,12 @@ public final class GitSshServer implements AutoCloseable {
   }
 
   public GitSshServer(KeyType keyType) {
+    this(keyType, "127.0.0.1");
+  }
+
+  /** Listening on {@code host} (for example the real node's IP, which pods reach). */
+  public GitSshServer(KeyType keyType, String host) {
+    this.host = host;
     if (!Files.isExecutable(SSHD)) {
       throw new IllegalStateException(SSHD + " is missing (install Debian's openssh-server)");
     }
@@ -92,7 +99,7 @@ public final class GitSshServer implements AutoCloseable {
         throw new UncheckedIOException("cannot start " + SSHD, e);
       }
       FixtureSupport.OutputTail tail = FixtureSupport.OutputTail.drain(started.getErrorStream(), "sshd-stderr", 100);
-      boolean up = FixtureSupport.awaitPort(candidate, started, Duration.ofSeconds(15), g -> g.startsWith("SSH-"));
+      boolean up = FixtureSupport.awaitPort(host, candidate, started, Duration.ofSeconds(15), g -> g.startsWith("SSH-"));
       if (up) {
         this.process = started;
         this.port = candidate;
@@ -115,7 +122,7 @@ public final class GitSshServer implements AutoCloseable {
   private Path writeConfig(int candidatePort) {
     String config = String.join("\n",
         "Port " + candidatePort,
-        "ListenAddress 127.0.0.1",
+        "ListenAddress " + host,
         "HostKey " + directory.resolve("host_key"),
         "PidFile " + directory.resolve("sshd.pid"),
         "AuthorizedKeysFile " + directory.resolve("authorized_keys"),
@@ -150,9 +157,9 @@ public final class GitSshServer implements AutoCloseable {
     return user;
   }
 
-  /** ssh://user@127.0.0.1:PORT/absolute/path/name.git */
+  /** ssh://user@HOST:PORT/absolute/path/name.git */
   public String url(GitRemote remote) {
-    return "ssh://" + user + "@127.0.0.1:" + port + remote.bareRepository().toAbsolutePath();
+    return "ssh://" + user + "@" + host + ":" + port + remote.bareRepository().toAbsolutePath();
   }
 
   /** The authorized client key, OpenSSH private key format. */
@@ -175,10 +182,10 @@ public final class GitSshServer implements AutoCloseable {
     return new String(read("other_key.pub"), StandardCharsets.UTF_8).strip();
   }
 
-  /** The known_hosts line for this server: {@code [127.0.0.1]:PORT ssh-ed25519 AAAA...}. */
+  /** The known_hosts line for this server: {@code [HOST]:PORT ssh-ed25519 AAAA...}. */
   public String knownHosts() {
     String[] hostKey = new String(read("host_key.pub"), StandardCharsets.UTF_8).strip().split(" ");
-    return "[127.0.0.1]:" + port + " " + hostKey[0] + " " + hostKey[1];
+    return "[" + host + "]:" + port + " " + hostKey[0] + " " + hostKey[1];
   }
 
   /** Files for the ssh CLI (GIT_SSH_COMMAND): the client key and a known_hosts file with this server. */
