@@ -3,7 +3,9 @@
 #
 #   KUBECONFIG set   -> runs the operator against that cluster (CRDs must be installed:
 #                       kubectl apply -f crds/).
-#   KUBECONFIG unset -> starts the local control plane (etcd, kube-apiserver,
+#   KUBECONFIG unset, as root -> the platform on a real node (e2e/run-node.sh): a sample Project
+#                       built, migrated and served through an ingress on this machine.
+#   KUBECONFIG unset, otherwise (or SLIPWAY_RUN_NODE=0) -> starts the local control plane (etcd, kube-apiserver,
 #                       kube-controller-manager on loopback), installs the CRDs, runs the
 #                       operator against it, applies examples/ and shows
 #                       'kubectl get proj,env' until Ctrl-C. Everything stops on exit.
@@ -28,6 +30,18 @@ if [[ -n "${KUBECONFIG:-}" ]] && ! $check; then
   build_jar
   echo "running the operator against $(kubectl config current-context 2>/dev/null || echo "$KUBECONFIG")" >&2
   exec java -jar "$jar"
+fi
+
+# A real node needs root and cgroups; without them, the control plane alone (nothing runs pods).
+node_missing=""
+[[ "$(id -u)" -eq 0 ]] || node_missing="root (the node's kubelet, containerd and network setup)"
+[[ -z "$node_missing" && ! -d /sys/fs/cgroup ]] && node_missing="cgroups (/sys/fs/cgroup)"
+if [[ "${SLIPWAY_RUN_NODE:-1}" != "0" && -z "$node_missing" ]]; then
+  exec "$root/e2e/run-node.sh" "$@"
+fi
+if [[ -n "$node_missing" ]]; then
+  echo "no real node here: it needs $node_missing. Running the control plane alone: Projects and" >&2
+  echo "Environments are reconciled, but no pod runs, so nothing builds or serves." >&2
 fi
 
 bin="$("$root/e2e/build-controlplane.sh")"

@@ -1,0 +1,460 @@
+package dev.slipway.environment;
+
+import static dev.slipway.testing.Environments.annotate;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.slipway.Annotations;
+import dev.slipway.Labels;
+import dev.slipway.api.v1alpha1.DatabaseMode;
+import dev.slipway.api.v1alpha1.DatabaseSpec;
+import dev.slipway.api.v1alpha1.EnvVarSpec;
+import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.EnvironmentTemplate;
+import dev.slipway.api.v1alpha1.Phase;
+import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.api.v1alpha1.Stage;
+import dev.slipway.build.BuildNames;
+import dev.slipway.config.OperatorConfig;
+import dev.slipway.database.shared.SharedPostgresProvisioner;
+import dev.slipway.git.SourceCredentialsPolicy;
+import dev.slipway.status.ConditionTypes;
+import dev.slipway.testing.Environments;
+import dev.slipway.testing.LocalPostgres;
+import dev.slipway.testing.RealNode;
+import dev.slipway.testing.RunningOperator;
+import dev.slipway.testing.git.GitHttpServer;
+import dev.slipway.testing.git.GitRemote;
+import dev.slipway.testing.git.GitSshServer;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The golden path on a real node, nothing simulated: a Git repository made from the minimal
+ * boilerplate, fetched by the build's init container over https with basic auth (and, in another
+ * test, over ssh with a key and known_hosts), built by a real Kaniko pod FROM the runtime image
+ * built here, with its requirements from the platform's package index; the release Job migrating
+ * a real database on a real Postgres; uWSGI pods answering through a real ingress controller; a
+ * rolling update under a bounded request loop with nothing dropped; Live deployed by one
+ * annotation without a build; and the failures a team meets, for real.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RealNodeGoldenPathIT {
+
+  private static final String BASE_DOMAIN = "apps.test";
+  private static final Duration BUILD = Duration.ofMinutes(8);
+  private static final Duration ROLLOUT = Duration.ofMinutes(4);
+  private static final Duration ROLLOUT_DEADLINE = Duration.ofSeconds(45);
+
+  private static RealNode node;
+  private static KubernetesClient client;
+  private static String n;
+  private static LocalPostgres postgres;
+  private static GitHttpServer git;
+  private static GitSshServer ssh;
+  private static RunningOperator operator;
+
+  @BeforeAll
+  static void start() {
+    node = RealNode.get();
+    client = node.client();
+    n = "golden-" + UUID.randomUUID().toString().substring(0, 6);
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(n).endMetadata().build()).create();
+    // Job pods need the namespace's default ServiceAccount (made by the controller manager).
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.serviceAccounts().inNamespace(n).withName("default").get() != null);
+
+    postgres = LocalPostgres.start(node.nodeIp(), node.podCidr());
+    client.resource(new SecretBuilder().withNewMetadata().withName("shared-db").withNamespace(n).endMetadata()
+        .addToStringData("host", node.nodeIp()).addToStringData("port", Integer.toString(postgres.port()))
+        .addToStringData("username", postgres.adminUser()).addToStringData("password", postgres.adminPassword())
+        .addToStringData("database", "postgres").addToStringData("sslmode", "disable").build()).create();
+    git = GitHttpServer.https("builder", "git-password-" + UUID.randomUUID(), node.nodeIp(), node.testCaCertificate(), node.testCaKey());
+    ssh = new GitSshServer(GitSshServer.KeyType.ED25519, node.nodeIp());
+
+    OperatorConfig config = OperatorConfig.defaults().toBuilder()
+        .watchNamespaces(Set.of(n))
+        .httpPort(0)
+        .leaderElection(false)
+        .leaseNamespace(n)
+        .registry(node.registryFromPods() + "/slipway")
+        .registryInsecure(true)
+        .kanikoImage(node.kanikoImage())
+        .gitImage(node.gitImage())
+        .runtimeImage(node.runtimeImage())
+        .pipIndexUrl(node.packageIndexUrl())
+        .localPostgresImage(node.postgresImage())
+        .baseDomain(BASE_DOMAIN)
+        .ingressClass(node.ingressClass())
+        .databaseMode(DatabaseMode.SHARED)
+        .sharedDatabaseSecret("shared-db")
+        .rolloutDeadline(ROLLOUT_DEADLINE)
+        .pollInterval(Duration.ofSeconds(5))
+        .build();
+    operator = RunningOperator.start(config, node);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (operator != null) {
+      operator.close();
+    }
+    if (client != null && n != null) {
+      client.namespaces().withName(n).delete();
+    }
+    for (AutoCloseable c : new AutoCloseable[] {git, ssh, postgres}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
+  }
+
+  // --- the golden path ------------------------------------------------------------------------
+
+  @Test
+  @Order(1)
+  void aPushIsBuiltMigratedAndServedThroughTheIngressAndRolledOutWithoutDroppingARequest() throws Exception {
+    GitRemote remote = new GitRemote("shop");
+    String first = remote.commit("develop", boilerplate("minimal"), "the minimal boilerplate");
+    client.resource(new SecretBuilder().withNewMetadata().withName("shop-git").withNamespace(n)
+        .addToLabels(SourceCredentialsPolicy.LABEL, "true").endMetadata()
+        .addToStringData("username", git.username()).addToStringData("password", git.password()).build()).create();
+    EnvironmentTemplate test = Environments.entry("test", "develop", true);
+    EnvironmentTemplate live = Environments.entry("live", null, false);
+    live.setPromoteFrom("test");
+    live.setReplicas(2);
+    Project shop = project("shop", git.url(remote), List.of(test, live));
+    shop.getSpec().getSource().setCredentialsSecret("shop-git");
+    client.resource(shop).create();
+
+    // b. A real Kaniko pod builds exactly that commit, fetched over https with basic auth.
+    Environment built = Environments.await(client, n, "shop-test", BUILD,
+        e -> Environments.condition(e, ConditionTypes.BUILT).map(c -> !"Building".equals(c.getReason()) && !"WaitingForSource".equals(c.getReason()))
+            .orElse(false));
+    assertThat(Environments.condition(built, ConditionTypes.BUILT).orElseThrow().getStatus()).as(describe(built)).isEqualTo("True");
+    String repository = "slipway/" + n + "/shop";
+    String digest = node.registryDigest(repository, first).orElseThrow();
+    assertThat(built.getStatus().getBuilds().get(0).getImage()).isEqualTo(node.registryFromPods() + "/" + repository + "@" + digest);
+    System.out.println("golden path: build digest in status " + digest + " equals the registry's for " + repository + ":" + first);
+
+    // c. The release Job migrates the environment's own database for real; uWSGI pods get Ready.
+    Environment ready = Environments.await(client, n, "shop-test", ROLLOUT, e -> e.getStatus().getPhase() == Phase.Ready
+        || e.getStatus().getPhase() == Phase.Failed);
+    assertThat(ready.getStatus().getPhase()).as(describe(ready)).isEqualTo(Phase.Ready);
+    String database = SharedPostgresProvisioner.databaseName(n, "shop", "test");
+    try (Connection c = postgres.connect(database, postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM django_migrations WHERE app = 'pages'")) {
+        rs.next();
+        assertThat(rs.getInt(1)).as("the pages migrations ran in shop-test's database").isPositive();
+      }
+      s.execute("INSERT INTO pages_note (title, created) VALUES ('a note from the database', now())");
+    }
+    String page = getThroughIngress("shop-test." + BASE_DOMAIN, "/", Duration.ofSeconds(60));
+    assertThat(page).contains("It works.").contains("a note from the database");
+    System.out.println("golden path: page fetched through the ingress (Host shop-test." + BASE_DOMAIN + "), "
+        + page.length() + " bytes, with the row from the database");
+
+    // d. A new commit: build, migration, rolling update, while requests keep coming; none fails.
+    RequestLoop loop = RequestLoop.start("shop-test." + BASE_DOMAIN, 20, Duration.ofMinutes(10));
+    String second = remote.commit("develop",
+        Map.of("templates/index.html", read(boilerplateDir("minimal").resolve("templates/index.html")).replace("It works.", "It works, twice.")),
+        "second release");
+    annotate(client, n, "shop-test", Annotations.REFRESH, "push-2");
+    Environments.await(client, n, "shop-test", BUILD.plus(ROLLOUT), e -> second.equals(e.getStatus().getDeployedCommit())
+        && e.getStatus().getPhase() == Phase.Ready);
+    Thread.sleep(3000); // a few requests after the old pods are gone
+    RequestLoop.Result result = loop.stop();
+    System.out.println("golden path: rolling update: " + result.failed() + " failed of " + result.total() + " requests"
+        + (result.failed() > 0 ? " (" + result.firstFailure() + ")" : ""));
+    assertThat(result.total()).isGreaterThan(20);
+    assertThat(result.failed()).as("requests failed during the rolling update: " + result.firstFailure()).isZero();
+    assertThat(getThroughIngress("shop-test." + BASE_DOMAIN, "/", Duration.ofSeconds(30))).contains("It works, twice.");
+
+    // e. Live: one deploy request rolls out exactly test's digest, without a build.
+    String testImage = Environments.get(client, n, "shop-test").getStatus().getImage();
+    annotate(client, n, "shop-live", Annotations.DEPLOY, "release-1");
+    Environment liveReady = Environments.await(client, n, "shop-live", ROLLOUT, e -> e.getStatus().getPhase() == Phase.Ready);
+    assertThat(liveReady.getStatus().getImage()).isEqualTo(testImage);
+    assertThat(client.batch().v1().jobs().inNamespace(n).withLabel(Labels.PROJECT, "shop").withLabel(Labels.COMPONENT, Labels.BUILD)
+        .list().getItems()).hasSize(2);
+    assertThat(getThroughIngress("shop-live." + BASE_DOMAIN, "/", Duration.ofSeconds(60))).contains("It works, twice.");
+  }
+
+  // --- failures, for real ---------------------------------------------------------------------
+
+  @Test
+  @Order(2)
+  void aDockerfileThatFailsIsABuildFailureWithTheEndOfTheLog() {
+    GitRemote remote = new GitRemote("badbuild");
+    Map<String, String> files = new LinkedHashMap<>(boilerplate("minimal"));
+    files.put("Dockerfile", "ARG SLIPWAY_RUNTIME_IMAGE\nFROM ${SLIPWAY_RUNTIME_IMAGE}\nRUN echo 'the build breaks here' && exit 3\n");
+    remote.commit("develop", files, "broken Dockerfile");
+    Project project = project("badbuild", git.url(remote), List.of(Environments.entry("test", "develop", true)));
+    project.getSpec().getSource().setCredentialsSecret("shop-git");
+    client.resource(project).create();
+    Environment failed = Environments.await(client, n, "badbuild-test", BUILD,
+        e -> Environments.condition(e, ConditionTypes.BUILT).map(c -> "False".equals(c.getStatus()) && !"Building".equals(c.getReason()))
+            .orElse(false));
+    var built = Environments.condition(failed, ConditionTypes.BUILT).orElseThrow();
+    assertThat(built.getReason()).isEqualTo("BuildFailed");
+    assertThat(built.getMessage()).contains("the build breaks here");
+    assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
+  }
+
+  @Test
+  @Order(3)
+  void aFailingMigrationCrashingPodsAndZeroReplicasAreReportedAsSuch() throws Exception {
+    GitRemote remote = new GitRemote("trouble");
+    String good = remote.commit("develop", boilerplate("minimal"), "good");
+    EnvironmentTemplate ok = Environments.entry("ok", "develop", true);
+    ok.setStage(Stage.TEST);
+    EnvironmentTemplate crash = Environments.entry("crash", "develop", true);
+    crash.setStage(Stage.TEST);
+    // uWSGI cannot load the app (need-app): the pod exits; the release command is not affected.
+    crash.setEnv(List.of(new EnvVarSpec("DJANGO_WSGI_MODULE", "no_such_module:application")));
+    EnvironmentTemplate zero = Environments.entry("zero", "develop", true);
+    zero.setStage(Stage.TEST);
+    zero.setReplicas(0);
+    Project project = project("trouble", git.url(remote), List.of(ok, crash, zero));
+    project.getSpec().getSource().setCredentialsSecret("shop-git");
+    client.resource(project).create();
+
+    Environment okReady = Environments.await(client, n, "trouble-ok", BUILD.plus(ROLLOUT), e -> e.getStatus().getPhase() == Phase.Ready
+        || e.getStatus().getPhase() == Phase.Failed);
+    assertThat(okReady.getStatus().getPhase()).as(describe(okReady)).isEqualTo(Phase.Ready);
+
+    // Pods that crash: Ready=False with why, and Failed once the progress deadline passed, not Deploying forever.
+    Environment crashed = Environments.await(client, n, "trouble-crash", ROLLOUT.plus(ROLLOUT_DEADLINE),
+        e -> e.getStatus().getPhase() == Phase.Failed);
+    var readyCondition = Environments.condition(crashed, ConditionTypes.READY).orElseThrow();
+    assertThat(readyCondition.getStatus()).isEqualTo("False");
+    assertThat(readyCondition.getReason()).isEqualTo("ProgressDeadlineExceeded");
+    assertThat(readyCondition.getMessage()).containsAnyOf("CrashLoopBackOff", "Error");
+
+    // replicas: 0 is "scaled to zero", not Ready and serving.
+    Environment stopped = Environments.await(client, n, "trouble-zero", ROLLOUT, e -> e.getStatus().getPhase() == Phase.Stopped);
+    assertThat(Environments.condition(stopped, ConditionTypes.READY).orElseThrow().getReason()).isEqualTo("ScaledToZero");
+
+    // A migration that fails: Migrated=False with its output, and the old version keeps answering.
+    String migration = String.join("\n",
+        "from django.db import migrations",
+        "",
+        "def fail(apps, schema_editor):",
+        "    raise RuntimeError('this migration fails on purpose')",
+        "",
+        "class Migration(migrations.Migration):",
+        "    dependencies = [('pages', '0001_initial')]",
+        "    operations = [migrations.RunPython(fail)]",
+        "");
+    String bad = remote.commit("develop", Map.of("pages/migrations/0002_fails.py", migration), "a failing migration");
+    annotate(client, n, "trouble-ok", Annotations.REFRESH, "push-2");
+    Environment notMigrated = Environments.await(client, n, "trouble-ok", BUILD.plus(ROLLOUT),
+        Environments.conditionIs(ConditionTypes.MIGRATED, "False", "ReleaseCommandFailed"));
+    assertThat(Environments.condition(notMigrated, ConditionTypes.MIGRATED).orElseThrow().getMessage())
+        .contains("this migration fails on purpose");
+    assertThat(notMigrated.getStatus().getDeployedCommit()).isEqualTo(good);
+    assertThat(notMigrated.getStatus().getResolvedCommit()).isEqualTo(bad);
+    assertThat(getThroughIngress("trouble-ok." + BASE_DOMAIN, "/", Duration.ofSeconds(30))).contains("It works.");
+  }
+
+  // --- the other ways in --------------------------------------------------------------------------
+
+  @Test
+  @Order(4)
+  void aSourceOverSshWithAKeyAndKnownHostsIsFetched() {
+    GitRemote remote = new GitRemote("sshshop");
+    Map<String, String> files = new LinkedHashMap<>();
+    files.put("Dockerfile", "ARG SLIPWAY_RUNTIME_IMAGE\nFROM ${SLIPWAY_RUNTIME_IMAGE}\nCOPY --chown=10001:10001 . /app\n");
+    files.put("hello.txt", "fetched over ssh\n");
+    String commit = remote.commit("develop", files, "tiny");
+    client.resource(new SecretBuilder().withNewMetadata().withName("sshshop-git").withNamespace(n)
+        .addToLabels(SourceCredentialsPolicy.LABEL, "true").endMetadata()
+        .addToStringData("ssh-privatekey", new String(ssh.clientPrivateKey(), StandardCharsets.UTF_8))
+        .addToStringData("known_hosts", ssh.knownHosts() + "\n").build()).create();
+    Project project = project("sshshop", ssh.url(remote), List.of(Environments.entry("test", "develop", true)));
+    project.getSpec().getSource().setCredentialsSecret("sshshop-git");
+    project.getSpec().getDatabase().setMode(DatabaseMode.NONE);
+    client.resource(project).create();
+    Environment built = Environments.await(client, n, "sshshop-test", BUILD,
+        e -> Environments.condition(e, ConditionTypes.BUILT).map(c -> !"Building".equals(c.getReason()) && !"WaitingForSource".equals(c.getReason()))
+            .orElse(false));
+    assertThat(Environments.condition(built, ConditionTypes.BUILT).orElseThrow().getStatus()).as(describe(built)).isEqualTo("True");
+    assertThat(node.registryDigest("slipway/" + n + "/sshshop", commit)).isPresent();
+  }
+
+  @Test
+  @Order(5)
+  void aLocalEnvironmentServesFromRunserverWithItsInClusterPostgres() throws Exception {
+    GitRemote remote = new GitRemote("notes");
+    remote.commit("develop", boilerplate("minimal"), "the minimal boilerplate");
+    Project project = project("notes", git.url(remote), List.of(Environments.entry("local", "develop", true)));
+    project.getSpec().getSource().setCredentialsSecret("shop-git");
+    client.resource(project).create();
+    Environment ready = Environments.await(client, n, "notes-local", BUILD.plus(ROLLOUT), e -> e.getStatus().getPhase() == Phase.Ready
+        || e.getStatus().getPhase() == Phase.Failed);
+    assertThat(ready.getStatus().getPhase()).as(describe(ready)).isEqualTo(Phase.Ready);
+    assertThat(client.apps().statefulSets().inNamespace(n).withName("notes-local-postgres").get().getStatus().getReadyReplicas())
+        .isEqualTo(1);
+    var response = getResponseThroughIngress("notes-local." + BASE_DOMAIN, "/", Duration.ofSeconds(60));
+    assertThat(response.body()).contains("It works.");
+    assertThat(response.headers().getOrDefault("server", "")).contains("WSGIServer"); // Django's runserver
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  private static Project project(String name, String url, List<EnvironmentTemplate> mapping) {
+    Project project = Environments.project(n, name, url, mapping);
+    DatabaseSpec db = new DatabaseSpec();
+    db.setMode(DatabaseMode.SHARED);
+    project.getSpec().setDatabase(db);
+    return project;
+  }
+
+  private static Path boilerplateDir(String name) {
+    return node.repoRootPath().resolve("base-images/boilerplates").resolve(name);
+  }
+
+  /** The boilerplate's files as Git would track them (no caches, no build output). */
+  private static Map<String, String> boilerplate(String name) {
+    Path dir = boilerplateDir(name);
+    Map<String, String> files = new LinkedHashMap<>();
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.filter(Files::isRegularFile)
+          .filter(p -> Stream.of("__pycache__", "staticfiles", "node_modules").noneMatch(part -> p.toString().contains("/" + part + "/")))
+          .filter(p -> !p.getFileName().toString().endsWith(".pyc") && !p.getFileName().toString().equals("db.sqlite3"))
+          .forEach(p -> files.put(dir.relativize(p).toString(), read(p)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return files;
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.readString(p, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String describe(Environment e) {
+    return e.getMetadata().getName() + " " + e.getStatus().getPhase() + " " + e.getStatus().getConditions();
+  }
+
+  private static String getThroughIngress(String host, String path, Duration within) {
+    return getResponseThroughIngress(host, path, within).body();
+  }
+
+  /** GET through the ingress controller with this Host; retried (bounded) until 200 or the time is up. */
+  private static RealNode.HttpAnswer getResponseThroughIngress(String host, String path, Duration within) {
+    Instant deadline = Instant.now().plus(within);
+    String last = "no answer";
+    for (int attempt = 1; attempt <= 200 && Instant.now().isBefore(deadline); attempt++) {
+      try {
+        RealNode.HttpAnswer r = node.ingressGet(host, path, Duration.ofSeconds(5));
+        if (r.status() == 200) {
+          return r;
+        }
+        last = "HTTP " + r.status() + ": " + r.body().substring(0, Math.min(200, r.body().length()));
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      sleep(500);
+    }
+    throw new AssertionError("GET http://" + host + path + " through the ingress did not answer 200 within " + within + ": " + last);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Requests through the ingress at a bounded rate, for a bounded time, counting what failed. */
+  static final class RequestLoop {
+    record Result(int total, int failed, String firstFailure) {}
+
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicInteger total = new AtomicInteger();
+    private final AtomicInteger failed = new AtomicInteger();
+    private volatile String firstFailure;
+    private final Thread thread;
+
+    private RequestLoop(String host, int perSecond, Duration limit) {
+      Instant end = Instant.now().plus(limit);
+      thread = new Thread(() -> {
+        long pause = 1000L / perSecond;
+        while (running.get() && Instant.now().isBefore(end)) {
+          long started = System.nanoTime();
+          total.incrementAndGet();
+          String failure = null;
+          try {
+            RealNode.HttpAnswer r = node.ingressGet(host, "/", Duration.ofSeconds(5));
+            if (r.status() != 200) {
+              failure = "HTTP " + r.status();
+            }
+          } catch (IOException e) {
+            failure = e.toString();
+          }
+          if (failure != null) {
+            failed.incrementAndGet();
+            if (firstFailure == null) {
+              firstFailure = Instant.now() + " " + failure;
+            }
+          }
+          long left = pause - (System.nanoTime() - started) / 1_000_000;
+          if (left > 0) {
+            try {
+              Thread.sleep(left);
+            } catch (InterruptedException e) {
+              return;
+            }
+          }
+        }
+      }, "request-loop");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    static RequestLoop start(String host, int perSecond, Duration limit) {
+      return new RequestLoop(host, perSecond, limit);
+    }
+
+    Result stop() throws InterruptedException {
+      running.set(false);
+      thread.join(10_000);
+      return new Result(total.get(), failed.get(), firstFailure);
+    }
+  }
+}
