@@ -9,8 +9,10 @@ import pytest
 import dockerfile_parse as dp
 from conftest import BASE_DIR, BOILERPLATES, BOILERPLATES_DIR, ENTRYPOINT, RUNTIME_DIR, UWSGI_INI
 
-DOCKERFILES = [RUNTIME_DIR / "Dockerfile"] + [BOILERPLATES_DIR / b / "Dockerfile" for b in BOILERPLATES]
-IDS = ["runtime"] + BOILERPLATES
+PACKAGE_INDEX_DIR = BASE_DIR / "package-index"
+DOCKERFILES = ([RUNTIME_DIR / "Dockerfile"] + [BOILERPLATES_DIR / b / "Dockerfile" for b in BOILERPLATES]
+               + [PACKAGE_INDEX_DIR / "Dockerfile"])
+IDS = ["runtime"] + BOILERPLATES + ["package-index"]
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.+!-]+$")
 
@@ -91,6 +93,19 @@ def test_pip_index_url_build_arg_is_honoured(path):
     text = path.read_text()
     assert re.search(r"^ARG PIP_INDEX_URL\b", text, re.M)
     assert 'export PIP_INDEX_URL' in text
+    # an index on plain http:// (the in-cluster package index) needs its host trusted by pip
+    assert re.search(r"^ARG PIP_TRUSTED_HOST\b", text, re.M)
+    assert 'export PIP_TRUSTED_HOST' in text
+
+
+def test_package_index_image_runs_the_index_from_pinned_pure_python_packages():
+    text = (PACKAGE_INDEX_DIR / "Dockerfile").read_text()
+    assert re.search(r"^FROM \$\{SLIPWAY_RUNTIME_IMAGE\}$", text, re.M), "built on the runtime base image"
+    assert 'ENTRYPOINT ["/opt/venv/bin/python", "/opt/package-index/package_index.py"]' in text
+    ignore = (PACKAGE_INDEX_DIR / ".dockerignore").read_text().split()
+    assert ignore[0] == "*" and set(ignore[1:]) == {"!Dockerfile", "!requirements.txt", "!package_index.py"}
+    pins = [l.split("#")[0].strip() for l in (PACKAGE_INDEX_DIR / "requirements.txt").read_text().splitlines()]
+    assert {p.split("==")[0].lower() for p in pins if p} >= {"pypiserver", "gunicorn", "passlib"}
 
 
 def test_runtime_copies_exactly_the_tested_entrypoint_and_ini():

@@ -135,7 +135,14 @@ public final class KanikoJob {
     args.add("--digest-file=/dev/termination-log");
     args.add("--label=org.opencontainers.image.revision=" + request.commit());
     args.add("--label=org.opencontainers.image.source=" + GitUrls.redact(request.sourceUrl()));
-    config.pipIndexUrl().ifPresent(url -> args.add("--build-arg=PIP_INDEX_URL=" + url));
+    config.pipIndexUrl().ifPresent(url -> {
+      args.add("--build-arg=PIP_INDEX_URL=" + url);
+      // pip refuses an index on plain http:// unless its host is trusted; an in-cluster index
+      // (the chart's package index) is served that way
+      if (url.startsWith("http://")) {
+        args.add("--build-arg=PIP_TRUSTED_HOST=" + java.net.URI.create(url).getHost());
+      }
+    });
     config.runtimeImage().ifPresent(runtime -> args.add("--build-arg=SLIPWAY_RUNTIME_IMAGE=" + runtime));
     if (config.registryInsecure()) {
       // Pushing there and pulling FROM images there (the runtime base image lives beside the builds).

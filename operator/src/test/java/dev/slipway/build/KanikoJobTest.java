@@ -37,6 +37,18 @@ class KanikoJobTest {
       "SLIPWAY_REGISTRY_SECRET", "push-creds"));
 
   @Test
+  void anIndexOnPlainHttpIsNamedAsPipsTrustedHost() {
+    OperatorConfig inCluster = OperatorConfig.fromEnvironment(Map.of(
+        "SLIPWAY_REGISTRY", "registry.example.com/slipway",
+        "SLIPWAY_PIP_INDEX_URL", "http://slipway-package-index.slipway-system.svc.cluster.local:8080/simple/"));
+    Job job = KanikoJob.desired(new BuildRequest(project("https://git.example.com/acme/shop.git", null), COMMIT), inCluster);
+    assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).contains(
+        "--build-arg=PIP_INDEX_URL=http://slipway-package-index.slipway-system.svc.cluster.local:8080/simple/",
+        "--build-arg=PIP_TRUSTED_HOST=slipway-package-index.slipway-system.svc.cluster.local");
+    // over https pip checks the certificate: no trusted host (asserted exactly in the test below)
+  }
+
+  @Test
   void buildsExactlyTheCommitWithoutCacheAndReportsTheDigest() {
     Job job = KanikoJob.desired(new BuildRequest(project("https://git.example.com/acme/shop.git", null), COMMIT), CONFIG);
     assertThat(job.getMetadata().getName()).isEqualTo("shop-build-3f2a9c1e8b7d");

@@ -378,6 +378,79 @@ public final class RealNode {
     }
   }
 
+  // ---- the platform: runtime image, wheel builder and package index (e2e/node/platform.sh) ----
+
+  private Map<String, String> platform;
+
+  /**
+   * The platform's own images and package index on this node, made once per JVM by
+   * e2e/node/platform.sh (Kaniko builds the runtime base image, the wheel-builder stage and the
+   * package index image in real pods; the index runs in slipway-system, seeded with this machine's
+   * downloads; a wheel-building Job compiles what has no wheel). Cached by its inputs: a few
+   * seconds when nothing changed, a few minutes cold.
+   */
+  public synchronized Map<String, String> platform() {
+    if (platform != null) {
+      return platform;
+    }
+    List<String> command = List.of(repoRoot.resolve("e2e/node/platform.sh").toString(),
+        "--kubeconfig", kubeconfig.toString(), "--bundle", bundle.toString(),
+        "--registry", registryFromPods(), "--node-ip", nodeIp(), "--state", stateDir.resolve("platform-state").toString());
+    try {
+      Process p = new ProcessBuilder(command).directory(repoRoot.toFile()).redirectErrorStream(true).start();
+      List<String> lines = new ArrayList<>();
+      try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = out.readLine()) != null) {
+          System.out.println("[platform] " + (line.startsWith("SLIPWAY_PACKAGE_INDEX_PACKAGES=") ? line.substring(0, Math.min(line.length(), 160)) + "…" : line));
+          lines.add(line);
+        }
+      }
+      if (!p.waitFor(40, TimeUnit.MINUTES) || p.exitValue() != 0) {
+        throw new IllegalStateException("e2e/node/platform.sh failed:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+      }
+      Map<String, String> values = new HashMap<>();
+      for (String line : lines) {
+        int eq = line.indexOf('=');
+        if (line.startsWith("SLIPWAY_") && eq > 0) {
+          values.put(line.substring(0, eq), line.substring(eq + 1).replace("\"", ""));
+        }
+      }
+      platform = Map.copyOf(values);
+      return platform;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The runtime base image Kaniko built here from base-images/runtime/Dockerfile (Debian OS image), by digest. */
+  public String runtimeImage() {
+    return platform().get("SLIPWAY_RUNTIME_IMAGE");
+  }
+
+  /** The runtime Dockerfile's wheel-builder stage (compilers, the runtime's Python), by digest. */
+  public String wheelBuilderImage() {
+    return platform().get("SLIPWAY_WHEEL_BUILDER_IMAGE");
+  }
+
+  /** The package index image (base-images/package-index, on the runtime image), by digest. */
+  public String packageIndexImage() {
+    return platform().get("SLIPWAY_PACKAGE_INDEX_IMAGE");
+  }
+
+  /** The package index as pods (and builds) reach it: http://…svc.cluster.local:8080/simple/. */
+  public String packageIndexUrl() {
+    return platform().get("SLIPWAY_PIP_INDEX_URL");
+  }
+
+  /** The distribution files the package index serves (seeded ones and the wheels the Job built). */
+  public List<String> packageIndexPackages() {
+    return List.of(platform().get("SLIPWAY_PACKAGE_INDEX_PACKAGES").split(" "));
+  }
+
   /**
    * Closing the harness's standard input asks it to stop; it then removes the pods, stops every
    * component and undoes its host changes, which takes some seconds. SIGTERM follows if it has not
