@@ -78,6 +78,27 @@ check "no ServiceMonitor when enabled but the API is missing" \
 check "the schema refuses a bad registry layout and duration" \
   bash -c "! '$helm_bin' template s '$chart' --set registry.layout=bogus --set source.pollInterval=10x"
 
+# The package index (packageIndex): off by default; its objects are checked on the API server below.
+check "package index off by default: no object of it, no SLIPWAY_PIP_INDEX_URL" \
+  bash -c "! grep -qE 'package-index|SLIPWAY_PIP_INDEX_URL' '$tmp/default.yaml'"
+check "helm lint with the package index enabled" \
+  helm lint "$chart" --set packageIndex.enabled=true --set packageIndex.uploadCredentialsSecret=index-uploaders
+index_url=https://pypi.example.com/simple/
+helm template slipway "$chart" -n slipway-index --set packageIndex.enabled=true > "$tmp/index.yaml" 2>&1
+helm template slipway "$chart" -n slipway-index --set packageIndex.enabled=true \
+  --set packageIndex.uploadCredentialsSecret=index-uploaders --set packageIndex.persistence.enabled=false > "$tmp/index-credentials.yaml" 2>&1
+helm template slipway "$chart" -n slipway-index --set packageIndex.enabled=true --set build.pipIndexUrl="$index_url" \
+  > "$tmp/index-explicit.yaml" 2>&1
+check "full values: the index with its StorageClass and upload Secret; their build.pipIndexUrl wins" bash -c "
+  grep -q 'name: slipway-operator-package-index' '$tmp/full.yaml' && grep -q 'storageClassName: \"gp3\"' '$tmp/full.yaml' &&
+  grep -q 'secretName: \"package-index-uploaders\"' '$tmp/full.yaml' &&
+  grep -A1 'name: SLIPWAY_PIP_INDEX_URL' '$tmp/full.yaml' | grep -q 'value: \"https://pypi.example.com/simple\"'"
+for bad in packageIndex.enabled=yes packageIndex.replicas=2 packageIndex.service.port=http \
+    packageIndex.persistence.size=lots packageIndex.image.digest=latest packageIndex.uploadCredentialsSecret=Not_A_Name \
+    packageIndex.unknown=1; do
+  check "the schema refuses $bad" bash -c "! '$helm_bin' template s '$chart' --set '$bad' >/dev/null 2>&1"
+done
+
 # --- on the local control plane ---------------------------------------------------------------
 # The audit log records every request of the release's ServiceAccounts (reads too) besides the
 # writes of everyone; OwnerReferencesPermissionEnforcement is on, as on OpenShift and hardened
@@ -109,6 +130,26 @@ export KUBECONFIG="$state/kubeconfig"
 # The project namespaces (a namespaced release's Roles need theirs to exist).
 check "namespaces team-a and team-b created" \
   bash -c "'$bin/kubectl' create namespace team-a && '$bin/kubectl' create namespace team-b"
+
+# The package index renderings, as the API server takes them: a server-side dry run with strict
+# field validation in a namespace that enforces (and warns about) Pod Security 'restricted'.
+check "namespace slipway-index enforcing Pod Security 'restricted'" bash -c "
+  '$bin/kubectl' create namespace slipway-index && '$bin/kubectl' label namespace slipway-index \
+    pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted"
+for rendering in index index-credentials index-explicit; do
+  check "API server accepts $rendering.yaml (dry run, strict validation, no Pod Security warning)" bash -c "
+    '$bin/kubectl' create --dry-run=server --validate=strict -o json -f '$tmp/$rendering.yaml' > '$tmp/$rendering.json' 2> '$tmp/$rendering.err'
+    rc=\$?; cat '$tmp/$rendering.err'; [[ \$rc -eq 0 ]] && ! grep -qi 'warning' '$tmp/$rendering.err'"
+done
+python3 e2e/chart-package-index.py slipway slipway-index "$tmp/index.json" "$tmp/index-credentials.json" \
+  "$tmp/index-explicit.json" "$index_url" > "$tmp/index-checks" 2>&1
+index_rc=$?
+while read -r status what; do
+  case "$status" in ok) pass "$what" ;; not) fail "${what#ok }" ;; esac
+done < "$tmp/index-checks"
+if [[ $index_rc -ne 0 ]] && ! grep -q '^not ok' "$tmp/index-checks"; then
+  fail "e2e/chart-package-index.py exited $index_rc"; sed 's/^/     /' "$tmp/index-checks" | tail -20
+fi
 
 check "helm install slipway (cluster-wide)" \
   helm install slipway "$chart" -n slipway-system --create-namespace --wait=false

@@ -140,7 +140,7 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 {{- include "slipway.env" (list "SLIPWAY_BUILD_HISTORY" $v.build.history) }}
 {{- include "slipway.env" (list "SLIPWAY_BUILD_CPU" $v.build.cpu) }}
 {{- include "slipway.env" (list "SLIPWAY_BUILD_MEMORY" $v.build.memory) }}
-{{- include "slipway.env" (list "SLIPWAY_PIP_INDEX_URL" $v.build.pipIndexUrl) }}
+{{- include "slipway.env" (list "SLIPWAY_PIP_INDEX_URL" (include "slipway.pipIndexUrl" .)) }}
 {{- include "slipway.env" (list "SLIPWAY_BASE_DOMAIN" $v.ingress.baseDomain) }}
 {{- include "slipway.env" (list "SLIPWAY_INGRESS_CLASS" $v.ingress.className) }}
 {{- include "slipway.env" (list "SLIPWAY_TLS_ISSUER" $v.ingress.tls.issuer) }}
@@ -174,5 +174,42 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
       name: {{ . | quote }}
       key: {{ $v.database.aws.credentials.secretAccessKeyKey | quote }}
       optional: true
+{{- end }}
+{{- end }}
+
+{{/* The package index: its own name label, so no selector of the operator's matches its pods. */}}
+{{- define "slipway.packageIndex.fullname" -}}
+{{- printf "%s-package-index" (include "slipway.fullname" . | trunc 49 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "slipway.packageIndex.selectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-package-index" (include "slipway.name" . | trunc 49 | trimSuffix "-") }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "slipway.packageIndex.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "slipway.packageIndex.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: package-index
+app.kubernetes.io/part-of: {{ include "slipway.name" . }}
+{{- end }}
+
+{{- define "slipway.packageIndex.image" -}}
+{{ .Values.packageIndex.image.repository }}@{{ .Values.packageIndex.image.digest }}
+{{- end }}
+
+{{/* The index's PEP 503 pages as builds reach them in the cluster (plain HTTP). */}}
+{{- define "slipway.packageIndex.url" -}}
+{{- printf "http://%s.%s.svc.cluster.local:%v/simple/" (include "slipway.packageIndex.fullname" .) .Release.Namespace .Values.packageIndex.service.port }}
+{{- end }}
+
+{{/* SLIPWAY_PIP_INDEX_URL: build.pipIndexUrl when set, else the chart's package index when enabled. */}}
+{{- define "slipway.pipIndexUrl" -}}
+{{- if .Values.build.pipIndexUrl }}
+{{- .Values.build.pipIndexUrl }}
+{{- else if .Values.packageIndex.enabled }}
+{{- include "slipway.packageIndex.url" . }}
 {{- end }}
 {{- end }}
