@@ -3,7 +3,8 @@
 # each piece keyed by its inputs (later runs with the same inputs cost nothing):
 #   - the control plane and node binaries (e2e/build-controlplane.sh: etcd, kube-apiserver,
 #     kube-controller-manager, kubectl, kube-scheduler, kubelet, kube-proxy) and the harness
-#   - crane, crictl, CoreDNS and the Kaniko executor from their Go modules (e2e/node/tools/*)
+#   - crane, crictl, CoreDNS, the Kaniko executor and Traefik (the node's ingress controller)
+#     from their Go modules (e2e/node/tools/*)
 #   - pause, compiled from k8s.io/kubernetes@<version>/build/pause/linux/pause.c
 #   - the images (no public registry is reachable): pause, Kaniko executor, git, Postgres and
 #     a Debian OS base, written into a registry storage the node's registry starts from
@@ -47,10 +48,12 @@ build_tool() { # name package binary [ldflags]
   local name=$1 pkg=$2 bin=$3 ldflags="-s -w ${4:-}"
   local key; key="$(printf '%s %s %s' "$(hash_files "$here/node/tools/$name")" "$go_version" "$ldflags" | sha256sum | cut -c1-16)"
   local dir="$node_cache/tools/$name/$key"
+  # an interrupted build leaves <key>.tmp behind; under the lock no other build is running
+  rm -rf "$node_cache/tools/$name"/*.tmp
   if [[ ! -x $dir/$bin ]]; then
     log "building $name ($pkg) from its Go module..."
     local start=$SECONDS
-    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    mkdir -p "$dir.tmp"
     (cd "$here/node/tools/$name" && CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$dir.tmp/$bin" "$pkg") >&2
     rm -rf "$dir" && mv "$dir.tmp" "$dir"
     log "cold build of $name took $((SECONDS - start))s"
@@ -63,6 +66,8 @@ crictl="$(build_tool crictl sigs.k8s.io/cri-tools/cmd/crictl crictl)"
 coredns="$(build_tool coredns github.com/coredns/coredns coredns)"
 kaniko="$(build_tool kaniko github.com/chainguard-dev/kaniko/cmd/executor executor \
   "-X github.com/chainguard-dev/kaniko/pkg/version.version=$(cd "$here/node/tools/kaniko" && go list -m -f '{{.Version}}' github.com/chainguard-dev/kaniko)")"
+traefik="$(build_tool traefik github.com/traefik/traefik/v3/cmd/traefik traefik \
+  "-X github.com/traefik/traefik/v3/pkg/version.Version=$(cd "$here/node/tools/traefik" && go list -m -f '{{.Version}}' github.com/traefik/traefik/v3)")"
 
 # 3. pause, from the same Kubernetes module the control plane is built from
 k8s_dir="$(cd "$here/controlplane" && go mod download -json k8s.io/kubernetes | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
@@ -88,7 +93,7 @@ images_dir="$(SLIPWAY_NODE_CACHE="$node_cache" CRANE="$crane" KANIKO_EXECUTOR="$
   "$here/node/images.sh")"
 
 # 5. one directory with everything
-bundle_key="$(printf '%s\n' "$cp_bin" "$crane" "$crictl" "$coredns" "$kaniko" "$pause" "$images_dir" | sha256sum | cut -c1-16)"
+bundle_key="$(printf '%s\n' "$cp_bin" "$crane" "$crictl" "$coredns" "$kaniko" "$traefik" "$pause" "$images_dir" | sha256sum | cut -c1-16)"
 bundle="$node_cache/bundle/$bundle_key"
 if [[ ! -d $bundle ]]; then
   mkdir -p "$bundle.tmp/bin"
@@ -96,6 +101,7 @@ if [[ ! -d $bundle ]]; then
   ln -sf "$crane" "$bundle.tmp/bin/crane"
   ln -sf "$crictl" "$bundle.tmp/bin/crictl"
   ln -sf "$coredns" "$bundle.tmp/bin/coredns"
+  ln -sf "$traefik" "$bundle.tmp/bin/traefik"
   ln -sf "$images_dir/images.env" "$bundle.tmp/images.env"
   ln -sf "$images_dir/registry" "$bundle.tmp/registry"
   ln -sf "$images_dir/test-ca" "$bundle.tmp/test-ca"

@@ -320,8 +320,19 @@ func (cp *controlPlane) launch(name string, args ...string) error {
 }
 
 func (cp *controlPlane) launchPath(name, bin string, args ...string) error {
+	return cp.launchWith(name, bin, launchSettings{}, args...)
+}
+
+// launchSettings are what a component may need beyond its arguments (the ingress controller:
+// an environment of its own and a working directory).
+type launchSettings struct {
+	env []string // nil: the harness's environment
+	dir string   // "": the harness's working directory
+}
+
+func (cp *controlPlane) launchWith(name, bin string, settings launchSettings, args ...string) error {
 	if _, err := os.Stat(bin); err != nil {
-		return fmt.Errorf("%s binary: %w (build it with e2e/build-controlplane.sh)", name, err)
+		return fmt.Errorf("%s binary: %w (build it with e2e/build-controlplane.sh or e2e/build-node.sh)", name, err)
 	}
 	logPath := filepath.Join(cp.dir, "logs", name+".log")
 	logFile, err := os.Create(logPath)
@@ -330,6 +341,7 @@ func (cp *controlPlane) launchPath(name, bin string, args ...string) error {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Env, cmd.Dir = settings.env, settings.dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()

@@ -1,7 +1,8 @@
 package main
 
-// The real node (-node): containerd, kubelet, kube-proxy, kube-scheduler, CoreDNS and an OCI
-// registry beside the control plane, so that pods really run. Settings and their reasons:
+// The real node (-node): containerd, kubelet, kube-proxy, kube-scheduler, CoreDNS, an OCI
+// registry and an ingress controller (Traefik, ingress.go) beside the control plane, so that
+// pods really run and answer through an Ingress. Settings and their reasons:
 // e2e/node/README.md.
 
 import (
@@ -24,15 +25,18 @@ import (
 const cniNetworkName = "slipway-node"
 
 type nodeOptions struct {
-	enabled      bool
-	watchdog     bool
-	name         string
-	ip           string
-	podCIDR      string
-	bridge       string
-	registryPort int
-	registrySeed string
-	lockTimeout  time.Duration
+	enabled          bool
+	watchdog         bool
+	name             string
+	ip               string
+	podCIDR          string
+	bridge           string
+	registryPort     int
+	registrySeed     string
+	lockTimeout      time.Duration
+	ingress          bool
+	ingressHTTPPort  int
+	ingressHTTPSPort int
 }
 
 func registerNodeFlags(o *nodeOptions) {
@@ -43,6 +47,9 @@ func registerNodeFlags(o *nodeOptions) {
 	flag.StringVar(&o.bridge, "bridge", "slipway0", "the pods' bridge, created and deleted by the harness")
 	flag.IntVar(&o.registryPort, "registry-port", 5000, "the registry's port on the node IP")
 	flag.StringVar(&o.registrySeed, "registry-seed", "", "registry storage to start from (e2e/build-node.sh builds it)")
+	flag.BoolVar(&o.ingress, "ingress", true, "with -node: run the ingress controller (Traefik, IngressClass \"traefik\") on the node IP")
+	flag.IntVar(&o.ingressHTTPPort, "ingress-http-port", 80, "the ingress controller's HTTP port on the node IP")
+	flag.IntVar(&o.ingressHTTPSPort, "ingress-https-port", 443, "the ingress controller's HTTPS port on the node IP (0: none)")
 	flag.DurationVar(&o.lockTimeout, "node-lock-timeout", 10*time.Minute, "how long to wait for another real node on this machine to stop")
 	flag.BoolVar(&o.watchdog, "watchdog", false, "internal: clean up after a real node whose harness died")
 }
@@ -83,7 +90,8 @@ func (cp *controlPlane) nodeReadyFields() string {
 		return ""
 	}
 	n := cp.node
-	return fmt.Sprintf(" node=%s node-ip=%s registry=%s pod-cidr=%s service-cidr=%s", n.opts.name, n.opts.ip, n.registryAddr(), n.opts.podCIDR, serviceCIDR)
+	return fmt.Sprintf(" node=%s node-ip=%s registry=%s pod-cidr=%s service-cidr=%s", n.opts.name, n.opts.ip, n.registryAddr(), n.opts.podCIDR, serviceCIDR) +
+		n.ingressReadyFields()
 }
 
 func (cp *controlPlane) nodeIPs() []net.IP {
@@ -578,9 +586,12 @@ conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeou
 		return err
 	}
 	// pods in 'default' are refused until kube-controller-manager has made its ServiceAccount
-	return cp.waitFor(ctx, "the default ServiceAccount", func() error {
+	if err := cp.waitFor(ctx, "the default ServiceAccount", func() error {
 		return getOK(client, cp.apiserverURL+"/api/v1/namespaces/default/serviceaccounts/default")
-	})
+	}); err != nil {
+		return err
+	}
+	return cp.startIngress(ctx)
 }
 
 const (

@@ -4,8 +4,13 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,15 +18,24 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The control plane WITH a real one-node cluster (kubelet, containerd, kube-proxy,
@@ -40,7 +54,13 @@ import java.util.concurrent.TimeUnit;
  * node.kanikoImage();                         // 10.200.0.1:5000/slipway/kaniko-executor@sha256:...
  * node.registryFromPods();                    // 10.200.0.1:5000 (plain HTTP)
  * node.registryDigest("smoke/app", "abc");    // what the registry serves for that tag
+ * node.ingressClass();                        // "traefik": set it as an Ingress's ingressClassName
+ * node.ingressGet("shop-test.apps.test", "/", Duration.ofSeconds(3)); // via Traefik on 10.200.0.1:80
  * }</pre>
+ *
+ * <p>The ingress controller is Traefik v3 (built from its Go module), a host process on the node
+ * IP: {@link #ingressAddress()} on port 80, {@link #ingressHttpsAddress()} on 443, serving the
+ * Ingresses of class {@link #ingressClass()} by forwarding to the pods' IPs.
  *
  * <p>PersistentVolumeClaims bind to the node's default StorageClass {@code slipway-local} (20
  * hostPath volumes, emptied and made Available again when their claim goes).
@@ -259,6 +279,180 @@ public final class RealNode {
    */
   public String registryFromHost() {
     return ready.get("registry");
+  }
+
+  /** The ingress controller's HTTP address, host:port on the node IP ("10.200.0.1:80"). */
+  public String ingressAddress() {
+    return readyField("ingress");
+  }
+
+  /**
+   * The ingress controller's HTTPS address ("10.200.0.1:443"): every Ingress is served there with
+   * TLS, with the certificate of its TLS Secret, or Traefik's generated default certificate.
+   */
+  public String ingressHttpsAddress() {
+    return readyField("ingress-https");
+  }
+
+  /** The IngressClass the ingress controller serves ("traefik", controller traefik.io/ingress-controller). */
+  public String ingressClass() {
+    return readyField("ingress-class");
+  }
+
+  /**
+   * The ingress controller's access log (Common Log Format plus the router's name and the
+   * backend's URL, which is a pod IP: {@code ... "<router>" "http://10.244.0.7:8080" 2ms}).
+   */
+  public Path ingressAccessLog() {
+    return stateDir.resolve("logs/traefik-access.log");
+  }
+
+  /** An answer from {@link #ingressGet}: status, headers (lower-case names, last value wins), body. */
+  public record HttpAnswer(int status, Map<String, String> headers, String body) {
+  }
+
+  /**
+   * One GET through the ingress controller with the given Host header (Java's HttpClient cannot set
+   * Host): HTTP/1.1, {@code Connection: close}, at most {@code timeout} for connecting and for
+   * each read. Throws IOException when no answer comes; callers loop, bounded.
+   */
+  public HttpAnswer ingressGet(String host, String path, Duration timeout) throws IOException {
+    return request(ingressAddress(), false, host, path, timeout);
+  }
+
+  /** {@link #ingressGet} over TLS on {@link #ingressHttpsAddress()}, SNI = host, any certificate accepted. */
+  public HttpAnswer ingressGetHttps(String host, String path, Duration timeout) throws IOException {
+    return request(ingressHttpsAddress(), true, host, path, timeout);
+  }
+
+  private static HttpAnswer request(String address, boolean tls, String host, String path, Duration timeout) throws IOException {
+    int colon = address.lastIndexOf(':');
+    InetSocketAddress target = new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+    int millis = (int) timeout.toMillis();
+    try (Socket plain = new Socket()) {
+      plain.connect(target, millis);
+      plain.setSoTimeout(millis);
+      Socket socket = plain;
+      if (tls) {
+        SSLSocket ssl = (SSLSocket) trustAll().getSocketFactory().createSocket(plain, host, target.getPort(), true);
+        SSLParameters params = ssl.getSSLParameters();
+        params.setServerNames(List.of(new SNIHostName(host)));
+        ssl.setSSLParameters(params);
+        ssl.startHandshake();
+        socket = ssl;
+      }
+      OutputStream out = socket.getOutputStream();
+      out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: slipway-tests\r\nAccept: */*\r\n"
+          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      byte[] raw = readAll(socket.getInputStream(), 16 << 20);
+      return parse(raw);
+    }
+  }
+
+  private static byte[] readAll(InputStream in, int limit) throws IOException {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    byte[] chunk = new byte[8192];
+    int n;
+    while ((n = in.read(chunk)) >= 0) {
+      buffer.write(chunk, 0, n);
+      if (buffer.size() > limit) {
+        throw new IOException("answer larger than " + limit + " bytes");
+      }
+    }
+    return buffer.toByteArray();
+  }
+
+  private static HttpAnswer parse(byte[] raw) throws IOException {
+    int end = -1;
+    for (int i = 0; i + 3 < raw.length; i++) {
+      if (raw[i] == '\r' && raw[i + 1] == '\n' && raw[i + 2] == '\r' && raw[i + 3] == '\n') {
+        end = i;
+        break;
+      }
+    }
+    if (end < 0) {
+      throw new IOException("no complete HTTP answer (" + raw.length + " bytes)");
+    }
+    String[] lines = new String(raw, 0, end, StandardCharsets.ISO_8859_1).split("\r\n");
+    String[] status = lines[0].split(" ", 3);
+    if (status.length < 2 || !status[0].startsWith("HTTP/")) {
+      throw new IOException("not an HTTP answer: " + lines[0]);
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (int i = 1; i < lines.length; i++) {
+      int c = lines[i].indexOf(':');
+      if (c > 0) {
+        headers.put(lines[i].substring(0, c).trim().toLowerCase(Locale.ROOT), lines[i].substring(c + 1).trim());
+      }
+    }
+    byte[] body = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
+    if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+      body = dechunk(body);
+    } else if (headers.containsKey("content-length")) {
+      int length = Integer.parseInt(headers.get("content-length"));
+      if (length > body.length) {
+        throw new IOException("answer cut short: " + body.length + " of " + length + " bytes");
+      }
+      body = java.util.Arrays.copyOf(body, length);
+    }
+    return new HttpAnswer(Integer.parseInt(status[1]), headers, new String(body, StandardCharsets.UTF_8));
+  }
+
+  private static byte[] dechunk(byte[] body) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int pos = 0;
+    while (true) {
+      int lineEnd = pos;
+      while (lineEnd + 1 < body.length && !(body[lineEnd] == '\r' && body[lineEnd + 1] == '\n')) {
+        lineEnd++;
+      }
+      if (lineEnd + 1 >= body.length) {
+        throw new IOException("chunked answer cut short");
+      }
+      String sizeField = new String(body, pos, lineEnd - pos, StandardCharsets.US_ASCII).split(";", 2)[0].trim();
+      int size = Integer.parseInt(sizeField, 16);
+      pos = lineEnd + 2;
+      if (size == 0) {
+        return out.toByteArray();
+      }
+      if (pos + size > body.length) {
+        throw new IOException("chunked answer cut short");
+      }
+      out.write(body, pos, size);
+      pos += size + 2;
+    }
+  }
+
+  private static SSLContext trustAll() throws IOException {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, new TrustManager[] {new X509TrustManager() {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+          return new X509Certificate[0];
+        }
+      }}, null);
+      return context;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException(e);
+    }
+  }
+
+  private String readyField(String name) {
+    String value = ready.get(name);
+    if (value == null) {
+      throw new IllegalStateException("the harness reported no " + name + " (started with -ingress=false, or an older bundle?)");
+    }
+    return value;
   }
 
   /** The pause (sandbox) image the node uses. */
