@@ -6,7 +6,8 @@
 #  4. runs unit tests (Surefire) and integration tests against the real control plane (Failsafe),
 #     then the real-node tier (RealNode*IT: real pods on a one-node cluster)
 #  4. fails if the CRDs the build generated differ from the committed crds/
-#  5. runs 'make run' in check mode: control plane + operator + examples/ until reconciled
+#  5. runs 'make run' in check mode: as root the real node and the sample Project until its pages
+#     answer through the ingress (otherwise the control plane + operator + examples/ until reconciled)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,7 +31,7 @@ SLIPWAY_BIN_DIR="$("$root/e2e/build-controlplane.sh")"
 export SLIPWAY_BIN_DIR
 "$SLIPWAY_BIN_DIR/kube-apiserver" --version
 
-step "real node: kubelet, kube-proxy, kube-scheduler, CoreDNS, Kaniko, crane and the offline images (cached in ~/.cache/slipway)"
+step "real node: kubelet, kube-proxy, kube-scheduler, CoreDNS, Traefik, Kaniko, crane and the offline images (cached in ~/.cache/slipway)"
 SLIPWAY_NODE_BUNDLE="$("$root/e2e/build-node.sh")"
 export SLIPWAY_NODE_BUNDLE
 

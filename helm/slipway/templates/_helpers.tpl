@@ -117,6 +117,10 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 {{- include "slipway.env" (list "SLIPWAY_POLL_INTERVAL" $v.source.pollInterval) }}
 {{- include "slipway.env" (list "SLIPWAY_GIT_TIMEOUT" $v.source.gitTimeout) }}
 {{- include "slipway.env" (list "SLIPWAY_GIT_ALLOW_PLAIN_HTTP" $v.source.allowPlainHttp) }}
+{{- if $v.source.caConfigMap }}
+- name: SLIPWAY_GIT_CA_FILE
+  value: /etc/slipway/git-ca/ca.crt
+{{- end }}
 {{- with $v.webhook.existingSecret }}
 - name: SLIPWAY_WEBHOOK_TOKEN
   valueFrom:

@@ -29,6 +29,7 @@ public final class OperatorConfig {
   public static final String SHUTDOWN_TIMEOUT = "SLIPWAY_SHUTDOWN_TIMEOUT";
   public static final String POLL_INTERVAL = "SLIPWAY_POLL_INTERVAL";
   public static final String GIT_TIMEOUT = "SLIPWAY_GIT_TIMEOUT";
+  public static final String GIT_CA_FILE = "SLIPWAY_GIT_CA_FILE";
   public static final String WEBHOOK_TOKEN = "SLIPWAY_WEBHOOK_TOKEN";
   public static final String REGISTRY = "SLIPWAY_REGISTRY";
   public static final String REGISTRY_INSECURE = "SLIPWAY_REGISTRY_INSECURE";
@@ -129,6 +130,7 @@ public final class OperatorConfig {
     b.shutdownTimeout = r.get(SHUTDOWN_TIMEOUT, OperatorConfig::duration, Duration.ofSeconds(30));
     b.pollInterval = r.get(POLL_INTERVAL, v -> atLeast(duration(v), Duration.ofSeconds(5)), Duration.ofSeconds(60));
     b.gitTimeout = r.get(GIT_TIMEOUT, v -> atLeast(duration(v), Duration.ofSeconds(1)), Duration.ofSeconds(30));
+    b.gitCaFile = r.get(GIT_CA_FILE, OperatorConfig::readableFile, null);
     b.webhookToken = r.get(WEBHOOK_TOKEN, Function.identity(), null);
     b.registry = r.get(REGISTRY, OperatorConfig::registry, null);
     b.registryInsecure = r.get(REGISTRY_INSECURE, OperatorConfig::bool, false);
@@ -237,6 +239,11 @@ public final class OperatorConfig {
   /** Upper bound of one ls-remote. */
   public Duration gitTimeout() {
     return b.gitTimeout;
+  }
+
+  /** A PEM bundle of CAs trusted for Git over https besides the JVM's own (private Git servers). */
+  public Optional<String> gitCaFile() {
+    return Optional.ofNullable(b.gitCaFile);
   }
 
   /** Token a Git webhook must present; empty disables the webhook endpoint. */
@@ -465,6 +472,7 @@ public final class OperatorConfig {
     private Duration shutdownTimeout = Duration.ofSeconds(30);
     private Duration pollInterval = Duration.ofSeconds(60);
     private Duration gitTimeout = Duration.ofSeconds(30);
+    private String gitCaFile;
     private String webhookToken;
     private String registry;
     private boolean registryInsecure;
@@ -519,6 +527,7 @@ public final class OperatorConfig {
       c.shutdownTimeout = shutdownTimeout;
       c.pollInterval = pollInterval;
       c.gitTimeout = gitTimeout;
+      c.gitCaFile = gitCaFile;
       c.webhookToken = webhookToken;
       c.registry = registry;
       c.registryInsecure = registryInsecure;
@@ -601,6 +610,11 @@ public final class OperatorConfig {
 
     public Builder gitTimeout(Duration v) {
       gitTimeout = v;
+      return this;
+    }
+
+    public Builder gitCaFile(String v) {
+      gitCaFile = v;
       return this;
     }
 
@@ -774,6 +788,13 @@ public final class OperatorConfig {
   private static String quantity(String value) {
     if (!value.matches("^[0-9]+(\\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")) {
       throw new IllegalArgumentException("'" + value + "' is not a Kubernetes quantity such as 500m or 2Gi");
+    }
+    return value;
+  }
+
+  private static String readableFile(String value) {
+    if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(value))) {
+      throw new IllegalArgumentException("'" + value + "' is not a readable file");
     }
     return value;
   }

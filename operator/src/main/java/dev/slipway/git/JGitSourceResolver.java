@@ -19,6 +19,7 @@ import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.SshTransport;
+import org.eclipse.jgit.transport.TransportHttp;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,9 +59,16 @@ public final class JGitSourceResolver implements SourceResolver {
 
   private final Duration timeout;
   private final int timeoutSeconds;
+  private final GitTrust trust;
 
   /** The timeout bounds each connect and read and the whole call (in whole seconds, at least one). */
   public JGitSourceResolver(Duration timeout) {
+    this(timeout, null);
+  }
+
+  /** As above; https servers are also trusted when {@code trust} (nullable) vouches for them. */
+  public JGitSourceResolver(Duration timeout, GitTrust trust) {
+    this.trust = trust;
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive: " + timeout);
@@ -136,6 +144,12 @@ public final class JGitSourceResolver implements SourceResolver {
         command.setTransportConfigCallback(transport -> {
           if (transport instanceof SshTransport sshTransport) {
             sshTransport.setSshSessionFactory(ssh.factory());
+          }
+        });
+      } else if (trust != null) {
+        command.setTransportConfigCallback(transport -> {
+          if (transport instanceof TransportHttp http) {
+            http.setHttpConnectionFactory(trust.connectionFactory());
           }
         });
       }

@@ -2,12 +2,13 @@ package dev.slipway.runtime;
 
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.database.DatabaseProvisioner;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.slipway.git.GitTrust;
 import dev.slipway.git.JGitSourceResolver;
 import dev.slipway.git.SourceResolver;
 import dev.slipway.promote.ImageCopier;
 import dev.slipway.promote.JibImageCopier;
 import dev.slipway.promote.RegistryCredentials;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,8 @@ public record Collaborators(SourceResolver sources, ImageCopier images, Optional
       }
     });
     Set<String> insecure = config.registryInsecure() ? config.registryHost().map(Set::of).orElse(Set.of()) : Set.of();
-    return new Collaborators(new JGitSourceResolver(config.gitTimeout()), new JibImageCopier(credentials, insecure),
+    GitTrust gitTrust = config.gitCaFile().map(file -> GitTrust.withBundle(Path.of(file))).orElse(null);
+    return new Collaborators(new JGitSourceResolver(config.gitTimeout(), gitTrust), new JibImageCopier(credentials, insecure),
         DatabaseProvisioners.dedicated(config), client -> DatabaseProvisioners.shared(config, client), Clock.systemUTC());
   }
 }

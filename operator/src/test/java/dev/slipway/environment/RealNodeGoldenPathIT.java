@@ -105,6 +105,7 @@ class RealNodeGoldenPathIT {
         .registryInsecure(true)
         .kanikoImage(node.kanikoImage())
         .gitImage(node.gitImage())
+        .gitCaFile(node.testCaCertificate().toString())
         .runtimeImage(node.runtimeImage())
         .pipIndexUrl(node.packageIndexUrl())
         .localPostgresImage(node.postgresImage())
@@ -166,8 +167,8 @@ class RealNodeGoldenPathIT {
     System.out.println("golden path: build digest in status " + digest + " equals the registry's for " + repository + ":" + first);
 
     // c. The release Job migrates the environment's own database for real; uWSGI pods get Ready.
-    Environment ready = Environments.await(client, n, "shop-test", ROLLOUT, e -> e.getStatus().getPhase() == Phase.Ready
-        || e.getStatus().getPhase() == Phase.Failed);
+    Environment ready = Environments.await(client, n, "shop-test", ROLLOUT, e -> phase(e) == Phase.Ready
+        || phase(e) == Phase.Failed);
     assertThat(ready.getStatus().getPhase()).as(describe(ready)).isEqualTo(Phase.Ready);
     String database = SharedPostgresProvisioner.databaseName(n, "shop", "test");
     try (Connection c = postgres.connect(database, postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
@@ -188,8 +189,8 @@ class RealNodeGoldenPathIT {
         Map.of("templates/index.html", read(boilerplateDir("minimal").resolve("templates/index.html")).replace("It works.", "It works, twice.")),
         "second release");
     annotate(client, n, "shop-test", Annotations.REFRESH, "push-2");
-    Environments.await(client, n, "shop-test", BUILD.plus(ROLLOUT), e -> second.equals(e.getStatus().getDeployedCommit())
-        && e.getStatus().getPhase() == Phase.Ready);
+    Environments.await(client, n, "shop-test", BUILD.plus(ROLLOUT), e -> e.getStatus() != null && second.equals(e.getStatus().getDeployedCommit())
+        && phase(e) == Phase.Ready);
     Thread.sleep(3000); // a few requests after the old pods are gone
     RequestLoop.Result result = loop.stop();
     System.out.println("golden path: rolling update: " + result.failed() + " failed of " + result.total() + " requests"
@@ -201,11 +202,13 @@ class RealNodeGoldenPathIT {
     // e. Live: one deploy request rolls out exactly test's digest, without a build.
     String testImage = Environments.get(client, n, "shop-test").getStatus().getImage();
     annotate(client, n, "shop-live", Annotations.DEPLOY, "release-1");
-    Environment liveReady = Environments.await(client, n, "shop-live", ROLLOUT, e -> e.getStatus().getPhase() == Phase.Ready);
+    Environment liveReady = Environments.await(client, n, "shop-live", ROLLOUT, e -> phase(e) == Phase.Ready);
     assertThat(liveReady.getStatus().getImage()).isEqualTo(testImage);
     assertThat(client.batch().v1().jobs().inNamespace(n).withLabel(Labels.PROJECT, "shop").withLabel(Labels.COMPONENT, Labels.BUILD)
         .list().getItems()).hasSize(2);
     assertThat(getThroughIngress("shop-live." + BASE_DOMAIN, "/", Duration.ofSeconds(60))).contains("It works, twice.");
+    System.out.println("golden path: live rolled out test's digest " + testImage.substring(testImage.indexOf('@') + 1)
+        + " on one deploy request, without a build, and answers through the ingress");
   }
 
   // --- failures, for real ---------------------------------------------------------------------
@@ -247,20 +250,20 @@ class RealNodeGoldenPathIT {
     project.getSpec().getSource().setCredentialsSecret("shop-git");
     client.resource(project).create();
 
-    Environment okReady = Environments.await(client, n, "trouble-ok", BUILD.plus(ROLLOUT), e -> e.getStatus().getPhase() == Phase.Ready
-        || e.getStatus().getPhase() == Phase.Failed);
+    Environment okReady = Environments.await(client, n, "trouble-ok", BUILD.plus(ROLLOUT), e -> phase(e) == Phase.Ready
+        || phase(e) == Phase.Failed);
     assertThat(okReady.getStatus().getPhase()).as(describe(okReady)).isEqualTo(Phase.Ready);
 
     // Pods that crash: Ready=False with why, and Failed once the progress deadline passed, not Deploying forever.
     Environment crashed = Environments.await(client, n, "trouble-crash", ROLLOUT.plus(ROLLOUT_DEADLINE),
-        e -> e.getStatus().getPhase() == Phase.Failed);
+        e -> phase(e) == Phase.Failed);
     var readyCondition = Environments.condition(crashed, ConditionTypes.READY).orElseThrow();
     assertThat(readyCondition.getStatus()).isEqualTo("False");
     assertThat(readyCondition.getReason()).isEqualTo("ProgressDeadlineExceeded");
     assertThat(readyCondition.getMessage()).containsAnyOf("CrashLoopBackOff", "Error");
 
     // replicas: 0 is "scaled to zero", not Ready and serving.
-    Environment stopped = Environments.await(client, n, "trouble-zero", ROLLOUT, e -> e.getStatus().getPhase() == Phase.Stopped);
+    Environment stopped = Environments.await(client, n, "trouble-zero", ROLLOUT, e -> phase(e) == Phase.Stopped);
     assertThat(Environments.condition(stopped, ConditionTypes.READY).orElseThrow().getReason()).isEqualTo("ScaledToZero");
 
     // A migration that fails: Migrated=False with its output, and the old version keeps answering.
@@ -318,14 +321,16 @@ class RealNodeGoldenPathIT {
     Project project = project("notes", git.url(remote), List.of(Environments.entry("local", "develop", true)));
     project.getSpec().getSource().setCredentialsSecret("shop-git");
     client.resource(project).create();
-    Environment ready = Environments.await(client, n, "notes-local", BUILD.plus(ROLLOUT), e -> e.getStatus().getPhase() == Phase.Ready
-        || e.getStatus().getPhase() == Phase.Failed);
+    Environment ready = Environments.await(client, n, "notes-local", BUILD.plus(ROLLOUT), e -> phase(e) == Phase.Ready
+        || phase(e) == Phase.Failed);
     assertThat(ready.getStatus().getPhase()).as(describe(ready)).isEqualTo(Phase.Ready);
     assertThat(client.apps().statefulSets().inNamespace(n).withName("notes-local-postgres").get().getStatus().getReadyReplicas())
         .isEqualTo(1);
     var response = getResponseThroughIngress("notes-local." + BASE_DOMAIN, "/", Duration.ofSeconds(60));
     assertThat(response.body()).contains("It works.");
     assertThat(response.headers().getOrDefault("server", "")).contains("WSGIServer"); // Django's runserver
+    System.out.println("golden path: the local environment answers from runserver (" + response.headers().get("server")
+        + ") with its in-cluster Postgres StatefulSet");
   }
 
   // --- helpers --------------------------------------------------------------------------------
@@ -365,8 +370,13 @@ class RealNodeGoldenPathIT {
     }
   }
 
+  /** The phase, or null before the first status. */
+  private static Phase phase(Environment e) {
+    return e.getStatus() == null ? null : e.getStatus().getPhase();
+  }
+
   private static String describe(Environment e) {
-    return e.getMetadata().getName() + " " + e.getStatus().getPhase() + " " + e.getStatus().getConditions();
+    return e.getMetadata().getName() + " " + phase(e) + " " + (e.getStatus() == null ? "no status" : e.getStatus().getConditions());
   }
 
   private static String getThroughIngress(String host, String path, Duration within) {

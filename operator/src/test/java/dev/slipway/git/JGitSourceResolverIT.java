@@ -89,6 +89,42 @@ class JGitSourceResolverIT {
     ssh = new GitSshServer(GitSshServer.KeyType.ECDSA);
   }
 
+  /**
+   * A Git server behind a private CA: refused with a certificate problem by default, resolved once
+   * SLIPWAY_GIT_CA_FILE names that CA (GitTrust), and the JVM's own CAs still count beside it.
+   */
+  @Test
+  void anHttpsServerBehindAPrivateCaIsTrustedOnlyWithItsBundle(@TempDir Path dir) throws Exception {
+    Path caKey = dir.resolve("ca.key");
+    Path caCrt = dir.resolve("ca.crt");
+    for (List<String> command : List.of(
+        List.of("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", caKey.toString()),
+        List.of("openssl", "req", "-x509", "-new", "-key", caKey.toString(), "-subj", "/CN=private Git CA", "-days", "2",
+            "-out", caCrt.toString()))) {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).as(out).isZero();
+    }
+    try (GitHttpServer https = GitHttpServer.https(HTTP_USER, HTTP_PASSWORD, "127.0.0.1", caCrt, caKey)) {
+      GitCredentials credentials = new GitCredentials(HTTP_USER, HTTP_PASSWORD, null, null);
+      assertThat(https.url(shop)).startsWith("https://127.0.0.1:");
+
+      SourceException refused = resolveFailure(https.url(shop), "develop", credentials);
+      assertThat(refused.reason()).isEqualTo(Reason.RemoteUnreachable);
+      assertThat(refused.getMessage()).containsIgnoringCase("SSL").doesNotContain(HTTP_PASSWORD);
+
+      GitTrust trust = GitTrust.withBundle(caCrt);
+      assertThat(trust.extraCertificates()).isEqualTo(1);
+      JGitSourceResolver trusting = new JGitSourceResolver(TIMEOUT, trust);
+      assertThat(trusting.resolve(https.url(shop), "develop", credentials).sha()).isEqualTo(developSha);
+      // plain http and the other transports are unaffected
+      assertThat(trusting.resolve(http.url(shop), "develop", credentials).sha()).isEqualTo(developSha);
+    }
+    Files.writeString(dir.resolve("empty.pem"), "");
+    assertThat(catchThrowableOfType(IllegalArgumentException.class, () -> GitTrust.withBundle(dir.resolve("empty.pem"))))
+        .hasMessageContaining("holds no certificate");
+  }
+
   @AfterAll
   static void stopServers() {
     for (AutoCloseable fixture : new AutoCloseable[] {ssh, http, daemon, shop}) {

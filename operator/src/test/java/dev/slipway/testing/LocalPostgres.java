@@ -112,8 +112,11 @@ public final class LocalPostgres implements AutoCloseable {
         "--no-instructions"));
     try {
       if (clientCidr != null) {
-        Files.writeString(data.resolve("pg_hba.conf"), "host all all " + clientCidr + " scram-sha-256\n",
-            StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        // the pods, and this machine itself through the extra address (the operator in the test
+        // JVM connects to the same host name the pods get)
+        String hba = "host all all " + clientCidr + " scram-sha-256\n"
+            + (extraAddress == null ? "" : "host all all " + extraAddress + "/32 scram-sha-256\n");
+        Files.writeString(data.resolve("pg_hba.conf"), hba, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
       }
       Files.delete(dir.resolve("pwfile"));
       Files.createDirectories(dir.resolve("sock"));
