@@ -94,7 +94,8 @@ as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@";
 as_postgres "$pg_bin/initdb" -D "$pg_data" --username=admin --auth=scram-sha-256 --pwfile="$pg_dir/pwfile" \
   --encoding=UTF8 --locale=C --no-sync >"$pg_dir/initdb.log" 2>&1
 rm -f "$pg_dir/pwfile"
-echo "host all all $pod_cidr scram-sha-256" >> "$pg_data/pg_hba.conf"
+# the pods, and the operator on this machine (it connects to the node IP too, like the pods)
+printf 'host all all %s scram-sha-256\nhost all all %s/32 scram-sha-256\n' "$pod_cidr" "$node_ip" >> "$pg_data/pg_hba.conf"
 as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_dir/postgres.log" -w -t 30 \
   -o "-c listen_addresses=127.0.0.1,$node_ip -c port=$pg_port -c unix_socket_directories=$pg_dir -c fsync=off" start >/dev/null
 say "Postgres on $node_ip:$pg_port"
@@ -110,8 +111,9 @@ git -C "$work" -c user.name=Slipway -c user.email=run@slipway.invalid add -A
 git -C "$work" -c user.name=Slipway -c user.email=run@slipway.invalid commit -qm "the minimal boilerplate"
 git clone -q --bare "$work" "$git_root/sample.git"
 rm -rf "$work"
-git daemon --reuseaddr --listen="$node_ip" --port=9418 --base-path="$git_root" --export-all --enable=receive-pack "$git_root" \
-  > "$state/git-daemon.log" 2>&1 &
+# git-daemon itself, not the 'git daemon' wrapper: a signal to the wrapper leaves its child behind
+"$(git --exec-path)/git-daemon" --reuseaddr --listen="$node_ip" --port=9418 --base-path="$git_root" --export-all \
+  --enable=receive-pack "$git_root" > "$state/git-daemon.log" 2>&1 &
 pids+=($!)
 say "Git: git://$node_ip/sample.git (clone it, commit to develop, push: test follows)"
 
@@ -164,7 +166,7 @@ while true; do
   kill -0 "$operator_pid" 2>/dev/null || { say "the operator stopped:"; tail -40 "$state/operator.log" >&2; exit 1; }
   kill -0 "$harness_pid" 2>/dev/null || { say "the node stopped:"; tail -40 "$state/harness.log" >&2; exit 1; }
   table="$(kubectl get proj,env -n "$namespace" 2>&1 || true)"
-  phases="$(kubectl get env -n "$namespace" -o jsonpath='{range .items[*]}{.metadata.name}={.status.phase}{"\n"}{end}')"
+  phases="$(kubectl get env -n "$namespace" -o jsonpath='{range .items[*]}{.metadata.name}={.status.phase}{"\n"}{end}' 2>/dev/null || true)"
   if ! $deployed_live && grep -q '^sample-test=Ready$' <<<"$phases"; then
     kubectl annotate env -n "$namespace" sample-live slipway.dev/deploy="$(date +%s)" --overwrite >/dev/null
     deployed_live=true
