@@ -52,6 +52,11 @@ public final class KanikoJob {
       "git config --global --add safe.directory " + WORKSPACE,
       "git init -q .",
       "git remote add origin \"$SOURCE_URL\"",
+      // SLIPWAY_GIT_CA_FILE's CAs (public certificates), trusted beside the image's own
+      "if [ -n \"${SOURCE_CA_CERTIFICATES:-}\" ]; then",
+      "  { cat /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true; printf '%s\\n' \"$SOURCE_CA_CERTIFICATES\"; } > /tmp/ca-certificates.crt",
+      "  export GIT_SSL_CAINFO=/tmp/ca-certificates.crt",
+      "fi",
       "if [ -f " + GIT_SECRET_DIR + "/ssh-privatekey ]; then",
       "  cp " + GIT_SECRET_DIR + "/ssh-privatekey /tmp/id && chmod 600 /tmp/id",
       "  export GIT_SSH_COMMAND=\"ssh -i /tmp/id -o IdentitiesOnly=yes -o UserKnownHostsFile=" + GIT_SECRET_DIR
@@ -103,6 +108,9 @@ public final class KanikoJob {
     sourceEnv.add(new EnvVarBuilder().withName("SOURCE_URL").withValue(request.sourceUrl()).build());
     sourceEnv.add(new EnvVarBuilder().withName("SOURCE_COMMIT").withValue(request.commit()).build());
     sourceEnv.add(new EnvVarBuilder().withName("HOME").withValue("/tmp").build());
+    if (request.sourceUrl().startsWith("https://")) {
+      config.gitCaCertificates().ifPresent(pem -> sourceEnv.add(new EnvVarBuilder().withName("SOURCE_CA_CERTIFICATES").withValue(pem).build()));
+    }
     if (credentials != null) {
       for (String[] kv : new String[][] {{"GIT_USERNAME", "username"}, {"GIT_PASSWORD", "password"}, {"GIT_TOKEN", "token"}}) {
         sourceEnv.add(new EnvVarBuilder().withName(kv[0])

@@ -246,6 +246,17 @@ public final class OperatorConfig {
     return Optional.ofNullable(b.gitCaFile);
   }
 
+  /** The text of {@link #gitCaFile()} (public certificates), which builds get to trust the same servers. */
+  public Optional<String> gitCaCertificates() {
+    return gitCaFile().map(file -> {
+      try {
+        return java.nio.file.Files.readString(java.nio.file.Path.of(file)).strip();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("cannot read " + GIT_CA_FILE + " " + file + ": " + e.getMessage(), e);
+      }
+    });
+  }
+
   /** Token a Git webhook must present; empty disables the webhook endpoint. */
   public Optional<String> webhookToken() {
     return Optional.ofNullable(b.webhookToken);

@@ -37,6 +37,23 @@ class KanikoJobTest {
       "SLIPWAY_REGISTRY_SECRET", "push-creds"));
 
   @Test
+  void aPrivateGitCaReachesTheFetchOfAnHttpsSourceOnly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path ca = dir.resolve("ca.crt");
+    java.nio.file.Files.writeString(ca, "-----BEGIN CERTIFICATE-----\nMIIBprivate\n-----END CERTIFICATE-----\n");
+    OperatorConfig withCa = OperatorConfig.fromEnvironment(Map.of(
+        "SLIPWAY_REGISTRY", "registry.example.com/slipway", "SLIPWAY_GIT_CA_FILE", ca.toString()));
+    Job https = KanikoJob.desired(new BuildRequest(project("https://git.internal/acme/shop.git", null), COMMIT), withCa);
+    Container fetch = https.getSpec().getTemplate().getSpec().getInitContainers().get(0);
+    assertThat(fetch.getEnv()).filteredOn(e -> e.getName().equals("SOURCE_CA_CERTIFICATES")).singleElement()
+        .satisfies(e -> assertThat(e.getValue()).isEqualTo("-----BEGIN CERTIFICATE-----\nMIIBprivate\n-----END CERTIFICATE-----"));
+    assertThat(String.join(" ", fetch.getCommand())).contains("GIT_SSL_CAINFO=/tmp/ca-certificates.crt");
+
+    Job ssh = KanikoJob.desired(new BuildRequest(project("ssh://git@git.internal/acme/shop.git", null), COMMIT), withCa);
+    assertThat(ssh.getSpec().getTemplate().getSpec().getInitContainers().get(0).getEnv())
+        .extracting(EnvVar::getName).doesNotContain("SOURCE_CA_CERTIFICATES");
+  }
+
+  @Test
   void anIndexOnPlainHttpIsNamedAsPipsTrustedHost() {
     OperatorConfig inCluster = OperatorConfig.fromEnvironment(Map.of(
         "SLIPWAY_REGISTRY", "registry.example.com/slipway",
