@@ -1,10 +1,9 @@
 package dev.slipway.database;
 
 import dev.slipway.api.v1alpha1.Environment;
-import io.javaoperatorsdk.operator.OperatorException;
+import dev.slipway.background.BackgroundEventSource;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -17,8 +16,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * is older than it should be, and the Environment is reconciled again only when an answer
  * differs from the one before.
  */
-public final class ProvisioningWork extends AbstractEventSource<ProvisioningWork.Answer, Environment> {
+public final class ProvisioningWork extends BackgroundEventSource<ProvisioningWork.Answer, Environment> {
 
   private static final Logger log = LoggerFactory.getLogger(ProvisioningWork.class);
 
@@ -39,39 +36,19 @@ public final class ProvisioningWork extends AbstractEventSource<ProvisioningWork
   public record Answer(String requestKey, ProvisionState state, Instant at) {}
 
   private final Clock clock;
-  private final int threads;
   private final Map<ResourceID, Answer> answers = new ConcurrentHashMap<>();
   private final Set<ResourceID> running = ConcurrentHashMap.newKeySet();
   private final Set<ResourceID> forgotten = ConcurrentHashMap.newKeySet();
-  private ExecutorService executor;
 
   public ProvisioningWork(Clock clock, int threads) {
-    super(Answer.class, "database-provisioning");
+    super(Answer.class, "database-provisioning", "slipway-database", threads);
     this.clock = clock;
-    this.threads = threads;
   }
 
   @Override
-  public synchronized void start() throws OperatorException {
-    if (executor == null) {
-      executor = Executors.newFixedThreadPool(threads, r -> {
-        Thread t = new Thread(r, "slipway-database");
-        t.setDaemon(true);
-        return t;
-      });
-    }
-    super.start();
-  }
-
-  @Override
-  public synchronized void stop() throws OperatorException {
-    if (executor != null) {
-      executor.shutdownNow();
-      executor = null;
-    }
+  protected void forgetAll() {
     answers.clear();
     running.clear();
-    super.stop();
   }
 
   /**
@@ -103,32 +80,30 @@ public final class ProvisioningWork extends AbstractEventSource<ProvisioningWork
   }
 
   private void submit(ResourceID id, String key, Supplier<ProvisionState> look) {
-    ExecutorService ex = executor;
-    if (ex == null || !running.add(id)) {
+    if (!running.add(id)) {
       return;
     }
-    try {
-      ex.submit(() -> {
-        ProvisionState state;
-        try {
-          state = look.get();
-        } catch (RuntimeException e) {
-          // Provisioners report failures as states; this is a bug, told without the exception text.
-          log.warn("database provisioning for {} failed unexpectedly: {}", id, e.getClass().getName());
-          state = new ProvisionState(ProvisionState.Phase.Failed, "ProvisioningError",
-              "provisioning failed unexpectedly (" + e.getClass().getSimpleName() + "); retrying", null, null);
-        } finally {
-          running.remove(id);
-        }
-        if (forgotten.contains(id)) {
-          return;
-        }
-        Answer before = answers.put(id, new Answer(key, state, Instant.now(clock)));
-        if (before == null || !before.requestKey().equals(key) || !sameOutcome(before.state(), state)) {
-          getEventHandler().handleEvent(new Event(id));
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    boolean started = runInBackground(() -> {
+      ProvisionState state;
+      try {
+        state = look.get();
+      } catch (RuntimeException e) {
+        // Provisioners report failures as states; this is a bug, told without the exception text.
+        log.warn("database provisioning for {} failed unexpectedly: {}", id, e.getClass().getName());
+        state = new ProvisionState(ProvisionState.Phase.Failed, "ProvisioningError",
+            "provisioning failed unexpectedly (" + e.getClass().getSimpleName() + "); retrying", null, null);
+      } finally {
+        running.remove(id);
+      }
+      if (forgotten.contains(id)) {
+        return;
+      }
+      Answer before = answers.put(id, new Answer(key, state, Instant.now(clock)));
+      if (before == null || !before.requestKey().equals(key) || !sameOutcome(before.state(), state)) {
+        getEventHandler().handleEvent(new Event(id));
+      }
+    });
+    if (!started) {
       running.remove(id);
     }
   }

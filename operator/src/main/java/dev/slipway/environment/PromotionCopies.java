@@ -1,59 +1,38 @@
 package dev.slipway.environment;
 
 import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.background.BackgroundEventSource;
 import dev.slipway.promote.ImageCopier;
 import dev.slipway.promote.ImageReference;
 import dev.slipway.promote.PromotionException;
-import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Copies promoted images between repositories on threads of its own (a copy moves layers and
  * can take a while), and wakes the Environment when the copy is done. One copy per
  * Environment at a time; asking for a different copy forgets the previous answer.
  */
-public final class PromotionCopies extends AbstractEventSource<PromotionCopies.Copy, Environment> {
+public final class PromotionCopies extends BackgroundEventSource<PromotionCopies.Copy, Environment> {
 
   /** A requested copy and, once finished, its result or error message. */
   public record Copy(ImageReference source, ImageReference target, ImageReference result, String error, boolean done) {}
 
   private final ImageCopier copier;
   private final Map<ResourceID, Copy> copies = new ConcurrentHashMap<>();
-  private ExecutorService executor;
 
   public PromotionCopies(ImageCopier copier) {
-    super(Copy.class, "promotion-copies");
+    super(Copy.class, "promotion-copies", "slipway-promotion", 2);
     this.copier = copier;
   }
 
   @Override
-  public synchronized void start() throws OperatorException {
-    if (executor == null) {
-      executor = Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "slipway-promotion");
-        t.setDaemon(true);
-        return t;
-      });
-    }
-    super.start();
-  }
-
-  @Override
-  public synchronized void stop() throws OperatorException {
-    if (executor != null) {
-      executor.shutdownNow();
-      executor = null;
-    }
+  protected void forgetAll() {
     copies.clear();
-    super.stop();
   }
 
   /**
@@ -67,11 +46,7 @@ public final class PromotionCopies extends AbstractEventSource<PromotionCopies.C
     }
     Copy pending = new Copy(source, target, null, null, false);
     copies.put(id, pending);
-    ExecutorService ex = executor;
-    if (ex == null) {
-      return Optional.empty();
-    }
-    ex.submit(() -> {
+    runInBackground(() -> {
       Copy finished;
       try {
         finished = new Copy(source, target, copier.copy(source, target), null, true);

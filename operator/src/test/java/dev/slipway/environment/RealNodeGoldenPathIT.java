@@ -89,10 +89,7 @@ class RealNodeGoldenPathIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> client.serviceAccounts().inNamespace(n).withName("default").get() != null);
 
     postgres = LocalPostgres.start(node.nodeIp(), node.podCidr());
-    client.resource(new SecretBuilder().withNewMetadata().withName("shared-db").withNamespace(n).endMetadata()
-        .addToStringData("host", node.nodeIp()).addToStringData("port", Integer.toString(postgres.port()))
-        .addToStringData("username", postgres.adminUser()).addToStringData("password", postgres.adminPassword())
-        .addToStringData("database", "postgres").addToStringData("sslmode", "disable").build()).create();
+    client.resource(postgres.adminSecret("shared-db", n)).create();
     git = GitHttpServer.https("builder", "git-password-" + UUID.randomUUID(), node.nodeIp(), node.testCaCertificate(), node.testCaKey());
     ssh = new GitSshServer(GitSshServer.KeyType.ED25519, node.nodeIp());
 

@@ -27,7 +27,6 @@ import dev.slipway.testing.RunningOperator;
 import dev.slipway.testing.TestNamespace;
 import dev.slipway.testing.git.GitDaemon;
 import dev.slipway.testing.git.GitRemote;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -58,10 +57,7 @@ class ReleaseGatesIT {
     daemon = new GitDaemon();
     postgres = LocalPostgres.start();
     kubelet = new FakeKubelet(cp.client());
-    cp.client().resource(new SecretBuilder().withNewMetadata().withName("shared-db").withNamespace(ns.name()).endMetadata()
-        .addToStringData("host", postgres.host()).addToStringData("port", Integer.toString(postgres.port()))
-        .addToStringData("username", postgres.adminUser()).addToStringData("password", postgres.adminPassword())
-        .addToStringData("database", "postgres").addToStringData("sslmode", "disable").build()).create();
+    cp.client().resource(postgres.adminSecret("shared-db", ns.name())).create();
     OperatorConfig config = OperatorConfig.defaults().toBuilder()
         .watchNamespaces(Set.of(ns.name()))
         .httpPort(0)

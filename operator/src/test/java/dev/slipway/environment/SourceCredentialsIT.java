@@ -51,10 +51,7 @@ class SourceCredentialsIT {
   static void start(TestNamespace ns, LocalControlPlane cp) {
     postgres = LocalPostgres.start();
     http = new GitHttpServer("builder", "right-password");
-    cp.client().resource(new SecretBuilder().withNewMetadata().withName("shared-db").withNamespace(ns.name()).endMetadata()
-        .addToStringData("host", postgres.host()).addToStringData("port", Integer.toString(postgres.port()))
-        .addToStringData("username", postgres.adminUser()).addToStringData("password", postgres.adminPassword())
-        .addToStringData("database", "postgres").addToStringData("sslmode", "disable").build()).create();
+    cp.client().resource(postgres.adminSecret("shared-db", ns.name())).create();
     OperatorConfig config = OperatorConfig.defaults().toBuilder()
         .watchNamespaces(Set.of(ns.name()))
         .httpPort(0)

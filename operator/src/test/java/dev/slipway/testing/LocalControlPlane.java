@@ -1,19 +1,12 @@
 package dev.slipway.testing;
 
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -82,37 +75,7 @@ public final class LocalControlPlane {
         "-dir", state.toString(),
         "-crds", root.resolve("crds").toString(),
         "-exit-on-stdin-close");
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<String> ready = new CompletableFuture<>();
-    List<String> transcript = new ArrayList<>();
-    Thread reader = new Thread(() -> {
-      try {
-        String line;
-        while ((line = out.readLine()) != null) {
-          System.out.println("[control-plane] " + line);
-          synchronized (transcript) {
-            transcript.add(line);
-          }
-          if (line.startsWith("READY ")) {
-            ready.complete(line);
-          }
-        }
-      } catch (IOException ignored) {
-        // the harness went away; the wait below reports it
-      }
-      ready.completeExceptionally(new IllegalStateException("harness exited before it was ready"));
-    }, "control-plane-output");
-    reader.setDaemon(true);
-    reader.start();
-    try {
-      ready.get(5, TimeUnit.MINUTES);
-    } catch (Exception e) {
-      process.destroy();
-      synchronized (transcript) {
-        throw new IllegalStateException("harness did not report READY: " + String.join("\n", transcript), e);
-      }
-    }
+    Process process = HarnessProcess.start(command, "control-plane", Duration.ofMinutes(5)).process();
     return new LocalControlPlane(root, bin, state, state.resolve("kubeconfig"), process);
   }
 
@@ -138,15 +101,7 @@ public final class LocalControlPlane {
     if (fromEnv != null && !fromEnv.isBlank()) {
       return Path.of(fromEnv);
     }
-    Process build = new ProcessBuilder(root.resolve("e2e/build-controlplane.sh").toString())
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
-    String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    if (build.waitFor() != 0 || output.isEmpty()) {
-      throw new IllegalStateException("e2e/build-controlplane.sh failed (exit " + build.exitValue() + ")");
-    }
-    String[] lines = output.split("\n");
-    return Path.of(lines[lines.length - 1].trim());
+    return HarnessProcess.built(root.resolve("e2e/build-controlplane.sh"), Duration.ofMinutes(60));
   }
 
   public KubernetesClient client() {
@@ -172,13 +127,7 @@ public final class LocalControlPlane {
   }
 
   private static KubernetesClient clientFor(Path kubeconfigFile) {
-    try {
-      Config config = Config.fromKubeconfig(Files.readString(kubeconfigFile));
-      config.setNamespace(null);
-      return new KubernetesClientBuilder().withConfig(config).build();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return HarnessProcess.clientFor(kubeconfigFile);
   }
 
   public Path kubeconfig() {
@@ -204,24 +153,7 @@ public final class LocalControlPlane {
 
   /** Runs the control plane's kubectl against it; returns exit code and combined output. */
   public CommandResult kubectl(String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(binDir.resolve("kubectl").toString());
-    command.add("--kubeconfig=" + kubeconfig);
-    command.addAll(List.of(args));
-    try {
-      Process p = new ProcessBuilder(command).directory(repoRoot.toFile()).redirectErrorStream(true).start();
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(2, TimeUnit.MINUTES)) {
-        p.destroyForcibly();
-        throw new IllegalStateException("kubectl timed out: " + command);
-      }
-      return new CommandResult(p.exitValue(), output);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return HarnessProcess.kubectl(binDir.resolve("kubectl"), kubeconfig, repoRoot, args);
   }
 
   public record CommandResult(int exitCode, String output) {}

@@ -196,6 +196,17 @@ public final class LocalPostgres implements AutoCloseable {
     return extraAddress == null ? host() : extraAddress;
   }
 
+  /**
+   * The operator's shared-database admin Secret (SLIPWAY_SHARED_DATABASE_SECRET) for this server,
+   * with the host the pods reach ({@link #podHost()}); create it in the operator's namespace.
+   */
+  public io.fabric8.kubernetes.api.model.Secret adminSecret(String name, String namespace) {
+    return new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+        .addToStringData("host", podHost()).addToStringData("port", Integer.toString(port()))
+        .addToStringData("username", adminUser()).addToStringData("password", adminPassword())
+        .addToStringData("database", "postgres").addToStringData("sslmode", "disable").build();
+  }
+
   public int port() {
     return port;
   }

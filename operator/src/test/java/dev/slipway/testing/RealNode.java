@@ -1,8 +1,6 @@
 package dev.slipway.testing;
 
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -127,47 +124,10 @@ public final class RealNode {
         "-node",
         "-registry-seed", bundle.resolve("registry").toRealPath().toString(),
         "-exit-on-stdin-close");
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<String> readyLine = new CompletableFuture<>();
-    List<String> transcript = new ArrayList<>();
-    Thread reader = new Thread(() -> {
-      try {
-        String line;
-        while ((line = out.readLine()) != null) {
-          System.out.println("[real-node] " + line);
-          synchronized (transcript) {
-            transcript.add(line);
-          }
-          if (line.startsWith("READY ")) {
-            readyLine.complete(line);
-          }
-        }
-      } catch (IOException ignored) {
-        // the harness went away; the wait below reports it
-      }
-      readyLine.completeExceptionally(new IllegalStateException("harness exited before it was ready"));
-    }, "real-node-output");
-    reader.setDaemon(true);
-    reader.start();
-    String line;
-    try {
-      // generous: another JVM's node may hold the machine's lock for a while
-      line = readyLine.get(15, TimeUnit.MINUTES);
-    } catch (Exception e) {
-      process.destroy();
-      process.waitFor(2, TimeUnit.MINUTES);
-      synchronized (transcript) {
-        throw new IllegalStateException("harness -node did not report READY:\n" + String.join("\n", transcript), e);
-      }
-    }
-    Map<String, String> fields = new HashMap<>();
-    for (String field : line.substring("READY ".length()).split(" ")) {
-      int eq = field.indexOf('=');
-      if (eq > 0) {
-        fields.put(field.substring(0, eq), field.substring(eq + 1));
-      }
-    }
+    // generous: another JVM's node may hold the machine's lock for a while
+    HarnessProcess.Started started = HarnessProcess.start(command, "real-node", Duration.ofMinutes(15));
+    Process process = started.process();
+    Map<String, String> fields = started.ready();
     Map<String, String> images = readEnv(bundle.resolve("images.env"));
     return new RealNode(root, bundle, state, process, fields, images, Duration.between(began, Instant.now()));
   }
@@ -181,15 +141,7 @@ public final class RealNode {
     if (fromEnv != null && !fromEnv.isBlank()) {
       return Path.of(fromEnv);
     }
-    Process build = new ProcessBuilder(root.resolve("e2e/build-node.sh").toString())
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
-    String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    if (!build.waitFor(60, TimeUnit.MINUTES) || build.exitValue() != 0 || output.isEmpty()) {
-      throw new IllegalStateException("e2e/build-node.sh failed (see its output above)");
-    }
-    String[] lines = output.split("\n");
-    return Path.of(lines[lines.length - 1].trim());
+    return HarnessProcess.built(root.resolve("e2e/build-node.sh"), Duration.ofMinutes(60));
   }
 
   /**
@@ -221,25 +173,15 @@ public final class RealNode {
 
   /** A new client of its own, as the cluster's administrator. */
   public KubernetesClient newClient() {
-    try {
-      Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
-      config.setNamespace(null);
-      return new KubernetesClientBuilder().withConfig(config).build();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return HarnessProcess.clientFor(kubeconfig);
   }
+
 
   /** A client with the operator's own identity (user slipway-operator), as LocalControlPlane's. */
   public KubernetesClient newOperatorClient() {
-    try {
-      Config config = Config.fromKubeconfig(Files.readString(operatorKubeconfig()));
-      config.setNamespace(null);
-      return new KubernetesClientBuilder().withConfig(config).build();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return HarnessProcess.clientFor(operatorKubeconfig());
   }
+
 
   /** An administrator's kubeconfig. */
   public Path kubeconfig() {
@@ -552,24 +494,7 @@ public final class RealNode {
 
   /** Runs kubectl against the node's cluster; returns exit code and combined output. */
   public LocalControlPlane.CommandResult kubectl(String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(binDir().resolve("kubectl").toString());
-    command.add("--kubeconfig=" + kubeconfig);
-    command.addAll(List.of(args));
-    try {
-      Process p = new ProcessBuilder(command).directory(repoRoot.toFile()).redirectErrorStream(true).start();
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(2, TimeUnit.MINUTES)) {
-        p.destroyForcibly();
-        throw new IllegalStateException("kubectl timed out: " + command);
-      }
-      return new LocalControlPlane.CommandResult(p.exitValue(), output);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return HarnessProcess.kubectl(binDir().resolve("kubectl"), kubeconfig, repoRoot, args);
   }
 
   // ---- the platform: runtime image, wheel builder and package index (e2e/node/platform.sh) ----
