@@ -39,6 +39,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -191,7 +192,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
 
     Optional<Project> found = context.getSecondaryResource(Project.class);
     if (found.isEmpty()) {
-      return finish(environment, previous, new Report(
+      return finish(environment, context, new Report(
           ConditionValue.unknown("ProjectNotFound", "Project " + environment.getSpec().getProject() + " does not exist"),
           null, null, null, null, null, previous.getResolvedCommit(), current, previous.getUrl(), previous.getBuilds(),
           previous.getReleases(), previous.getDatabase(), observed, phase(false, false, false, false, false, false)), null);
@@ -222,7 +223,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
       ConditionValue deployed = ConditionValue.no(decision.waiting(), requests.deploy().isNew()
           ? "deploy requested; waiting for a release to deploy"
           : "nothing to deploy yet");
-      return finish(environment, previous, new Report(newest.source(), newest.built(), database.condition(), null, deployed,
+      return finish(environment, context, new Report(newest.source(), newest.built(), database.condition(), null, deployed,
           ConditionValue.no("NotDeployed", "nothing is deployed yet"), newest.resolvedCommit(), null, url, newest.builds(),
           previous.getReleases(), database.status(), observed,
           phase(newest.building(), false, false, newest.failed() || database.failed(), database.provisioning(), false)),
@@ -252,7 +253,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     boolean failed = newest.failed() || database.failed() || gate.gate() == ReleaseStep.Gate.FAILED;
     Release serve = gate.open() ? target : current;
     if (serve == null) {
-      return finish(environment, previous, new Report(newest.source(), built, database.condition(), gate.migrated(), gate.deployed(),
+      return finish(environment, context, new Report(newest.source(), built, database.condition(), gate.migrated(), gate.deployed(),
           ConditionValue.no("NotDeployed", gate.deployed().message()), newest.resolvedCommit(), null, url, newest.builds(),
           gate.releases(), database.status(), observed,
           phase(newest.building() || copying, gate.migrating(), false, failed, database.provisioning(), false)),
@@ -293,7 +294,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
         events.warning(environment, "RolloutFailed", rollout.ready().message());
       }
     }
-    return finish(environment, previous, new Report(newest.source(), built, database.condition(), gate.migrated(), deployed,
+    return finish(environment, context, new Report(newest.source(), built, database.condition(), gate.migrated(), deployed,
         rollout.ready(), newest.resolvedCommit(), serve, rollout.url(), newest.builds(), releases, database.status(), observed,
         EnvironmentStatusAggregator.phase(newest.building() || copying, gate.migrating(), !rollout.complete() && !rollout.failed(),
             failed || rollout.failed(), database.provisioning(), rollout.scaledToZero(), rollout.complete())),
@@ -380,16 +381,17 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   }
 
   /** Writes the status when it differs from what the object has (a quiet reconcile writes nothing). */
-  private UpdateControl<Environment> finish(Environment environment, EnvironmentStatus previous, Report report,
+  private UpdateControl<Environment> finish(Environment environment, Context<Environment> context, Report report,
       java.time.Duration recheckAfter) {
     EnvironmentStatus status = EnvironmentStatusAggregator.build(environment, report, clock);
-    UpdateControl<Environment> control;
-    if (Statuses.sameContent(environment.getStatus(), status)) {
-      control = UpdateControl.noUpdate();
-    } else {
+    if (!Statuses.sameContent(environment.getStatus(), status)) {
       log.debug("{}/{}: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(), status.getPhase());
-      control = UpdateControl.patchStatus(statusPatch(environment, status));
+      // Patched and cached here rather than through UpdateControl.patchStatus, which leaves the
+      // informer's older copy in place: the reconcile a Job event starts a moment later would see
+      // an annotation request as not yet answered and act on it twice.
+      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(environment, statusPatch(environment, status), context);
     }
+    UpdateControl<Environment> control = UpdateControl.noUpdate();
     return recheckAfter == null ? control : control.rescheduleAfter(recheckAfter);
   }
 

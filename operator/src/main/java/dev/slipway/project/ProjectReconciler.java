@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
@@ -48,10 +49,11 @@ public class ProjectReconciler implements Reconciler<Project> {
         .filter(e -> name.equals(e.getSpec().getProject()))
         .collect(Collectors.toMap(e -> e.getSpec().getEnvironment(), e -> e, (a, b) -> a));
     ProjectStatus status = ProjectStatusBuilder.build(project, environments, clock);
-    if (Statuses.sameContent(project.getStatus(), status)) {
-      return UpdateControl.noUpdate();
+    if (!Statuses.sameContent(project.getStatus(), status)) {
+      // Cached as written, so the next reconcile compares with this status and does not write it again.
+      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(project, statusPatch(project, status), context);
     }
-    return UpdateControl.patchStatus(statusPatch(project, status));
+    return UpdateControl.noUpdate();
   }
 
   /** A fresh object holding only what the status patch needs, as server-side apply expects. */
