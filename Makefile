@@ -6,11 +6,12 @@ MVN ?= mvn -B -ntp
 IMAGE ?= slipway-operator:0.1.0
 BASE_IMAGE ?=
 
-.PHONY: help build test run render image image-tar crds controlplane clean
+.PHONY: help build test faults run render image image-tar crds controlplane clean
 
 help:
 	@echo "make build         compile, generate CRDs into crds/, package operator/target/slipway-operator.jar"
 	@echo "make test          everything CI runs: control plane, unit + integration tests, CRD check, make run check"
+	@echo "make faults        the fault scenarios (crashes, outages, throttling, external edits, secret canary): a table and N passed, N failed"
 	@echo "make run           the operator on a local control plane with examples/ (or on \$$KUBECONFIG)"
 	@echo "make render FILE=project.yaml   print every object the operator would create for that Project (no cluster)"
 	@echo "make image IMAGE=registry/slipway-operator:tag   build the operator image with jib and push it (no Docker needed)"
@@ -24,6 +25,9 @@ build:
 
 test:
 	e2e/test.sh
+
+faults:
+	e2e/faults.sh
 
 run:
 	e2e/run-local.sh
