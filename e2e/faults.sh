@@ -18,6 +18,7 @@ export SLIPWAY_BIN_DIR
 mvn -B -ntp -q -DskipTests package || { echo "mvn package failed" >&2; exit 1; }
 
 results="$root/operator/target/faults/results.tsv"
+rm -f "$root"/operator/target/failsafe-reports/TEST-dev.slipway.faults.*.xml
 rm -rf "$root/operator/target/faults"
 mkdir -p "$root/operator/target/faults"
 
