@@ -37,7 +37,7 @@ import java.util.function.Function;
 public final class AwsProxy implements AutoCloseable {
 
   /** What the proxy does with one call. */
-  public enum Fault { PASS, HOLD_RESPONSE, THROTTLE, UNAVAILABLE, TIMEOUT }
+  public enum Fault { PASS, HOLD_RESPONSE, THROTTLE, UNAVAILABLE, TIMEOUT, INVALID_STATE }
 
   /** One call as the proxy saw it. */
   public record Call(Instant at, String action, Map<String, String> params, Fault fault) {
@@ -62,6 +62,7 @@ public final class AwsProxy implements AutoCloseable {
   private volatile CountDownLatch held = new CountDownLatch(1);
   private final CountDownLatch holding = new CountDownLatch(1);
   private volatile Duration timeout = Duration.ofSeconds(30);
+  private volatile java.util.function.BiFunction<Call, String, String> rewrite = (c, body) -> body;
 
   private AwsProxy(URI upstream) throws IOException {
     this.upstream = upstream;
@@ -85,6 +86,11 @@ public final class AwsProxy implements AutoCloseable {
 
   public void rule(Function<Call, Fault> rule) {
     this.rule = rule;
+  }
+
+  /** Changes moto's answers (their XML) before the operator gets them, e.g. an instance's status. */
+  public void rewrite(java.util.function.BiFunction<Call, String, String> rewrite) {
+    this.rewrite = rewrite;
   }
 
   /** How long a TIMEOUT call hangs before the proxy drops it. */
@@ -132,6 +138,10 @@ public final class AwsProxy implements AutoCloseable {
           respond(exchange, 503, error("ServiceUnavailable", "Service is unavailable"));
           return;
         }
+        case INVALID_STATE -> {
+          respond(exchange, 400, error("InvalidDBInstanceState", "Instance is currently creating - a final snapshot cannot be taken."));
+          return;
+        }
         case TIMEOUT -> {
           sleep(timeout);
           return; // closed without an answer
@@ -167,7 +177,9 @@ public final class AwsProxy implements AutoCloseable {
           exchange.getResponseHeaders().put(name, values);
         }
       });
-      respond(exchange, answer.statusCode(), answer.body());
+      byte[] out = answer.body();
+      String rewritten = rewrite.apply(probe, new String(out, StandardCharsets.UTF_8));
+      respond(exchange, answer.statusCode(), rewritten.getBytes(StandardCharsets.UTF_8));
     } catch (IOException | RuntimeException e) {
       // the client went away (killed operator, SDK timeout): nothing to answer
     }
