@@ -116,6 +116,7 @@ func run(opts options) int {
 		return fail("ready file: %v", err)
 	}
 	fmt.Printf("READY kubeconfig=%s apiserver=%s%s elapsed=%.1fs\n", cp.kubeconfig, cp.apiserverURL, cp.nodeReadyFields(), time.Since(started).Seconds())
+	cp.restartOnSignals(ctx)
 
 	select {
 	case <-ctx.Done():
@@ -141,11 +142,15 @@ func stopOnStdinClose(parent context.Context) context.Context {
 }
 
 type component struct {
-	name    string
-	cmd     *exec.Cmd
-	logPath string
-	done    chan struct{}
-	err     error
+	name     string
+	cmd      *exec.Cmd
+	logPath  string
+	done     chan struct{}
+	err      error
+	bin      string
+	args     []string
+	settings launchSettings
+	stopped  bool // stopped on request (SIGUSR1): not a crash
 }
 
 type crash struct {
@@ -201,6 +206,10 @@ func (cp *controlPlane) start(ctx context.Context) error {
 		return err
 	}
 	if err := cp.waitHealthy(ctx, "etcd", etcdURL+"/health", nil); err != nil {
+		return err
+	}
+	// for tests that talk to etcd itself (compaction, to expire watches)
+	if err := os.WriteFile(filepath.Join(cp.dir, "etcd-url"), []byte(etcdURL), 0o600); err != nil {
 		return err
 	}
 
@@ -326,8 +335,9 @@ func (cp *controlPlane) launchPath(name, bin string, args ...string) error {
 // launchSettings are what a component may need beyond its arguments (the ingress controller:
 // an environment of its own and a working directory).
 type launchSettings struct {
-	env []string // nil: the harness's environment
-	dir string   // "": the harness's working directory
+	env       []string // nil: the harness's environment
+	dir       string   // "": the harness's working directory
+	appendLog bool     // a restart: append to the component's log
 }
 
 func (cp *controlPlane) launchWith(name, bin string, settings launchSettings, args ...string) error {
@@ -335,7 +345,11 @@ func (cp *controlPlane) launchWith(name, bin string, settings launchSettings, ar
 		return fmt.Errorf("%s binary: %w (build it with e2e/build-controlplane.sh or e2e/build-node.sh)", name, err)
 	}
 	logPath := filepath.Join(cp.dir, "logs", name+".log")
-	logFile, err := os.Create(logPath)
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if settings.appendLog {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	logFile, err := os.OpenFile(logPath, flags, 0o600)
 	if err != nil {
 		return err
 	}
@@ -347,7 +361,7 @@ func (cp *controlPlane) launchWith(name, bin string, settings launchSettings, ar
 		logFile.Close()
 		return fmt.Errorf("start %s: %w", name, err)
 	}
-	c := &component{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
+	c := &component{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{}), bin: bin, args: args, settings: settings}
 	cp.components = append(cp.components, c)
 	cp.recordProcess(name, cmd.Process.Pid)
 	go func() {
@@ -355,7 +369,7 @@ func (cp *controlPlane) launchWith(name, bin string, settings launchSettings, ar
 		logFile.Close()
 		close(c.done)
 		cp.mu.Lock()
-		stopping := cp.stopping
+		stopping := cp.stopping || c.stopped
 		cp.mu.Unlock()
 		if !stopping {
 			cp.crashed <- crash{name: name, err: c.err, logPath: logPath}
@@ -514,4 +528,92 @@ func tail(path string, lines int) string {
 		all = all[len(all)-lines:]
 	}
 	return "--- last lines of " + path + " ---\n" + strings.Join(all, "\n")
+}
+
+// restartOnSignals lets a test take the API server away while etcd keeps its data: SIGUSR1 stops
+// kube-apiserver (SIGTERM, then SIGKILL after 10 s) and prints "STOPPED kube-apiserver"; SIGUSR2
+// starts it again with the same flags, waits until it is ready and prints "STARTED kube-apiserver".
+func (cp *controlPlane) restartOnSignals(ctx context.Context) {
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGUSR1, syscall.SIGUSR2)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case s := <-signals:
+				var err error
+				if s == syscall.SIGUSR1 {
+					err = cp.stopComponent("kube-apiserver")
+					if err == nil {
+						fmt.Println("STOPPED kube-apiserver")
+					}
+				} else {
+					err = cp.startAgain(ctx, "kube-apiserver")
+					if err == nil {
+						fmt.Println("STARTED kube-apiserver")
+					}
+				}
+				if err != nil {
+					fmt.Printf("RESTART-FAILED %v\n", err)
+				}
+			}
+		}
+	}()
+}
+
+func (cp *controlPlane) latest(name string) *component {
+	for i := len(cp.components) - 1; i >= 0; i-- {
+		if cp.components[i].name == name {
+			return cp.components[i]
+		}
+	}
+	return nil
+}
+
+func (cp *controlPlane) stopComponent(name string) error {
+	cp.mu.Lock()
+	c := cp.latest(name)
+	if c != nil {
+		c.stopped = true
+	}
+	cp.mu.Unlock()
+	if c == nil {
+		return fmt.Errorf("no %s", name)
+	}
+	_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-c.done:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		<-c.done
+	}
+	return nil
+}
+
+func (cp *controlPlane) startAgain(ctx context.Context, name string) error {
+	cp.mu.Lock()
+	c := cp.latest(name)
+	cp.mu.Unlock()
+	if c == nil {
+		return fmt.Errorf("no %s", name)
+	}
+	select {
+	case <-c.done:
+	default:
+		return fmt.Errorf("%s is running", name)
+	}
+	settings := c.settings
+	settings.appendLog = true
+	cp.mu.Lock()
+	err := cp.launchWith(name, c.bin, settings, c.args...)
+	cp.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	adminTLS, err := cp.clientTLS(cp.pki.adminCert, cp.pki.adminKey)
+	if err != nil {
+		return err
+	}
+	return cp.waitHealthy(ctx, name, cp.apiserverURL+"/readyz", adminTLS)
 }

@@ -146,6 +146,76 @@ public final class LocalControlPlane {
     return repoRoot;
   }
 
+  /**
+   * Stops kube-apiserver (the harness's SIGUSR1; etcd and the controller manager keep running) and
+   * waits until it no longer answers.
+   */
+  public void stopApiServer() {
+    signalHarness("USR1");
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+    while (Instant.now().isBefore(deadline)) {
+      if (!apiServerAnswers()) {
+        return;
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException("kube-apiserver still answers 30 s after the harness was asked to stop it");
+  }
+
+  /** Starts kube-apiserver again with the same flags and etcd (SIGUSR2) and waits until it answers. */
+  public void startApiServer() {
+    signalHarness("USR2");
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
+    while (Instant.now().isBefore(deadline)) {
+      if (apiServerAnswers()) {
+        return;
+      }
+      sleep(200);
+    }
+    throw new IllegalStateException("kube-apiserver did not come back within 120 s");
+  }
+
+  private boolean apiServerAnswers() {
+    try (KubernetesClient probe = newClient()) {
+      probe.namespaces().withName("default").get();
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private void signalHarness(String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(harness.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + signal + " " + harness.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** etcd's client URL (the harness writes it to its state directory). */
+  public String etcdUrl() {
+    try {
+      return Files.readString(stateDir.resolve("etcd-url")).trim();
+    } catch (IOException e) {
+      throw new IllegalStateException("no etcd-url in " + stateDir + " (a harness from before SIGUSR1/SIGUSR2?)", e);
+    }
+  }
+
   /** The API server's audit log of write requests (metadata only). */
   public Path auditLog() {
     return stateDir.resolve("audit.log");
