@@ -11,18 +11,18 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 start=$SECONDS
 
-echo "==> control plane, moto, operator jar"
+echo "==> control plane and moto (cached after the first time)"
 SLIPWAY_BIN_DIR="$("$root/e2e/build-controlplane.sh")" || { echo "control plane build failed" >&2; exit 1; }
 export SLIPWAY_BIN_DIR
 "$root/e2e/moto-venv.sh" >/dev/null || { echo "moto venv failed" >&2; exit 1; }
-mvn -B -ntp -q -DskipTests package || { echo "mvn package failed" >&2; exit 1; }
 
 results="$root/operator/target/faults/results.tsv"
 rm -f "$root"/operator/target/failsafe-reports/TEST-dev.slipway.faults.*.xml
 rm -rf "$root/operator/target/faults"
 mkdir -p "$root/operator/target/faults"
 
-echo "==> fault scenarios (log: operator/target/faults/mvn.log)"
+# mvn verify packages the operator jar (the scenarios run it as a process) before the scenarios.
+echo "==> operator jar and fault scenarios (log: operator/target/faults/mvn.log)"
 mvn -B -ntp verify -Dtest=skip -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test="${FAULTS:-Fault*IT}" -Dfailsafe.failIfNoSpecifiedTests=false \
   -Dgroups=faults -Dfaults.exclude=none -Dfailsafe.runOrder=alphabetical \
