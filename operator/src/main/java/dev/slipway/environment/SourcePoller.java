@@ -36,6 +36,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failures are retried with exponential backoff, from {@code firstRetry} up to the poll
  * interval. {@link #refresh} polls at once (the refresh annotation and the webhook use it).
+ *
+ * <p>A Git server that does not answer (every lookup waits for the Git timeout) must not hold
+ * the poller's threads for the Environments of other servers: once a lookup found a server
+ * unreachable, only one lookup of that server runs at a time (it probes the server); the others
+ * that come due meanwhile get that answer at once, without asking the server.
  */
 public final class SourcePoller extends AbstractEventSource<SourcePoller.Observation, Environment> {
 
@@ -66,6 +71,8 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
   private final Duration firstRetry;
   private final Clock clock;
   private final Map<ResourceID, Tracked> tracked = new ConcurrentHashMap<>();
+  /** Servers (scheme://host:port) the last lookup could not reach. */
+  private final Map<String, Unreachable> unreachable = new ConcurrentHashMap<>();
   private volatile Predicate<ResourceID> stillExists = id -> true;
   private ScheduledExecutorService executor;
 
@@ -86,7 +93,7 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
   @Override
   public synchronized void start() throws OperatorException {
     if (executor == null) {
-      executor = Executors.newScheduledThreadPool(2, r -> {
+      executor = Executors.newScheduledThreadPool(4, r -> {
         Thread t = new Thread(r, "slipway-source-poller");
         t.setDaemon(true);
         return t;
@@ -189,7 +196,18 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
     synchronized (t) {
       target = t.target;
     }
-    Observation observation = resolve(target);
+    String server = server(target.url());
+    Observation observation = server == null ? null : failFast(server, target);
+    if (observation == null) {
+      observation = resolve(target);
+      if (server != null) {
+        if (observation.error() == SourceException.Reason.RemoteUnreachable) {
+          unreachable.put(server, new Unreachable(observation.message(), false));
+        } else {
+          unreachable.remove(server);
+        }
+      }
+    }
     boolean changed;
     synchronized (t) {
       if (!target.equals(t.target) || tracked.get(id) != t) {
@@ -223,6 +241,51 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
           "could not resolve " + target.branch() + " at " + GitUrls.redact(target.url()) + " (" + e.getClass().getSimpleName() + ")", now);
     }
   }
+
+  /** The answer for a server found unreachable a moment ago, or null when this lookup should ask it. */
+  private Observation failFast(String server, Target target) {
+    while (true) {
+      Unreachable u = unreachable.get(server);
+      if (u == null) {
+        return null;
+      }
+      if (!u.probing()) {
+        if (unreachable.replace(server, u, new Unreachable(u.message(), true))) {
+          return null; // this lookup probes the server
+        }
+        continue;
+      }
+      // The probe's own words, so that an Environment's answer does not flip between two messages.
+      return new Observation(target, null, SourceException.Reason.RemoteUnreachable, u.message(), Instant.now(clock));
+    }
+  }
+
+  /** scheme://host[:port] of a remote URL (no user info), or null for local paths and what does not parse. */
+  static String server(String url) {
+    if (url == null) {
+      return null;
+    }
+    try {
+      if (!url.contains("://")) {
+        // scp-like: [user@]host:path
+        int colon = url.indexOf(':');
+        if (colon <= 0) {
+          return null;
+        }
+        String host = url.substring(url.indexOf('@') + 1, colon);
+        return host.isEmpty() || host.contains("/") ? null : "ssh://" + host;
+      }
+      java.net.URI uri = java.net.URI.create(url);
+      if (uri.getHost() == null || "file".equalsIgnoreCase(uri.getScheme())) {
+        return null;
+      }
+      return uri.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private record Unreachable(String message, boolean probing) {}
 
   Duration backoff(int failures) {
     long factor = 1L << Math.min(Math.max(failures - 1, 0), 20);

@@ -130,4 +130,42 @@ class SourcePollerTest {
     int calls = resolver.calls.get();
     assertThat(calls).isLessThanOrEqualTo(1);
   }
+
+  /**
+   * A server that accepts and never answers (each lookup waits for the Git timeout) holds one of
+   * the poller's threads, not all: once it was found unreachable, the other Environments of that
+   * server get its answer at once, and an Environment of another server resolves without waiting.
+   */
+  @Test
+  void aServerThatHangsHoldsOneThreadAndOthersResolve() {
+    SourceResolver hanging = (url, branch, credentials) -> {
+      if (url.contains("//hung:")) {
+        try {
+          Thread.sleep(1500); // the Git timeout
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        throw new SourceException(SourceException.Reason.RemoteUnreachable, "timed out reaching git://hung:9418/r.git", null);
+      }
+      return new ResolvedCommit("c".repeat(40), "refs/heads/" + branch);
+    };
+    poller = new SourcePoller(hanging, t -> GitCredentials.none(), Duration.ofSeconds(60), Duration.ofSeconds(1), Clock.systemUTC());
+    poller.setEventHandler(e -> events.add(e.getRelatedCustomResourceID()));
+    poller.start();
+    for (int i = 0; i < 40; i++) {
+      poller.track(new ResourceID("h" + i, "team-a"), new SourcePoller.Target("team-a", "h" + i, "git://hung:9418/r.git", "develop", null));
+    }
+    // 40 lookups of 1.5 s on 4 threads would take 15 s; once the first ones failed, the rest answer at once.
+    await().atMost(Duration.ofSeconds(5)).until(() -> java.util.stream.IntStream.range(0, 40)
+        .allMatch(i -> poller.latest(new ResourceID("h" + i, "team-a")).isPresent()));
+    assertThat(poller.latest(new ResourceID("h39", "team-a")).orElseThrow().error()).isEqualTo(SourceException.Reason.RemoteUnreachable);
+    ResourceID good = new ResourceID("good", "team-a");
+    long start = System.nanoTime();
+    poller.track(good, new SourcePoller.Target("team-a", "good", "git://fine:9418/r.git", "develop", null));
+    await().atMost(Duration.ofSeconds(1)).until(() -> poller.latest(good).isPresent());
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+    assertThat(SourcePoller.server("https://user:token@git.example.com/a/b.git")).isEqualTo("https://git.example.com");
+    assertThat(SourcePoller.server("git@github.com:acme/shop.git")).isEqualTo("ssh://github.com");
+    assertThat(SourcePoller.server("file:///srv/git/shop.git")).isNull();
+  }
 }
