@@ -37,7 +37,8 @@ import software.amazon.awssdk.services.rds.RdsClient;
  * Scenario 7, external edits: with an Environment Ready (RDS database, build, release, rollout),
  * someone scales its Deployment, edits its image, deletes its Service and deletes its credentials
  * Secret. Each is put back by the operator (the Secret with a new password that the instance is
- * given before it is used), with no help (no refresh annotation); afterwards the operator is quiet
+ * given before it is used; Secrets are not watched, so that one after a refresh annotation, the
+ * others with no help); afterwards the operator is quiet
  * (its writes in the API server's audit log over a window) and never logged a 409 conflict as an
  * error.
  */
@@ -91,9 +92,13 @@ class Fault07ExternalEditsIT {
           return s != null && !uid.equals(s.getMetadata().getUid());
         }));
         // credentials Secret deleted: a new password, given to the instance, then marked applied
+        // Secrets are not watched (the operator may not list or watch Secrets: least privilege), so
+        // a lost Secret is found at the next reconcile: at the latest the database recheck, at once
+        // after a refresh, which is what an operator who deleted it by hand does.
         int modifiesBefore = proxy.calls("ModifyDBInstance").size();
         client.secrets().inNamespace(n).withName("edits-test-database").delete();
-        took.put("secret", converge(() -> {
+        Environments.annotate(client, n, "edits-test", dev.slipway.Annotations.REFRESH, "secret-deleted");
+        took.put("secret (refresh)", converge(() -> {
           var s = client.secrets().inNamespace(n).withName("edits-test-database").get();
           return s != null && s.getMetadata().getAnnotations() != null
               && "applied".equals(s.getMetadata().getAnnotations().get(CredentialsSecret.PASSWORD_STATE))
