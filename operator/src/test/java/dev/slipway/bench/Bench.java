@@ -78,6 +78,17 @@ public final class Bench {
     }
     System.out.println();
     System.out.println(Files.readString(out.resolve("results.md")));
+    for (Map<String, Object> r : runs) {
+      if (r.get("resyncs") instanceof List<?> rs) {
+        for (Object x : rs) {
+          Object writes = ((Map<?, ?>) x).get("writes");
+          if (writes instanceof Number w && w.intValue() > 0) {
+            System.out.println("note: N=" + r.get("projects") + ": " + w + " writes on a restart of the converged operator (should be 0): "
+                + ((Map<?, ?>) x).get("writesByVerbAndResource") + "; what changed is in results.json (resyncs[].statusChanges)");
+          }
+        }
+      }
+    }
     if (!failures.isEmpty()) {
       System.out.println("problems:");
       failures.forEach(f -> System.out.println("  - " + f));
@@ -175,6 +186,9 @@ public final class Bench {
     rows.put("push storm → all test rolled out", r -> secs(get(r, "pushStorm.totalMs")) + (Boolean.FALSE.equals(get(r, "pushStorm.complete")) ? " (incomplete)" : ""));
     rows.put("deploy storm → all live rolled out", r -> secs(get(r, "deployStorm.totalMs")) + (Boolean.FALSE.equals(get(r, "deployStorm.complete")) ? " (incomplete)" : ""));
     rows.put("heap after full GC (idle before apply)", r -> mib(get(r, "heapBytes")) + " (" + mib(get(r, "heapIdleBytes")) + ")");
+    rows.put("heap per Environment ((heap − idle) ÷ Environments)", r -> String.format("%.0f KiB",
+        (((Number) get(r, "heapBytes")).doubleValue() - ((Number) get(r, "heapIdleBytes")).doubleValue()) / 1024
+            / ((Number) r.get("environments")).doubleValue()));
     rows.put("RSS", r -> mib(get(r, "rssBytes")));
     rows.put("operator CPU (apply / whole run)", r -> get(r, "cpuSecondsApply") == null ? "–"
         : String.format("%.0f s / %.0f s", ((Number) get(r, "cpuSecondsApply")).doubleValue(), ((Number) get(r, "cpuSecondsTotal")).doubleValue()));
@@ -185,6 +199,8 @@ public final class Bench {
     });
     rows.put("change → Deployment p50 / p99", r -> millis(get(r, "changeToDeployment.p50Ms")) + " / " + millis(get(r, "changeToDeployment.p99Ms")));
     rows.put("reconcile time p50 / p99 (Environment)", r -> reconcile(r, "p50Ms") + " / " + reconcile(r, "p99Ms"));
+    rows.put("queue wait p50 / p99", r -> "not exposed");
+    rows.put("machine load average (after apply / at end)", r -> get(r, "loadAverageAfterApply") + " / " + get(r, "loadAverageAtEnd"));
     for (Map.Entry<String, Function<Map<String, Object>, String>> row : rows.entrySet()) {
       sb.append("| ").append(row.getKey()).append(" | ");
       for (Map<String, Object> r : runs) {

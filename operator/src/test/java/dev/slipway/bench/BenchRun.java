@@ -144,6 +144,7 @@ final class BenchRun {
           problems.add("apply: only " + apply.reachedAtMs.size() + " of " + envs + " Environments Ready");
           dumpNotReady(tracker, apply);
         }
+        out.put("loadAverageAfterApply", loadAverage());
         out.put("cpuSecondsApply", Procs.cpuSeconds(operator.pid()) - cpuStart);
         out.put("heapAfterApplyBytes", Procs.heapAfterFullGc(operator.pid()));
         out.put("rssAfterApplyBytes", Procs.rssBytes(operator.pid()));
@@ -288,6 +289,7 @@ final class BenchRun {
         remotes.forEach(GitRemote::close);
       }
     }
+    out.put("loadAverageAtEnd", loadAverage());
     out.put("operatorJfr", dir.resolve("operator-1.jfr").toString());
     out.put("problems", problems);
     return out;
@@ -553,6 +555,15 @@ final class BenchRun {
     Map<String, Double> m = new LinkedHashMap<>();
     counts.forEach((k, v) -> m.put(k, round2((double) v / envs)));
     return m;
+  }
+
+  /** The machine's 1-minute load average (other work shares these cores; the figures are read against it). */
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (java.io.IOException e) {
+      return "?";
+    }
   }
 
   static long percentile(List<Long> sorted, int p) {
