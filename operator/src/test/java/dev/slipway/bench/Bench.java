@@ -80,10 +80,13 @@ public final class Bench {
     System.out.println(Files.readString(out.resolve("results.md")));
     for (Map<String, Object> r : runs) {
       if (r.get("resyncs") instanceof List<?> rs) {
+        int restart = 0;
         for (Object x : rs) {
+          restart++;
           Object writes = ((Map<?, ?>) x).get("writes");
           if (writes instanceof Number w && w.intValue() > 0) {
-            System.out.println("note: N=" + r.get("projects") + ": " + w + " writes on a restart of the converged operator (should be 0): "
+            System.out.println("note: N=" + r.get("projects") + ", restart " + restart + ": " + w
+                + " writes by the converged operator (should be 0): "
                 + ((Map<?, ?>) x).get("writesByVerbAndResource") + "; what changed is in results.json (resyncs[].statusChanges)");
           }
         }
