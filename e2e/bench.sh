@@ -4,6 +4,7 @@
 #   e2e/bench.sh [SIZES]        SIZES: numbers of Projects, default "100 300 500" (2 Environments each)
 #   e2e/bench.sh --smoke        N=10, correctness only (make test): exits 1 unless every Environment
 #                               gets Ready in every phase and the counts add up; never judges a time
+#                               (5 single changes instead of 100, no restarts)
 #
 # Builds (or finds in ~/.cache/slipway) the control plane, kube-scheduler and kwok (from the Go
 # module sigs.k8s.io/kwok, e2e/bench/kwok), packages the operator jar, then runs the driver
@@ -32,7 +33,9 @@ $smoke && changes="${BENCH_CHANGES:-5}"
 log() { echo "bench: $*" >&2; }
 start=$SECONDS
 
-# 1. control plane (+ kube-scheduler) and the harness
+# 1. toolchain and Debian packages (Postgres, git; make test has checked them already), the control
+#    plane (+ kube-scheduler) and the harness
+$smoke || "$here/prerequisites.sh" >&2
 bin="$("$here/build-controlplane.sh")"
 
 # 2. kwok from its Go module, keyed by the module files and the Go version
@@ -54,9 +57,13 @@ if [[ ! -x "$kwok_dir/kwok" ]]; then
   exec 7>&-
 fi
 
-# 3. the operator jar and the driver (test classes) with their classpath
-log "packaging the operator and the benchmark driver..."
-(cd "$root" && mvn -B -ntp -q -DskipTests package) >&2
+# 3. the operator jar and the driver (test classes) with their classpath (make test has built them)
+jar="$root/operator/target/slipway-operator.jar"
+if [[ ! -f "$jar" || ! -d "$root/operator/target/test-classes/dev/slipway/bench" \
+      || -n "$(find "$root/operator/src" "$root/operator/pom.xml" "$root/pom.xml" -newer "$jar" -print -quit)" ]]; then
+  log "packaging the operator and the benchmark driver..."
+  (cd "$root" && mvn -B -ntp -q -DskipTests package) >&2
+fi
 cp_file="$root/operator/target/bench.classpath"
 if [[ ! -s "$cp_file" || "$root/operator/pom.xml" -nt "$cp_file" || "$root/pom.xml" -nt "$cp_file" ]]; then
   (cd "$root" && mvn -B -ntp -q -pl operator dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file") >&2
@@ -66,9 +73,9 @@ classpath="$root/operator/target/test-classes:$root/operator/target/classes:$(ca
 # 4. the runs
 rm -rf "$out" && mkdir -p "$out"
 log "sizes: $sizes (Projects; 2 Environments each); output in $out"
-args=(--root "$root" --bin "$bin" --kwok "$kwok_dir/kwok" --jar "$root/operator/target/slipway-operator.jar"
+args=(--root "$root" --bin "$bin" --kwok "$kwok_dir/kwok" --jar "$jar"
       --out "$out" --sizes "$sizes" --changes "$changes" --shared "${BENCH_SHARED:-100}")
-$smoke && args+=(--smoke)
+$smoke && args+=(--smoke --restarts 0)
 status=0
 java -Xmx1g -cp "$classpath" dev.slipway.bench.Bench "${args[@]}" || status=$?
 

@@ -18,7 +18,7 @@ import java.util.function.Function;
  *
  * <pre>
  * Bench --root DIR --bin DIR --kwok FILE --jar FILE --out DIR [--sizes "100 300 500"] [--changes 100]
- *       [--shared 100] [--smoke]
+ *       [--shared 100] [--restarts 2] [--smoke]
  * </pre>
  *
  * {@code --smoke} checks correctness only (every Environment Ready after each phase, every change
@@ -47,6 +47,7 @@ public final class Bench {
     }
     int changes = Integer.parseInt(a.getOrDefault("changes", "100"));
     int shared = Integer.parseInt(a.getOrDefault("shared", "100"));
+    int restarts = Integer.parseInt(a.getOrDefault("restarts", "2"));
     Files.createDirectories(out);
 
     Map<String, Object> report = new LinkedHashMap<>();
@@ -60,7 +61,7 @@ public final class Bench {
       Path dir = out.resolve("n" + n);
       Map<String, Object> r;
       try {
-        r = new BenchRun(n, root, Path.of(a.get("bin")), Path.of(a.get("kwok")), Path.of(a.get("jar")), dir, changes, shared).run();
+        r = new BenchRun(n, root, Path.of(a.get("bin")), Path.of(a.get("kwok")), Path.of(a.get("jar")), dir, changes, shared, restarts).run();
       } catch (Exception e) {
         e.printStackTrace();
         r = new LinkedHashMap<>();

@@ -40,6 +40,7 @@ final class BenchRun {
 
   static final String DEPLOY = "slipway.dev/deploy";
   static final int RECONCILE_THREADS = 10; // SLIPWAY_RECONCILE_THREADS' default
+  static final Duration RESYNC_WINDOW = Duration.ofSeconds(75); // SLIPWAY_POLL_INTERVAL's default is 60 s
 
   private final int n;
   private final Path root;
@@ -49,10 +50,12 @@ final class BenchRun {
   private final Path dir;
   private final int changes;
   private final int sharedSlice;
+  private final int restarts;
   private final Map<String, Object> out = new LinkedHashMap<>();
   private final List<String> problems = new ArrayList<>();
 
-  BenchRun(int n, Path root, Path bin, Path kwok, Path jar, Path dir, int changes, int sharedSlice) {
+  BenchRun(int n, Path root, Path bin, Path kwok, Path jar, Path dir, int changes, int sharedSlice, int restarts) {
+    this.restarts = restarts;
     this.n = n;
     this.root = root;
     this.bin = bin;
@@ -228,16 +231,17 @@ final class BenchRun {
         Map<String, Map<String, Object>> statusTemplates = new HashMap<>();
         sampleObjects(c, applyWrites, namespaces, templates, statusTemplates);
 
-        // --- two forced resyncs of the converged system: the operator restarted, every resource reconciled again
-        awaitQuiet(operator, cluster.auditLog, 0); // the last change's rollout finishes first
+        // --- forced resyncs (two by default) of the converged system: the operator restarted, every resource reconciled again
+        awaitQuiet(operator, cluster.auditLog, 0, Duration.ZERO); // the last change's rollout finishes first
         List<Map<String, Object>> resyncs = new ArrayList<>();
-        for (int r = 2; r <= 3; r++) {
+        for (int r = 2; r <= 1 + restarts; r++) {
           Map<String, String> before = statuses(tracker);
           Instant mark = Instant.now();
           operator.close();
           operator = OperatorProcess.start(jar, cluster.operatorKubeconfig, dir, "operator-" + r);
           operator.awaitReady(Duration.ofMinutes(3));
-          long reconciles = awaitQuiet(operator, cluster.auditLog, n + envs);
+          // a whole Git poll interval (60 s by default) and more: the pollers' first round is part of a resync
+          long reconciles = awaitQuiet(operator, cluster.auditLog, n + envs, RESYNC_WINDOW);
           Instant end = Instant.now();
           Files.writeString(dir.resolve("operator-" + r + ".metrics.txt"), operator.metrics());
           List<Audit.Request> during = Audit.read(cluster.auditLog).between(mark, end);
@@ -447,21 +451,23 @@ final class BenchRun {
   }
 
   /**
-   * Waits until the operator has reconciled at least {@code resources} times since it started and
-   * has written nothing but its Lease for 10 s (it polls Git and reconciles all the time, so
-   * "no reconciles" never happens; "no writes" does once everything has converged).
+   * Waits at least {@code atLeast}, until the operator has reconciled at least {@code resources}
+   * times since it started, and until it has written nothing but its Lease for 10 s (it polls Git
+   * and reconciles all the time, so "no reconciles" never happens; "no writes" does once
+   * everything has converged).
    */
-  private long awaitQuiet(OperatorProcess operator, Path auditLog, int resources) throws Exception {
+  private long awaitQuiet(OperatorProcess operator, Path auditLog, int resources, Duration atLeast) throws Exception {
     Audit.Tail tail = new Audit.Tail(auditLog);
     Instant started = Instant.now();
-    Instant deadline = started.plus(Duration.ofMinutes(5));
+    Instant deadline = started.plus(atLeast).plus(Duration.ofMinutes(5));
     long count = 0;
     while (Instant.now().isBefore(deadline)) {
       Thread.sleep(1000);
       count = Metrics.reconciliations(operator.metrics());
       Instant lastWrite = tail.lastWrite();
       Instant quietSince = lastWrite.isAfter(started) ? lastWrite : started;
-      if (count >= resources && Duration.between(quietSince, Instant.now()).toSeconds() >= 10) {
+      if (count >= resources && Duration.between(started, Instant.now()).compareTo(atLeast) >= 0
+          && Duration.between(quietSince, Instant.now()).toSeconds() >= 10) {
         return count;
       }
     }
