@@ -6,13 +6,14 @@ MVN ?= mvn -B -ntp
 IMAGE ?= slipway-operator:0.1.0
 BASE_IMAGE ?=
 
-.PHONY: help build test faults run render image image-tar crds controlplane clean
+.PHONY: help build test faults run bench render image image-tar crds controlplane clean
 
 help:
 	@echo "make build         compile, generate CRDs into crds/, package operator/target/slipway-operator.jar"
 	@echo "make test          everything CI runs: control plane, unit + integration tests, CRD check, make run check"
 	@echo "make faults        the fault scenarios (crashes, outages, throttling, external edits, secret canary): a table and N passed, N failed"
 	@echo "make run           the operator on a local control plane with examples/ (or on \$$KUBECONFIG)"
+	@echo "make bench [SIZES=\"100 300 500\"]   N Projects x 2 Environments through the pipeline (kwok as kubelet), vs the API floor"
 	@echo "make render FILE=project.yaml   print every object the operator would create for that Project (no cluster)"
 	@echo "make image IMAGE=registry/slipway-operator:tag   build the operator image with jib and push it (no Docker needed)"
 	@echo "make image-tar     the same image as operator/target/slipway-operator-image.tar"
@@ -31,6 +32,10 @@ faults:
 
 run:
 	e2e/run-local.sh
+
+SIZES ?= 100 300 500
+bench:
+	e2e/bench.sh $(SIZES)
 
 render:
 	@test -n "$(FILE)" || { echo "usage: make render FILE=project.yaml [ARGS='--namespace team-a --commit <sha>']" >&2; exit 2; }

@@ -8,6 +8,7 @@
 #  4. fails if the CRDs the build generated differ from the committed crds/
 #  5. runs 'make run' in check mode: as root the real node and the sample Project until its pages
 #     answer through the ingress (otherwise the control plane + operator + examples/ until reconciled)
+#  6. runs 'make bench' at N=10 as a smoke check (e2e/bench.sh --smoke): correctness, never timing
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -64,6 +65,9 @@ fi
 
 step "make run (check mode)"
 SLIPWAY_RUN_DIR="$root/operator/target/run-check" SLIPWAY_HTTP_PORT=0 "$root/e2e/run-local.sh" --check
+
+step "bench smoke: make bench at N=10 with kwok as the kubelet, correctness only (every Environment Ready, counts add up)"
+"$root/e2e/bench.sh" --smoke
 
 step "totals"
 python3 "$root/e2e/test-totals.py" "$root/operator/target/surefire-reports" "$root/operator/target/failsafe-reports"

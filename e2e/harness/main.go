@@ -47,6 +47,7 @@ type options struct {
 	auditLog         bool
 	auditPolicy      string
 	apiserverArgs    stringList
+	kcmArgs          stringList
 	startTimeout     time.Duration
 }
 
@@ -60,6 +61,7 @@ func main() {
 	flag.BoolVar(&opts.auditLog, "audit-log", true, "write an API audit log of write requests to <dir>/audit.log")
 	flag.StringVar(&opts.auditPolicy, "audit-policy", "", "audit policy file to use instead of the built-in one (which logs write requests only)")
 	flag.Var(&opts.apiserverArgs, "apiserver-arg", "extra kube-apiserver flag, e.g. --enable-admission-plugins=OwnerReferencesPermissionEnforcement (repeatable)")
+	flag.Var(&opts.kcmArgs, "controller-manager-arg", "extra kube-controller-manager flag, e.g. --kube-api-qps=200 (repeatable)")
 	flag.DurationVar(&opts.startTimeout, "start-timeout", 3*time.Minute, "how long each component may take to become ready")
 	flag.Parse()
 	if opts.binDir == "" || opts.stateDir == "" {
@@ -279,22 +281,23 @@ func (cp *controlPlane) start(ctx context.Context) error {
 		return err
 	}
 
-	if err := cp.launch("kube-controller-manager",
-		"--kubeconfig="+kcmKubeconfig,
-		"--authentication-kubeconfig="+kcmKubeconfig,
-		"--authorization-kubeconfig="+kcmKubeconfig,
+	kcmArgs := []string{
+		"--kubeconfig=" + kcmKubeconfig,
+		"--authentication-kubeconfig=" + kcmKubeconfig,
+		"--authorization-kubeconfig=" + kcmKubeconfig,
 		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(kcmPort),
-		"--cert-dir="+filepath.Join(cp.dir, "controller-manager-certs"),
+		"--secure-port=" + strconv.Itoa(kcmPort),
+		"--cert-dir=" + filepath.Join(cp.dir, "controller-manager-certs"),
 		// its FlexVolume prober creates this directory; the default is under /usr/libexec
-		"--flex-volume-plugin-dir="+filepath.Join(cp.dir, "controller-manager-flexvolume"),
-		"--service-account-private-key-file="+cp.pki.saKey,
-		"--root-ca-file="+cp.pki.caCert,
+		"--flex-volume-plugin-dir=" + filepath.Join(cp.dir, "controller-manager-flexvolume"),
+		"--service-account-private-key-file=" + cp.pki.saKey,
+		"--root-ca-file=" + cp.pki.caCert,
 		"--use-service-account-credentials=true",
 		"--leader-elect=false",
 		"--controllers=*",
 		"--v=1",
-	); err != nil {
+	}
+	if err := cp.launch("kube-controller-manager", append(kcmArgs, cp.opts.kcmArgs...)...); err != nil {
 		return err
 	}
 	insecure := &tls.Config{InsecureSkipVerify: true} // its serving certificate is self-signed at start
