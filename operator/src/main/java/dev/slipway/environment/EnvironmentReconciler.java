@@ -205,11 +205,19 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     DatabaseStep.Outcome database = databaseStep.ensure(environment, previous);
 
     // 2. Source and build, or promotion: the newest release this environment could run.
-    Candidate newest = environment.getSpec().getPromoteFrom() != null
-        ? promotionStep.newest(environment, previous, context)
-        : buildStep.build(environment, project,
-            sourceStep.resolve(environment, project, requests.refresh().isNew(), previous, context.getClient()),
-            requests.refresh().isNew(), previous.getBuilds(), context);
+    Candidate newest;
+    if (environment.getSpec().getPromoteFrom() != null) {
+      newest = promotionStep.newest(environment, previous, context);
+    } else {
+      SourceStep.Outcome source = sourceStep.resolve(environment, project, requests.refresh().isNew(), previous, context.getClient());
+      if (source.firstAnswerDue()) {
+        // The poller's first answer for this branch (a new Environment, or after a restart) comes
+        // in moments and wakes this reconcile: writing "Resolving" now would be a status write
+        // the answer undoes at once (after a restart, a change that is no change at all).
+        return UpdateControl.<Environment>noUpdate().rescheduleAfter(SourceStep.FIRST_ANSWER_GRACE);
+      }
+      newest = buildStep.build(environment, project, source, requests.refresh().isNew(), previous.getBuilds(), context);
+    }
 
     // 3. Decide what should run.
     ReleaseDecision decision = ReleaseDecision.decide(current, newest.release(),
@@ -234,7 +242,10 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     boolean copying = false;
     if (decision.isNew(current)) {
       PromotionStep.Copy copy = promotionStep.copyFor(environment, target, previous.getReleases(), requests.refresh().isNew());
-      built = copy.built() != null ? copy.built() : built;
+      // Once the copy is there, Built says what every later reconcile says too (the copy itself
+      // is in the release history): a message that changed with the next reconcile would be a
+      // status write with no news, at the latest after a restart.
+      built = copy.built() != null && !copy.ready() ? copy.built() : built;
       if (!copy.ready()) {
         copying = copy.copying();
         gate = new ReleaseStep.Outcome(copy.failed() ? ReleaseStep.Gate.FAILED : ReleaseStep.Gate.WAITING,
