@@ -25,7 +25,7 @@ import java.util.Optional;
 final class SourceStep {
 
   /** How long a reconcile waits for the poller's first answer before it reports "Resolving". */
-  static final java.time.Duration FIRST_ANSWER_GRACE = java.time.Duration.ofSeconds(3);
+  static final java.time.Duration FIRST_ANSWER_GRACE = java.time.Duration.ofSeconds(10);
 
   /**
    * The resolved commit (null: none yet or failed) and the SourceResolved condition;
@@ -68,6 +68,14 @@ final class SourceStep {
     }
     Optional<SourcePoller.Observation> seen = poller.latest(id);
     if (seen.isEmpty()) {
+      Optional<ConditionValue> lastAnswer = Conditions.find(previous.getConditions(), ConditionTypes.SOURCE_RESOLVED)
+          .filter(c -> "True".equals(c.getStatus()) && c.getMessage() != null && c.getMessage().startsWith(spec.getBranch() + " is at "))
+          .map(c -> new ConditionValue(c.getStatus(), c.getReason(), c.getMessage()));
+      if (lastAnswer.isPresent() && previous.getResolvedCommit() != null) {
+        // No answer yet since a restart: the last one for this branch stands until there is news,
+        // so a restart writes nothing (however long the first round of polls takes).
+        return new Outcome(previous.getResolvedCommit(), lastAnswer.get(), false);
+      }
       return new Outcome(previous.getResolvedCommit(),
           ConditionValue.unknown("Resolving", "resolving " + spec.getBranch() + " at " + GitUrls.redact(source.getUrl())), false,
           poller.trackedFor(id).compareTo(FIRST_ANSWER_GRACE) < 0);

@@ -32,7 +32,7 @@ public class ProjectReconciler implements Reconciler<Project> {
 
   public static final String NAME = "project";
   static final String DEFAULT_DATABASE_MODE = "slipway.default-database-mode";
-  static final Duration FIRST_REPORT_GRACE = Duration.ofSeconds(10);
+  static final Duration FIRST_REPORT_GRACE = Duration.ofSeconds(60); // a busy Environment controller may take a while
 
   private final Clock clock;
   private final DatabaseMode defaultDatabaseMode;
