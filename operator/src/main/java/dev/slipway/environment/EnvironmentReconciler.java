@@ -9,6 +9,7 @@ import dev.slipway.api.v1alpha1.Names;
 import dev.slipway.api.v1alpha1.Phase;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.build.BuildCoordinator;
+import dev.slipway.cache.Pruned;
 import dev.slipway.build.JobCache;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.database.DatabaseCoordinator;
@@ -79,12 +80,13 @@ import org.slf4j.LoggerFactory;
         reconcilePrecondition = WebDisruptionBudgetDependent.Wanted.class)
 })
 // Annotation requests do not bump the generation, so the filter, not generation awareness, decides.
+// The cache keeps no managedFields (Pruned.Store): a third of each cached Environment, never read.
 @ControllerConfiguration(name = EnvironmentReconciler.NAME, generationAwareEventProcessing = false,
-    informer = @Informer(onUpdateFilter = SpecOrRequestChanged.class))
+    informer = @Informer(onUpdateFilter = SpecOrRequestChanged.class, itemStore = Pruned.Store.class))
 public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<Environment> {
 
   public static final String NAME = "environment";
-  static final String SOURCE_ENVIRONMENTS = "source-environments";
+  static final String BY_PROJECT = "project";
 
   private static final Logger log = LoggerFactory.getLogger(EnvironmentReconciler.class);
 
@@ -95,6 +97,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   private final DatabaseCoordinator databases;
   private final AppSecret appSecrets;
   private final Clock clock;
+  private final PromotionSignals promotionSignals = new PromotionSignals();
 
   // One step per stage of the pipeline, in the order reconcile runs them.
   private final DatabaseStep databaseStep;
@@ -125,9 +128,15 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   @Override
   public List<EventSource<?, Environment>> prepareEventSources(EventSourceContext<Environment> context) {
     poller.setExistenceCheck(id -> context.getPrimaryCache().get(id).isPresent());
+    // Indexes, so that mapping a Project, a Job or a promotion source to its Environments is a
+    // lookup, not a scan of every Environment (quadratic at a thousand of them).
+    context.getPrimaryCache().addIndexers(Map.of(
+        BY_PROJECT, e -> e.getSpec() == null ? List.of() : List.of(e.getMetadata().getNamespace() + "/" + e.getSpec().getProject()),
+        PromotionSignals.BY_SOURCE, PromotionSignals::sourceKey));
 
     // The Project: its changes (env vars, source) reach every one of its Environments.
     var projects = new InformerEventSource<>(InformerEventSourceConfiguration.from(Project.class, Environment.class)
+        .withItemStore(new Pruned.Store<>())
         .withSecondaryToPrimaryMapper((SecondaryToPrimaryMapper<Project>) project ->
             environmentsOf(context, project.getMetadata().getNamespace(), project.getMetadata().getName()))
         .withPrimaryToSecondaryMapper((PrimaryToSecondaryMapper<Environment>) env ->
@@ -149,31 +158,18 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     var jobs = new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Environment.class)
         .withName(JobCache.JOBS)
         .withLabelSelector(Labels.JOBS_SELECTOR)
+        .withItemStore(new Pruned.Store<>())
         .withSecondaryToPrimaryMapper(jobOwners::toPrimaryResourceIDs)
         .build(), context);
     var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, Environment.class)
         .withName(JobCache.JOB_PODS)
         .withLabelSelector(Labels.JOBS_SELECTOR)
+        .withItemStore(new Pruned.Store<>())
         .withSecondaryToPrimaryMapper(jobOwners::toPrimaryResourceIDs)
         .build(), context);
     pods.addIndexers(JobCache.podIndexers());
 
-    // A promoted environment follows its source environment's status.
-    var sources = new InformerEventSource<>(InformerEventSourceConfiguration.from(Environment.class, Environment.class)
-        .withName(SOURCE_ENVIRONMENTS)
-        .withSecondaryToPrimaryMapper((SecondaryToPrimaryMapper<Environment>) source -> context.getPrimaryCache()
-            .list(source.getMetadata().getNamespace(), e -> e.getSpec() != null
-                && Objects.equals(e.getSpec().getProject(), source.getSpec().getProject())
-                && Objects.equals(e.getSpec().getPromoteFrom(), source.getSpec().getEnvironment()))
-            .map(ResourceID::fromResource)
-            .collect(Collectors.toSet()))
-        .withPrimaryToSecondaryMapper((PrimaryToSecondaryMapper<Environment>) env -> env.getSpec().getPromoteFrom() == null
-            ? Set.of()
-            : Set.of(new ResourceID(Names.environmentObjectName(env.getSpec().getProject(), env.getSpec().getPromoteFrom()),
-                env.getMetadata().getNamespace())))
-        .build(), context);
-
-    return List.of(projects, jobs, pods, sources, poller, promotions, databases.work());
+    return List.of(projects, jobs, pods, promotionSignals, poller, promotions, databases.work());
   }
 
   @Override
@@ -209,11 +205,19 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     DatabaseStep.Outcome database = databaseStep.ensure(environment, previous);
 
     // 2. Source and build, or promotion: the newest release this environment could run.
-    Candidate newest = environment.getSpec().getPromoteFrom() != null
-        ? promotionStep.newest(environment, previous, context)
-        : buildStep.build(environment, project,
-            sourceStep.resolve(environment, project, requests.refresh().isNew(), previous, context.getClient()),
-            requests.refresh().isNew(), previous.getBuilds(), context);
+    Candidate newest;
+    if (environment.getSpec().getPromoteFrom() != null) {
+      newest = promotionStep.newest(environment, previous, context);
+    } else {
+      SourceStep.Outcome source = sourceStep.resolve(environment, project, requests.refresh().isNew(), previous, context.getClient());
+      if (source.firstAnswerDue()) {
+        // The poller's first answer for this branch (a new Environment, or after a restart) comes
+        // in moments and wakes this reconcile: writing "Resolving" now would be a status write
+        // the answer undoes at once (after a restart, a change that is no change at all).
+        return UpdateControl.<Environment>noUpdate().rescheduleAfter(SourceStep.FIRST_ANSWER_GRACE);
+      }
+      newest = buildStep.build(environment, project, source, requests.refresh().isNew(), previous.getBuilds(), context);
+    }
 
     // 3. Decide what should run.
     ReleaseDecision decision = ReleaseDecision.decide(current, newest.release(),
@@ -238,7 +242,10 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     boolean copying = false;
     if (decision.isNew(current)) {
       PromotionStep.Copy copy = promotionStep.copyFor(environment, target, previous.getReleases(), requests.refresh().isNew());
-      built = copy.built() != null ? copy.built() : built;
+      // Once the copy is there, Built says what every later reconcile says too (the copy itself
+      // is in the release history): a message that changed with the next reconcile would be a
+      // status write with no news, at the latest after a restart.
+      built = copy.built() != null && !copy.ready() ? copy.built() : built;
       if (!copy.ready()) {
         copying = copy.copying();
         gate = new ReleaseStep.Outcome(copy.failed() ? ReleaseStep.Gate.FAILED : ReleaseStep.Gate.WAITING,
@@ -338,6 +345,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
         databases.keepCredentials(environment);
       }
       log.info("{}/{}: database {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(), state.message());
+      promotionSignals.sourceChanged(environment, context.getPrimaryCache()); // its promoted environments see it gone
       return DeleteControl.defaultDelete();
     }
     EnvironmentStatus status = Serialization.clone(Optional.ofNullable(environment.getStatus()).orElseGet(EnvironmentStatus::new));
@@ -390,6 +398,9 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
       // informer's older copy in place: the reconcile a Job event starts a moment later would see
       // an annotation request as not yet answered and act on it twice.
       PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(environment, statusPatch(environment, status), context);
+      if (PromotionSignals.promotableChanged(environment.getStatus(), status)) {
+        promotionSignals.sourceChanged(environment, context.getPrimaryCache());
+      }
     }
     UpdateControl<Environment> control = UpdateControl.noUpdate();
     return recheckAfter == null ? control : control.rescheduleAfter(recheckAfter);
@@ -408,8 +419,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
 
   /** The Environments of a project, from the controller's own cache. */
   private static Set<ResourceID> environmentsOf(EventSourceContext<Environment> context, String namespace, String project) {
-    return context.getPrimaryCache()
-        .list(namespace, e -> e.getSpec() != null && project.equals(e.getSpec().getProject()))
+    return context.getPrimaryCache().byIndex(BY_PROJECT, namespace + "/" + project).stream()
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());
   }

@@ -1,6 +1,7 @@
 package dev.slipway.environment;
 
 import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.Names;
 import dev.slipway.api.v1alpha1.EnvironmentSpec;
 import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.ReleaseRecord;
@@ -43,7 +44,9 @@ final class PromotionStep {
     EnvironmentSpec spec = environment.getSpec();
     String from = spec.getPromoteFrom();
     ConditionValue neverBuilt = ConditionValue.yes("Promoted", "never built here: runs what " + from + " has Ready");
-    Optional<Environment> source = context.getSecondaryResource(Environment.class, EnvironmentReconciler.SOURCE_ENVIRONMENTS);
+    // Read from the controller's own cache: one copy of every Environment in memory, not two.
+    Optional<Environment> source = context.getPrimaryCache().get(new ResourceID(
+        Names.environmentObjectName(spec.getProject(), from), environment.getMetadata().getNamespace()));
     if (source.isEmpty()) {
       return new Candidate(null, previous.getResolvedCommit(),
           ConditionValue.no("SourceEnvironmentNotFound", "environment " + from + " does not exist"), neverBuilt, previous.getBuilds(),

@@ -120,6 +120,7 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
         return;
       }
       t.target = target;
+      t.sinceNanos = System.nanoTime(); // elapsed time, not the (injectable) wall clock
       t.failures = 0;
       schedule(id, t, Duration.ZERO);
     }
@@ -159,6 +160,19 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
       }
     }
   }
+
+  /** How long the Environment's current target has been tracked (a very long time if it is not). */
+  public Duration trackedFor(ResourceID id) {
+    Tracked t = tracked.get(id);
+    if (t == null) {
+      return UNTRACKED;
+    }
+    synchronized (t) {
+      return t.target == null ? UNTRACKED : Duration.ofNanos(System.nanoTime() - t.sinceNanos);
+    }
+  }
+
+  private static final Duration UNTRACKED = Duration.ofDays(365);
 
   /** The latest answer for the Environment's current target, if there is one yet. */
   public Optional<Observation> latest(ResourceID id) {
@@ -302,6 +316,7 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
 
   private static final class Tracked {
     private Target target;
+    private long sinceNanos;
     private Observation latest;
     private ScheduledFuture<?> next;
     private int failures;

@@ -24,8 +24,18 @@ import java.util.Optional;
  */
 final class SourceStep {
 
-  /** The resolved commit (null: none yet or failed) and the SourceResolved condition. */
-  record Outcome(String commit, ConditionValue condition, boolean failed) {}
+  /** How long a reconcile waits for the poller's first answer before it reports "Resolving". */
+  static final java.time.Duration FIRST_ANSWER_GRACE = java.time.Duration.ofSeconds(10);
+
+  /**
+   * The resolved commit (null: none yet or failed) and the SourceResolved condition;
+   * {@code firstAnswerDue}: no answer yet, but one is expected within {@link #FIRST_ANSWER_GRACE}.
+   */
+  record Outcome(String commit, ConditionValue condition, boolean failed, boolean firstAnswerDue) {
+    Outcome(String commit, ConditionValue condition, boolean failed) {
+      this(commit, condition, failed, false);
+    }
+  }
 
   private final OperatorConfig config;
   private final SourcePoller poller;
@@ -58,8 +68,17 @@ final class SourceStep {
     }
     Optional<SourcePoller.Observation> seen = poller.latest(id);
     if (seen.isEmpty()) {
+      Optional<ConditionValue> lastAnswer = Conditions.find(previous.getConditions(), ConditionTypes.SOURCE_RESOLVED)
+          .filter(c -> "True".equals(c.getStatus()) && c.getMessage() != null && c.getMessage().startsWith(spec.getBranch() + " is at "))
+          .map(c -> new ConditionValue(c.getStatus(), c.getReason(), c.getMessage()));
+      if (lastAnswer.isPresent() && previous.getResolvedCommit() != null) {
+        // No answer yet since a restart: the last one for this branch stands until there is news,
+        // so a restart writes nothing (however long the first round of polls takes).
+        return new Outcome(previous.getResolvedCommit(), lastAnswer.get(), false);
+      }
       return new Outcome(previous.getResolvedCommit(),
-          ConditionValue.unknown("Resolving", "resolving " + spec.getBranch() + " at " + GitUrls.redact(source.getUrl())), false);
+          ConditionValue.unknown("Resolving", "resolving " + spec.getBranch() + " at " + GitUrls.redact(source.getUrl())), false,
+          poller.trackedFor(id).compareTo(FIRST_ANSWER_GRACE) < 0);
     }
     if (seen.get().resolved()) {
       return new Outcome(seen.get().commit(), ConditionValue.yes("Resolved", spec.getBranch() + " is at " + seen.get().commit()), false);

@@ -6,6 +6,11 @@ import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentSpec;
 import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.cache.Pruned;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javaoperatorsdk.operator.processing.dependent.Matcher;
+import java.util.List;
+import java.util.Objects;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.BulkDependentResource;
@@ -21,7 +26,9 @@ import java.util.stream.Collectors;
  * an owner reference to the Project, so deleting the Project deletes them through the garbage
  * collector; an entry removed from the mapping is deleted here. Keyed by object name.
  */
-@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+// The Project controller's own cache of Environments keeps only what a Project reads and reports
+// (Pruned.projectView): the full objects live once, in the Environment controller's cache.
+@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR, itemStore = Pruned.ProjectViewStore.class))
 public class EnvironmentsDependent extends CRUDKubernetesDependentResource<Environment, Project>
     implements BulkDependentResource<Environment, Project, ResourceID> {
 
@@ -39,6 +46,26 @@ public class EnvironmentsDependent extends CRUDKubernetesDependentResource<Envir
       desired.put(ResourceID.fromResource(env), env);
     }
     return desired;
+  }
+
+  /**
+   * Up to date when the spec is the one the mapping gives and our labels and owner reference are
+   * there. Compared directly rather than by server-side apply's matcher, which needs the
+   * managedFields the cache does not keep; the spec is written by this dependent only and the
+   * CRD sets no defaults, so equal JSON means nothing to apply.
+   */
+  @Override
+  public Matcher.Result<Environment> match(Environment actual, Environment desired, Project primary, Context<Project> context) {
+    var json = context.getClient().getKubernetesSerialization();
+    boolean same = Objects.equals(json.convertValue(desired.getSpec(), JsonNode.class), json.convertValue(actual.getSpec(), JsonNode.class))
+        && contains(actual.getMetadata().getLabels(), desired.getMetadata().getLabels())
+        && (actual.getMetadata().getOwnerReferences() == null ? List.of() : actual.getMetadata().getOwnerReferences())
+            .containsAll(desired.getMetadata().getOwnerReferences() == null ? List.of() : desired.getMetadata().getOwnerReferences());
+    return Matcher.Result.computed(same, desired);
+  }
+
+  private static boolean contains(Map<String, String> actual, Map<String, String> wanted) {
+    return wanted == null || wanted.isEmpty() || (actual != null && actual.entrySet().containsAll(wanted.entrySet()));
   }
 
   @Override

@@ -52,11 +52,14 @@ public final class Environments {
     return env == null || env.getStatus() == null ? Optional.empty() : Conditions.find(env.getStatus().getConditions(), type);
   }
 
-  /** Waits until the Environment satisfies the predicate and returns it. */
+  /**
+   * Waits until the Environment satisfies the predicate and returns it. An Environment without a
+   * status yet (its first report waits for the first answer from Git) does not satisfy it.
+   */
   public static Environment await(KubernetesClient client, String namespace, String name, Duration timeout, Predicate<Environment> p) {
     Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
       Environment e = get(client, namespace, name);
-      return e != null && p.test(e);
+      return e != null && e.getStatus() != null && p.test(e);
     });
     return get(client, namespace, name);
   }
