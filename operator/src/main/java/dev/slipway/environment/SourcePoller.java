@@ -216,7 +216,7 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
       observation = resolve(target);
       if (server != null) {
         if (observation.error() == SourceException.Reason.RemoteUnreachable) {
-          unreachable.put(server, new Unreachable(observation.message(), false));
+          unreachable.put(server, new Unreachable(false));
         } else {
           unreachable.remove(server);
         }
@@ -264,13 +264,15 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
         return null;
       }
       if (!u.probing()) {
-        if (unreachable.replace(server, u, new Unreachable(u.message(), true))) {
+        if (unreachable.replace(server, u, new Unreachable(true))) {
           return null; // this lookup probes the server
         }
         continue;
       }
-      // The probe's own words, so that an Environment's answer does not flip between two messages.
-      return new Observation(target, null, SourceException.Reason.RemoteUnreachable, u.message(), Instant.now(clock));
+      // Words of its own, naming only the server: the probe's message names another repository,
+      // maybe another team's.
+      return new Observation(target, null, SourceException.Reason.RemoteUnreachable,
+          "the Git server " + server + " did not answer a moment ago; it is being asked again", Instant.now(clock));
     }
   }
 
@@ -299,7 +301,7 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
     }
   }
 
-  private record Unreachable(String message, boolean probing) {}
+  private record Unreachable(boolean probing) {}
 
   Duration backoff(int failures) {
     long factor = 1L << Math.min(Math.max(failures - 1, 0), 20);

@@ -36,8 +36,10 @@ final class DatabaseProvisioners {
   }
 
   /**
-   * The shared server, when its admin Secret is configured; the Secret is read on each use, so a
-   * rotated admin password applies at once. An unreadable Secret is reported, never skipped.
+   * The shared server, when its admin Secret is configured; the operator reads the Secret again
+   * at most every {@link SlipwayOperator#SHARED_ADMIN_SECRET_READ} (a rotated admin password
+   * applies within that), and at once while it is missing or unusable. An unreadable Secret is
+   * reported, never skipped.
    */
   static Optional<DatabaseProvisioner> shared(OperatorConfig config, KubernetesClient client) {
     if (config.sharedDatabaseSecret().isEmpty()) {
@@ -60,6 +62,11 @@ final class DatabaseProvisioners {
     } catch (IllegalArgumentException e) {
       return Optional.of(unavailable("the shared database Secret " + namespace + "/" + name + " is unusable: " + e.getMessage()));
     }
+  }
+
+  /** False for the stand-in that reports a missing or unusable admin Secret. */
+  static boolean usable(DatabaseProvisioner provisioner) {
+    return provisioner instanceof SharedPostgresProvisioner;
   }
 
   private static DatabaseProvisioner unavailable(String why) {

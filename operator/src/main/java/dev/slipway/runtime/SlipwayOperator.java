@@ -109,7 +109,9 @@ public final class SlipwayOperator implements AutoCloseable {
     operator.register(new EnvironmentReconciler(config, poller, new PromotionCopies(collaborators.images()),
         new BuildCoordinator(client, config, clock), events,
         new DatabaseCoordinator(config, new CredentialsSecret(client), new LocalDatabase(client, config),
-            collaborators.dedicatedDatabases(), () -> collaborators.sharedDatabases().apply(client),
+            collaborators.dedicatedDatabases(),
+            new KeptFor<>(() -> collaborators.sharedDatabases().apply(client), SHARED_ADMIN_SECRET_READ,
+                shared -> shared.filter(DatabaseProvisioners::usable).isPresent()),
             new ProvisioningWork(clock, 4)),
         new MigrationCoordinator(client, config), new AppSecret(client), clock), namespaces(config));
     http = new OperatorHttpServer(config.httpPort(), registry, this::live, this::ready,
@@ -120,6 +122,9 @@ public final class SlipwayOperator implements AutoCloseable {
    * Starts the operator against the cluster the client points at. {@code onLostLeadership} runs
    * when another replica took the lease from this one (Main exits the process).
    */
+  /** How long the shared server's admin Secret, once read, stands for every reconcile. */
+  static final Duration SHARED_ADMIN_SECRET_READ = Duration.ofSeconds(30);
+
   public static SlipwayOperator start(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership)
       throws IOException {
     return start(config, client, onLostLeadership, Collaborators.real(config));

@@ -145,7 +145,7 @@ class SourcePollerTest {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-        throw new SourceException(SourceException.Reason.RemoteUnreachable, "timed out reaching git://hung:9418/r.git", null);
+        throw new SourceException(SourceException.Reason.RemoteUnreachable, "timed out reaching " + url, null);
       }
       return new ResolvedCommit("c".repeat(40), "refs/heads/" + branch);
     };
@@ -153,12 +153,19 @@ class SourcePollerTest {
     poller.setEventHandler(e -> events.add(e.getRelatedCustomResourceID()));
     poller.start();
     for (int i = 0; i < 40; i++) {
-      poller.track(new ResourceID("h" + i, "team-a"), new SourcePoller.Target("team-a", "h" + i, "git://hung:9418/r.git", "develop", null));
+      poller.track(new ResourceID("h" + i, "team-a"), new SourcePoller.Target("team-a", "h" + i, "git://hung:9418/r" + i + ".git", "develop", null));
     }
     // 40 lookups of 1.5 s on 4 threads would take 15 s; once the first ones failed, the rest answer at once.
     await().atMost(Duration.ofSeconds(5)).until(() -> java.util.stream.IntStream.range(0, 40)
         .allMatch(i -> poller.latest(new ResourceID("h" + i, "team-a")).isPresent()));
     assertThat(poller.latest(new ResourceID("h39", "team-a")).orElseThrow().error()).isEqualTo(SourceException.Reason.RemoteUnreachable);
+    // An answer passed on names the server only, never the repository another lookup asked for.
+    for (int i = 0; i < 40; i++) {
+      String message = poller.latest(new ResourceID("h" + i, "team-a")).orElseThrow().message();
+      int self = i;
+      assertThat(java.util.stream.IntStream.range(0, 40).filter(j -> j != self && message.contains("/r" + j + ".git")))
+          .as(message).isEmpty();
+    }
     ResourceID good = new ResourceID("good", "team-a");
     long start = System.nanoTime();
     poller.track(good, new SourcePoller.Target("team-a", "good", "git://fine:9418/r.git", "develop", null));
