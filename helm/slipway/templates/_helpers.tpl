@@ -154,6 +154,7 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 {{- include "slipway.env" (list "SLIPWAY_ROLLOUT_DEADLINE" $v.rolloutDeadline) }}
 {{- include "slipway.env" (list "SLIPWAY_DATABASE_MODE" $v.database.mode) }}
 {{- include "slipway.env" (list "SLIPWAY_MIGRATION_TIMEOUT" $v.database.migrationTimeout) }}
+{{- include "slipway.env" (list "SLIPWAY_DATABASE_RECHECK" $v.database.recheck) }}
 {{- include "slipway.env" (list "SLIPWAY_RELEASE_JOB_TTL" $v.database.releaseJobTtl) }}
 {{- include "slipway.env" (list "SLIPWAY_LOCAL_POSTGRES_IMAGE" $v.database.localPostgresImage) }}
 {{- include "slipway.env" (list "SLIPWAY_SHARED_DATABASE_SECRET" $v.database.shared.secretName) }}

@@ -66,6 +66,7 @@ public final class OperatorConfig {
   public static final String SHARED_DATABASE_SECRET = "SLIPWAY_SHARED_DATABASE_SECRET";
   public static final String LOCAL_POSTGRES_IMAGE = "SLIPWAY_LOCAL_POSTGRES_IMAGE";
   public static final String MIGRATION_TIMEOUT = "SLIPWAY_MIGRATION_TIMEOUT";
+  public static final String DATABASE_RECHECK = "SLIPWAY_DATABASE_RECHECK";
   public static final String RELEASE_JOB_TTL = "SLIPWAY_RELEASE_JOB_TTL";
   public static final String GIT_ALLOW_PLAIN_HTTP = "SLIPWAY_GIT_ALLOW_PLAIN_HTTP";
 
@@ -167,6 +168,7 @@ public final class OperatorConfig {
     b.sharedDatabaseSecret = r.get(SHARED_DATABASE_SECRET, OperatorConfig::dnsName, null);
     b.localPostgresImage = r.get(LOCAL_POSTGRES_IMAGE, OperatorConfig::pinnedImage, DEFAULT_LOCAL_POSTGRES_IMAGE);
     b.migrationTimeout = r.get(MIGRATION_TIMEOUT, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofMinutes(15));
+    b.databaseRecheck = r.get(DATABASE_RECHECK, v -> atLeast(duration(v), Duration.ofSeconds(5)), null);
     b.releaseJobTtl = r.get(RELEASE_JOB_TTL, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofHours(24));
     b.gitAllowPlainHttp = r.get(GIT_ALLOW_PLAIN_HTTP, OperatorConfig::bool, false);
     return new OperatorConfig(b);
@@ -425,6 +427,14 @@ public final class OperatorConfig {
     return b.migrationTimeout;
   }
 
+  /**
+   * How often a Ready database is looked at again (its state, the credentials Secret); empty:
+   * 10 minutes for RDS, 5 for a shared server.
+   */
+  public Optional<Duration> databaseRecheck() {
+    return Optional.ofNullable(b.databaseRecheck);
+  }
+
   /** How long a finished release (migration) Job is kept; its result stays in the release history anyway. */
   public Duration releaseJobTtl() {
     return b.releaseJobTtl;
@@ -520,6 +530,7 @@ public final class OperatorConfig {
     private String sharedDatabaseSecret;
     private String localPostgresImage = DEFAULT_LOCAL_POSTGRES_IMAGE;
     private Duration migrationTimeout = Duration.ofMinutes(15);
+    private Duration databaseRecheck;
     private Duration releaseJobTtl = Duration.ofHours(24);
     private boolean gitAllowPlainHttp;
 
@@ -575,6 +586,7 @@ public final class OperatorConfig {
       c.sharedDatabaseSecret = sharedDatabaseSecret;
       c.localPostgresImage = localPostgresImage;
       c.migrationTimeout = migrationTimeout;
+      c.databaseRecheck = databaseRecheck;
       c.releaseJobTtl = releaseJobTtl;
       c.gitAllowPlainHttp = gitAllowPlainHttp;
       return c;
@@ -716,6 +728,11 @@ public final class OperatorConfig {
 
     public Builder rolloutDeadline(Duration v) {
       rolloutDeadline = v;
+      return this;
+    }
+
+    public Builder databaseRecheck(Duration v) {
+      databaseRecheck = v;
       return this;
     }
 

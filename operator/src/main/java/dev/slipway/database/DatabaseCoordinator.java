@@ -85,7 +85,7 @@ public final class DatabaseCoordinator {
       } else {
         DatabaseRequest request = request(environment, stored.password(), stored.pending(), null);
         DatabaseProvisioner p = provisioner.get();
-        state = work.observe(ResourceID.fromResource(environment), request, () -> p.ensure(request), s -> recheckAfter(kind, s))
+        state = work.observe(ResourceID.fromResource(environment), request, () -> p.ensure(request), s -> recheckAfter(kind, s, config))
             .orElse(null);
       }
     }
@@ -108,10 +108,10 @@ public final class DatabaseCoordinator {
    * happens, rarely once the database is there (RDS changes state on its own: maintenance,
    * storage; a shared server's role may be changed by hand).
    */
-  public static Duration recheckAfter(DatabaseKind kind, ProvisionState state) {
+  public static Duration recheckAfter(DatabaseKind kind, ProvisionState state, OperatorConfig config) {
     boolean rds = kind == DatabaseKind.DEDICATED;
     return switch (state.phase()) {
-      case Ready -> rds ? Duration.ofMinutes(10) : Duration.ofMinutes(5);
+      case Ready -> config.databaseRecheck().orElse(rds ? Duration.ofMinutes(10) : Duration.ofMinutes(5));
       case Provisioning -> rds ? Duration.ofSeconds(15) : Duration.ofSeconds(5);
       case Failed, Refused -> rds ? Duration.ofMinutes(1) : Duration.ofSeconds(30);
     };

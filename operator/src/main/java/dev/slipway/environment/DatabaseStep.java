@@ -51,7 +51,7 @@ final class DatabaseStep {
     if (previous.getDatabase() != null) {
       status.setFinalSnapshot(previous.getDatabase().getFinalSnapshot());
     }
-    Duration recheck = DatabaseCoordinator.recheckAfter(db.kind(), s);
+    Duration recheck = DatabaseCoordinator.recheckAfter(db.kind(), s, config);
     return switch (s.phase()) {
       case Ready -> new Outcome(db, true, ConditionValue.yes(s.reason(), s.message()), status,
           db.kind() == DatabaseKind.LOCAL ? null : recheck, false, false);

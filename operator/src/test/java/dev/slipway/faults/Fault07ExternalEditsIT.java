@@ -37,8 +37,8 @@ import software.amazon.awssdk.services.rds.RdsClient;
  * Scenario 7, external edits: with an Environment Ready (RDS database, build, release, rollout),
  * someone scales its Deployment, edits its image, deletes its Service and deletes its credentials
  * Secret. Each is put back by the operator (the Secret with a new password that the instance is
- * given before it is used; Secrets are not watched, so that one after a refresh annotation, the
- * others with no help); afterwards the operator is quiet
+ * given before it is used; Secrets are not watched, so that one at the database recheck,
+ * SLIPWAY_DATABASE_RECHECK, here 15 s; the others at once), all with no help; afterwards the operator is quiet
  * (its writes in the API server's audit log over a window) and never logged a 409 conflict as an
  * error.
  */
@@ -62,6 +62,7 @@ class Fault07ExternalEditsIT {
       String commit = remote.commit("develop", Environments.files("Dockerfile", "FROM scratch\n"), "first");
       Map<String, String> env = FaultRig.rdsEnv(cp, ns, proxy);
       env.put("SLIPWAY_REGISTRY", REGISTRY);
+      env.put("SLIPWAY_DATABASE_RECHECK", "15s"); // how soon a deleted credentials Secret is found
       try (OperatorJar operator = OperatorJar.start(cp, "faults-7", env, log)) {
         client.resource(FaultRig.rdsProject(ns, "edits", daemon.url(remote), List.of(entry("test", "develop", true)))).create();
         Environments.await(client, n, "edits-test", Duration.ofSeconds(120), conditionIs(ConditionTypes.DATABASE_READY, "True", null));
@@ -93,12 +94,10 @@ class Fault07ExternalEditsIT {
         }));
         // credentials Secret deleted: a new password, given to the instance, then marked applied
         // Secrets are not watched (the operator may not list or watch Secrets: least privilege), so
-        // a lost Secret is found at the next reconcile: at the latest the database recheck, at once
-        // after a refresh, which is what an operator who deleted it by hand does.
+        // a lost Secret is found at the next reconcile: at the latest the database recheck. No nudge.
         int modifiesBefore = proxy.calls("ModifyDBInstance").size();
         client.secrets().inNamespace(n).withName("edits-test-database").delete();
-        Environments.annotate(client, n, "edits-test", dev.slipway.Annotations.REFRESH, "secret-deleted");
-        took.put("secret (refresh)", converge(() -> {
+        took.put("secret", converge(() -> {
           var s = client.secrets().inNamespace(n).withName("edits-test-database").get();
           return s != null && s.getMetadata().getAnnotations() != null
               && "applied".equals(s.getMetadata().getAnnotations().get(CredentialsSecret.PASSWORD_STATE))
