@@ -141,15 +141,25 @@ class LeaderElectionIT {
 
       // --- the Lease taken from B: it stops writing and exits ----------------------------------
       Instant takenBefore = Instant.now();
-      client.leases().inNamespace(ns.name()).withName(LEASE).edit(l -> {
-        ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
-        l.getSpec().setHolderIdentity("usurper");
-        l.getSpec().setAcquireTime(now);
-        l.getSpec().setRenewTime(now);
-        l.getSpec().setLeaseDurationSeconds(3600);
-        l.getSpec().setLeaseTransitions(Optional.ofNullable(l.getSpec().getLeaseTransitions()).orElse(0) + 1);
-        return l;
-      });
+      // B renews every retry period, so the edit may meet a newer Lease (409): read it again and retry.
+      for (int attempt = 1; ; attempt++) {
+        try {
+          client.leases().inNamespace(ns.name()).withName(LEASE).edit(l -> {
+            ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+            l.getSpec().setHolderIdentity("usurper");
+            l.getSpec().setAcquireTime(now);
+            l.getSpec().setRenewTime(now);
+            l.getSpec().setLeaseDurationSeconds(3600);
+            l.getSpec().setLeaseTransitions(Optional.ofNullable(l.getSpec().getLeaseTransitions()).orElse(0) + 1);
+            return l;
+          });
+          break;
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+          if (e.getCode() != 409 || attempt == 5) {
+            throw e;
+          }
+        }
+      }
       Instant taken = Instant.now();
       int exit = b.exitCode(RETRY_PERIOD.plus(Duration.ofSeconds(20)));
       Instant exited = Instant.now();
