@@ -40,7 +40,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -394,10 +393,12 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     EnvironmentStatus status = EnvironmentStatusAggregator.build(environment, report, clock);
     if (!Statuses.sameContent(environment.getStatus(), status)) {
       log.debug("{}/{}: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(), status.getPhase());
-      // Patched and cached here rather than through UpdateControl.patchStatus, which leaves the
+      // Written and cached here rather than through UpdateControl.patchStatus, which leaves the
       // informer's older copy in place: the reconcile a Job event starts a moment later would see
-      // an annotation request as not yet answered and act on it twice.
-      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(environment, statusPatch(environment, status), context);
+      // an annotation request as not yet answered and act on it twice. (JOSDK's
+      // PrimaryUpdateAndCacheUtils locks optimistically: a deploy request made during the
+      // reconcile failed the write with 409, and the request was never acted on in make bench.)
+      Statuses.applyAndCache(environment, statusPatch(environment, status), context);
       if (PromotionSignals.promotableChanged(environment.getStatus(), status)) {
         promotionSignals.sourceChanged(environment, context.getPrimaryCache());
       }

@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
@@ -62,7 +61,7 @@ public class ProjectReconciler implements Reconciler<Project> {
     }
     if (!Statuses.sameContent(project.getStatus(), status)) {
       // Cached as written, so the next reconcile compares with this status and does not write it again.
-      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(project, statusPatch(project, status), context);
+      Statuses.applyAndCache(project, statusPatch(project, status), context);
     }
     return UpdateControl.noUpdate();
   }
