@@ -50,10 +50,7 @@ class Fault02PromotionCopyCrashIT {
     try (LocalRegistry registry = LocalRegistry.start(); TcpProxy proxy = new TcpProxy(Integer.parseInt(registry.host().split(":")[1]));
         GitDaemon daemon = new GitDaemon(); GitRemote remote = new GitRemote("copy")) {
       String via = "127.0.0.1:" + proxy.port();
-      Map<String, String> env = OperatorJar.baseEnv(cp, n);
-      env.put("SLIPWAY_REGISTRY", via + "/slipway");
-      env.put("SLIPWAY_REGISTRY_INSECURE", "true");
-      env.put("SLIPWAY_REGISTRY_LAYOUT", "per-stage");
+      Map<String, String> env = FaultRig.perStageRegistryEnv(cp, ns, via);
       String one = remote.commit("develop", Environments.files("Dockerfile", "FROM scratch\n"), "one");
       ImageReference v1 = registry.pushTestImage("slipway/" + n + "/copy", one);
       try (OperatorJar first = OperatorJar.start(cp, "faults-2-copy-a", env, log)) {

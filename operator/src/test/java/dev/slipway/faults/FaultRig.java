@@ -38,6 +38,15 @@ final class FaultRig {
     return env;
   }
 
+  /** The operator's settings for the per-stage registry layout, its registry reached at {@code via} (a proxy). */
+  static Map<String, String> perStageRegistryEnv(LocalControlPlane cp, TestNamespace ns, String via) {
+    Map<String, String> env = OperatorJar.baseEnv(cp, ns.name());
+    env.put("SLIPWAY_REGISTRY", via + "/slipway");
+    env.put("SLIPWAY_REGISTRY_INSECURE", "true");
+    env.put("SLIPWAY_REGISTRY_LAYOUT", "per-stage");
+    return env;
+  }
+
   static Project rdsProject(TestNamespace ns, String name, String url, List<dev.slipway.api.v1alpha1.EnvironmentTemplate> mapping) {
     Project p = Environments.project(ns.name(), name, url, mapping);
     DatabaseSpec db = new DatabaseSpec();
