@@ -29,8 +29,6 @@ import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -124,8 +122,8 @@ class Fault02CrashPointsIT {
 
         List<Job> jobs = client.batch().v1().jobs().inNamespace(n).withLabel(Labels.PROJECT, "points").list().getItems();
         assertThat(jobs).extracting(j -> j.getMetadata().getName()).as("one build Job, one release Job").containsExactlyInAnyOrder(buildJob, releaseJob);
-        assertThat(count(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = ?", role)).isEqualTo(1);
-        assertThat(count(postgres, "SELECT count(*) FROM pg_database WHERE datname = ?", database)).isEqualTo(1);
+        assertThat(FaultRig.count(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = ?", role)).isEqualTo(1);
+        assertThat(FaultRig.count(postgres, "SELECT count(*) FROM pg_database WHERE datname = ?", database)).isEqualTo(1);
         String password = FaultRig.secretValue(client, n, "points-test-database", "password");
         try (Connection c = postgres.connect(database, role, password)) {
           assertThat(c.isValid(5)).as("the role logs in with the Secret's password").isTrue();
@@ -139,8 +137,8 @@ class Fault02CrashPointsIT {
 
         client.resources(Project.class).inNamespace(n).withName("points").delete();
         await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Environment.class).inNamespace(n).list().getItems().isEmpty());
-        int leftovers = count(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = ?", role)
-            + count(postgres, "SELECT count(*) FROM pg_database WHERE datname = ?", database);
+        int leftovers = FaultRig.count(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = ?", role)
+            + FaultRig.count(postgres, "SELECT count(*) FROM pg_database WHERE datname = ?", database);
         FaultReport.leftovers(leftovers);
         assertThat(leftovers).isZero();
       }
@@ -174,17 +172,6 @@ class Fault02CrashPointsIT {
   }
 
   private static boolean exists(LocalPostgres postgres, String sql, String name) throws Exception {
-    return count(postgres, sql.replace("SELECT 1", "SELECT count(*)"), name) > 0;
-  }
-
-  private static int count(LocalPostgres postgres, String sql, String name) throws Exception {
-    try (Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword());
-        PreparedStatement s = c.prepareStatement(sql)) {
-      s.setString(1, name);
-      try (ResultSet r = s.executeQuery()) {
-        r.next();
-        return r.getInt(1);
-      }
-    }
+    return FaultRig.count(postgres, sql.replace("SELECT 1", "SELECT count(*)"), name) > 0;
   }
 }

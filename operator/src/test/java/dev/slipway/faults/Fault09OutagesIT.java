@@ -23,9 +23,6 @@ import dev.slipway.testing.git.GitRemote;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -128,8 +125,8 @@ class Fault09OutagesIT {
         FaultReport.recovered(recovery, "(after both servers returned)");
         String role = SharedPostgresProvisioner.roleName(n, "pg", "test");
         String database = SharedPostgresProvisioner.databaseName(n, "pg", "test");
-        assertThat(count(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = ?", role)).as("one role").isEqualTo(1);
-        assertThat(count(postgres, "SELECT count(*) FROM pg_database WHERE datname = ?", database)).as("one database").isEqualTo(1);
+        assertThat(FaultRig.count(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = ?", role)).as("one role").isEqualTo(1);
+        assertThat(FaultRig.count(postgres, "SELECT count(*) FROM pg_database WHERE datname = ?", database)).as("one database").isEqualTo(1);
         FaultReport.note(String.format("healthy env: resolved in %.1f s, refreshes in %s ms during the outage", firstResolve / 1000.0, refresh));
         assertThat(refresh).as("refreshes of the healthy environment during the outage (ms)").allMatch(ms -> ms < 10_000);
         assertThat(firstResolve).as("the healthy environment's first resolve (ms)").isLessThan(15_000);
@@ -137,21 +134,10 @@ class Fault09OutagesIT {
         Canary.dump(client, n);
         client.resources(Project.class).inNamespace(n).delete();
         await().atMost(Duration.ofSeconds(120)).until(() -> client.resources(Environment.class).inNamespace(n).list().getItems().isEmpty());
-        int leftovers = count(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = ?", role)
-            + count(postgres, "SELECT count(*) FROM pg_database WHERE datname = ?", database);
+        int leftovers = FaultRig.count(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = ?", role)
+            + FaultRig.count(postgres, "SELECT count(*) FROM pg_database WHERE datname = ?", database);
         FaultReport.leftovers(leftovers);
         assertThat(leftovers).isZero();
-      }
-    }
-  }
-
-  private static int count(LocalPostgres postgres, String sql, String name) throws Exception {
-    try (Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword());
-        PreparedStatement s = c.prepareStatement(sql)) {
-      s.setString(1, name);
-      try (ResultSet r = s.executeQuery()) {
-        r.next();
-        return r.getInt(1);
       }
     }
   }

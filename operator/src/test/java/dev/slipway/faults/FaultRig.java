@@ -6,6 +6,7 @@ import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.database.rds.RdsProvisioner;
 import dev.slipway.testing.Environments;
 import dev.slipway.testing.LocalControlPlane;
+import dev.slipway.testing.LocalPostgres;
 import dev.slipway.testing.MotoServer;
 import dev.slipway.testing.OperatorJar;
 import dev.slipway.testing.TestNamespace;
@@ -77,5 +78,17 @@ final class FaultRig {
 
   static String rdsId(TestNamespace ns, String project, String env) {
     return RdsProvisioner.identifier(ns.name(), project, env);
+  }
+
+  /** The first column of a one-row query with one parameter, on the test Postgres as its admin. */
+  static int count(LocalPostgres postgres, String sql, String name) throws Exception {
+    try (java.sql.Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword());
+        java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, name);
+      try (java.sql.ResultSet r = s.executeQuery()) {
+        r.next();
+        return r.getInt(1);
+      }
+    }
   }
 }
