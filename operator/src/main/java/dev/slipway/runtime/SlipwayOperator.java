@@ -64,7 +64,7 @@ public final class SlipwayOperator implements AutoCloseable {
 
     operator = new Operator(o -> {
       o.withKubernetesClient(client)
-          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
+          .withMetrics(new QueueWaitMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry), registry))
           .withConcurrentReconciliationThreads(config.reconcileThreads())
           .withReconciliationTerminationTimeout(config.shutdownTimeout())
           .withCloseClientOnStop(false);

@@ -62,6 +62,11 @@ class OperatorRuntimeIT {
             .as(sdkLines).isGreaterThanOrEqualTo(2.0);
         assertThat(metricValue(metrics.body(), "operator_sdk_reconciliations_success_total", "kind=\"Project\""))
             .as(sdkLines).isGreaterThanOrEqualTo(1.0);
+        // The queue wait JOSDK does not time: submitted → picked up by a reconcile thread.
+        assertThat(metricValue(metrics.body(), "slipway_reconcile_queue_wait_seconds_count", "controller=\"environment\""))
+            .as(metrics.body().lines().filter(l -> l.startsWith("slipway_reconcile")).reduce("", (a, b) -> a + "\n" + b))
+            .isGreaterThanOrEqualTo(2.0);
+        assertThat(metrics.body()).contains("slipway_reconcile_queue_wait_seconds_bucket");
         assertThat(metrics.body()).contains("jvm_memory_used_bytes");
       });
 
