@@ -57,7 +57,7 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 {{- define "slipway.rules" -}}
 - apiGroups: [slipway.dev]
   resources: [projects]
-  verbs: [list, watch]
+  verbs: [get, list, watch]
 - apiGroups: [slipway.dev]
   resources: [projects/status]
   verbs: [patch]
@@ -68,7 +68,16 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
   resources: [environments/status]
   verbs: [patch]
 - apiGroups: [slipway.dev]
-  resources: [projects/finalizers, environments/finalizers]
+  resources: [backups]
+  verbs: [get, list, watch, create, patch]
+- apiGroups: [slipway.dev]
+  resources: [restores]
+  verbs: [get, list, watch, patch]
+- apiGroups: [slipway.dev]
+  resources: [backups/status, restores/status]
+  verbs: [patch]
+- apiGroups: [slipway.dev]
+  resources: [projects/finalizers, environments/finalizers, backups/finalizers, restores/finalizers]
   verbs: [update]
 - apiGroups: [batch]
   resources: [jobs]
@@ -166,6 +175,12 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 {{- include "slipway.env" (list "SLIPWAY_RDS_KMS_KEY" $v.database.aws.kmsKey) }}
 {{- include "slipway.env" (list "SLIPWAY_RDS_INSTANCE_CLASS" $v.database.aws.instanceClass) }}
 {{- include "slipway.env" (list "SLIPWAY_RDS_STORAGE_GIB" $v.database.aws.storageGiB) }}
+{{- include "slipway.env" (list "SLIPWAY_BACKUP_BUCKET" $v.backup.bucket) }}
+{{- include "slipway.env" (list "SLIPWAY_BACKUP_REGION" $v.backup.region) }}
+{{- include "slipway.env" (list "SLIPWAY_BACKUP_ENDPOINT" $v.backup.endpoint) }}
+{{- include "slipway.env" (list "SLIPWAY_BACKUP_KMS_KEY" $v.backup.kmsKey) }}
+{{- include "slipway.env" (list "SLIPWAY_BACKUP_POSTGRES_IMAGE" $v.backup.postgresImage) }}
+{{- include "slipway.env" (list "SLIPWAY_BACKUP_TIMEOUT" $v.backup.timeout) }}
 {{- with $v.database.aws.credentials.existingSecret }}
 - name: SLIPWAY_AWS_ACCESS_KEY_ID
   valueFrom:

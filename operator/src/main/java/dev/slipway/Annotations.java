@@ -4,6 +4,12 @@ package dev.slipway;
 public final class Annotations {
 
   /** A new value makes the environment resolve its branch now (and retry a failed build). */
+  /**
+   * Set by the Restore controller on the Environment it restores into (the Restore's name): the
+   * web pods scale to zero and no new release runs until it is removed.
+   */
+  public static final String RESTORING = "slipway.dev/restoring";
+
   public static final String REFRESH = "slipway.dev/refresh";
 
   /** A new value deploys the currently resolved commit (or the source's Ready image) when autoDeploy is off. */

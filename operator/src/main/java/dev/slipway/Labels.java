@@ -20,6 +20,14 @@ public final class Labels {
   public static final String BUILD = "build";
   public static final String WEB = "web";
   public static final String MIGRATE = "migrate";
+  public static final String BACKUP = "backup";
+  public static final String RESTORE = "restore";
+
+  /** On a Backup's Job and Secret: the Backup's name. */
+  public static final String BACKUP_NAME = "slipway.dev/backup";
+
+  /** On a Restore's Jobs, Secret and the Backups it takes: the Restore's name. */
+  public static final String RESTORE_NAME = "slipway.dev/restore";
 
   /** Selector for the Jobs (and their Pods) Slipway runs: builds and migrations. */
   public static final String JOBS_SELECTOR = MANAGED_BY + "=" + MANAGER + "," + COMPONENT + " in (" + BUILD + "," + MIGRATE + ")";

@@ -69,6 +69,12 @@ public final class OperatorConfig {
   public static final String DATABASE_RECHECK = "SLIPWAY_DATABASE_RECHECK";
   public static final String RELEASE_JOB_TTL = "SLIPWAY_RELEASE_JOB_TTL";
   public static final String GIT_ALLOW_PLAIN_HTTP = "SLIPWAY_GIT_ALLOW_PLAIN_HTTP";
+  public static final String BACKUP_BUCKET = "SLIPWAY_BACKUP_BUCKET";
+  public static final String BACKUP_REGION = "SLIPWAY_BACKUP_REGION";
+  public static final String BACKUP_ENDPOINT = "SLIPWAY_BACKUP_ENDPOINT";
+  public static final String BACKUP_KMS_KEY = "SLIPWAY_BACKUP_KMS_KEY";
+  public static final String BACKUP_POSTGRES_IMAGE = "SLIPWAY_BACKUP_POSTGRES_IMAGE";
+  public static final String BACKUP_TIMEOUT = "SLIPWAY_BACKUP_TIMEOUT";
 
   /**
    * The official Postgres image for Local environments, pinned by the digest published for
@@ -171,6 +177,15 @@ public final class OperatorConfig {
     b.databaseRecheck = r.get(DATABASE_RECHECK, v -> atLeast(duration(v), Duration.ofSeconds(5)), null);
     b.releaseJobTtl = r.get(RELEASE_JOB_TTL, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofHours(24));
     b.gitAllowPlainHttp = r.get(GIT_ALLOW_PLAIN_HTTP, OperatorConfig::bool, false);
+    b.backupBucket = r.get(BACKUP_BUCKET, OperatorConfig::bucket, null);
+    b.backupRegion = r.get(BACKUP_REGION, Function.identity(), null);
+    b.backupEndpoint = r.get(BACKUP_ENDPOINT, OperatorConfig::httpUrl, null);
+    b.backupKmsKey = r.get(BACKUP_KMS_KEY, Function.identity(), null);
+    b.backupPostgresImage = r.get(BACKUP_POSTGRES_IMAGE, OperatorConfig::pinnedImage, null);
+    b.backupTimeout = r.get(BACKUP_TIMEOUT, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofHours(2));
+    if (b.backupBucket != null && b.backupRegion == null && b.awsRegion == null) {
+      throw new IllegalArgumentException(BACKUP_BUCKET + " is set but neither " + BACKUP_REGION + " nor " + AWS_REGION + " says the bucket's region");
+    }
     return new OperatorConfig(b);
   }
 
@@ -435,6 +450,36 @@ public final class OperatorConfig {
     return Optional.ofNullable(b.databaseRecheck);
   }
 
+  /** The S3 bucket backups are stored in; empty: Backups fail with StorageNotConfigured. */
+  public Optional<String> backupBucket() {
+    return Optional.ofNullable(b.backupBucket);
+  }
+
+  /** The bucket's region: {@link #BACKUP_REGION}, else the AWS region RDS uses. */
+  public Optional<String> backupRegion() {
+    return Optional.ofNullable(b.backupRegion).or(this::awsRegion);
+  }
+
+  /** Another S3 endpoint (an S3-compatible store, or a test double); path-style addressing then. */
+  public Optional<String> backupEndpoint() {
+    return Optional.ofNullable(b.backupEndpoint);
+  }
+
+  /** A KMS key the dumps are encrypted with (SSE-KMS); empty: the bucket's default encryption. */
+  public Optional<String> backupKmsKey() {
+    return Optional.ofNullable(b.backupKmsKey);
+  }
+
+  /** The image with pg_dump and pg_restore; default: the Local environments' Postgres image. */
+  public String backupPostgresImage() {
+    return b.backupPostgresImage == null ? b.localPostgresImage : b.backupPostgresImage;
+  }
+
+  /** How long a dump or restore Job may run; its transfer URL is valid for as long. */
+  public Duration backupTimeout() {
+    return b.backupTimeout;
+  }
+
   /** How long a finished release (migration) Job is kept; its result stays in the release history anyway. */
   public Duration releaseJobTtl() {
     return b.releaseJobTtl;
@@ -474,7 +519,8 @@ public final class OperatorConfig {
         + " registry=" + Optional.ofNullable(b.registry).orElse("<none>") + " layout=" + b.registryLayout
         + " baseDomain=" + Optional.ofNullable(b.baseDomain).orElse("<none>")
         + " webhook=" + (b.webhookToken == null ? "off" : "on")
-        + " databaseMode=" + b.databaseMode + " awsRegion=" + Optional.ofNullable(b.awsRegion).orElse("<none>");
+        + " databaseMode=" + b.databaseMode + " awsRegion=" + Optional.ofNullable(b.awsRegion).orElse("<none>")
+        + " backupBucket=" + Optional.ofNullable(b.backupBucket).orElse("<none>");
   }
 
   /** Mutable holder of every setting; {@link #build()} validates nothing more than parsing did. */
@@ -533,6 +579,12 @@ public final class OperatorConfig {
     private Duration databaseRecheck;
     private Duration releaseJobTtl = Duration.ofHours(24);
     private boolean gitAllowPlainHttp;
+    private String backupBucket;
+    private String backupRegion;
+    private String backupEndpoint;
+    private String backupKmsKey;
+    private String backupPostgresImage;
+    private Duration backupTimeout = Duration.ofHours(2);
 
     private Builder copy() {
       Builder c = new Builder();
@@ -589,6 +641,12 @@ public final class OperatorConfig {
       c.databaseRecheck = databaseRecheck;
       c.releaseJobTtl = releaseJobTtl;
       c.gitAllowPlainHttp = gitAllowPlainHttp;
+      c.backupBucket = backupBucket;
+      c.backupRegion = backupRegion;
+      c.backupEndpoint = backupEndpoint;
+      c.backupKmsKey = backupKmsKey;
+      c.backupPostgresImage = backupPostgresImage;
+      c.backupTimeout = backupTimeout;
       return c;
     }
 
@@ -678,6 +736,36 @@ public final class OperatorConfig {
 
     public Builder runtimeImage(String v) {
       runtimeImage = v;
+      return this;
+    }
+
+    public Builder backupBucket(String v) {
+      backupBucket = v;
+      return this;
+    }
+
+    public Builder backupRegion(String v) {
+      backupRegion = v;
+      return this;
+    }
+
+    public Builder backupEndpoint(String v) {
+      backupEndpoint = v;
+      return this;
+    }
+
+    public Builder backupKmsKey(String v) {
+      backupKmsKey = v;
+      return this;
+    }
+
+    public Builder backupPostgresImage(String v) {
+      backupPostgresImage = v;
+      return this;
+    }
+
+    public Builder backupTimeout(Duration v) {
+      backupTimeout = v;
       return this;
     }
 
@@ -780,6 +868,15 @@ public final class OperatorConfig {
       }
     }
     return result;
+  }
+
+  /** An S3 bucket name: 3–63 lower-case letters, digits, dots and hyphens. */
+  private static String bucket(String value) {
+    String v = value.trim();
+    if (!v.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+      throw new IllegalArgumentException("'" + value + "' is not an S3 bucket name");
+    }
+    return v;
   }
 
   private static String dnsName(String value) {

@@ -63,11 +63,20 @@ public record WebPlan(
     List<String> hosts = hosts(spec, config);
     boolean tls = config.tlsIssuer().isPresent() && spec.getStage() != Stage.LOCAL && !hosts.isEmpty();
     int replicas = spec.getReplicas() != null ? spec.getReplicas() : (spec.getStage() == Stage.LIVE ? 2 : 1);
+    if (restoring(environment) != null) {
+      replicas = 0; // nothing serves the old data while a Restore replaces it
+    }
     return new WebPlan(environment, environment.getMetadata().getNamespace(), environment.getMetadata().getName(),
         spec.getProject(), spec.getEnvironment(), spec.getStage(), release, replicas,
         environmentVariables(project, spec, environment.getMetadata().getName(), environment.getMetadata().getNamespace(), hosts,
             release, databaseSecret), hosts, tls, config,
         credentialsVersion == null ? Map.of() : Map.of(dev.slipway.Annotations.DATABASE_CREDENTIALS, credentialsVersion));
+  }
+
+  /** The Restore that holds the environment stopped, or null. */
+  public static String restoring(Environment environment) {
+    var a = environment.getMetadata().getAnnotations();
+    return a == null ? null : a.get(dev.slipway.Annotations.RESTORING);
   }
 
   /** {@code <project>-<environment>.<base domain>} first, then the custom domains. */

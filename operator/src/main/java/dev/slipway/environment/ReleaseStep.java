@@ -64,6 +64,11 @@ final class ReleaseStep {
    */
   Outcome gate(Environment environment, Project project, Release target, DatabaseStep.Outcome database, Requests.Request retry,
       List<ReleaseRecord> history, ConditionValue previousMigrated, String serving, Context<Environment> context) {
+    String restore = WebPlan.restoring(environment);
+    if (restore != null && !java.util.Objects.equals(target.image(), serving)) {
+      return new Outcome(Gate.WAITING, ConditionValue.no("WaitingForRestore",
+          "Restore " + restore + " replaces the database; " + target.shortCommit() + " is released after it"), null, history, null);
+    }
     if (!database.ready()) {
       return new Outcome(Gate.WAITING,
           ConditionValue.no("WaitingForDatabase", "waiting for the database before deploying " + target.shortCommit()), null, history, null);

@@ -1,5 +1,7 @@
 package dev.slipway.runtime;
 
+import dev.slipway.backup.BackupStore;
+import dev.slipway.backup.S3BackupStore;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.database.DatabaseProvisioner;
 import dev.slipway.git.GitTrust;
@@ -20,10 +22,16 @@ import java.util.function.Function;
 /**
  * The operator's links to systems outside Kubernetes: Git remotes, the image registry, the
  * database providers (dedicated: RDS; shared: a Postgres server whose admin Secret is read
- * through the client on use), the clock.
+ * through the client on use), the clock, and the object store backups are kept in.
  */
 public record Collaborators(SourceResolver sources, ImageCopier images, Optional<DatabaseProvisioner> dedicatedDatabases,
-    Function<KubernetesClient, Optional<DatabaseProvisioner>> sharedDatabases, Clock clock) {
+    Function<KubernetesClient, Optional<DatabaseProvisioner>> sharedDatabases, Clock clock, Optional<BackupStore> backups) {
+
+  /** Without backup storage (Backups then fail with StorageNotConfigured). */
+  public Collaborators(SourceResolver sources, ImageCopier images, Optional<DatabaseProvisioner> dedicatedDatabases,
+      Function<KubernetesClient, Optional<DatabaseProvisioner>> sharedDatabases, Clock clock) {
+    this(sources, images, dedicatedDatabases, sharedDatabases, clock, Optional.empty());
+  }
 
   /** The real implementations, configured from the operator's settings. */
   public static Collaborators real(OperatorConfig config) {
@@ -37,6 +45,7 @@ public record Collaborators(SourceResolver sources, ImageCopier images, Optional
     Set<String> insecure = config.registryInsecure() ? config.registryHost().map(Set::of).orElse(Set.of()) : Set.of();
     GitTrust gitTrust = config.gitCaFile().map(file -> GitTrust.withBundle(Path.of(file))).orElse(null);
     return new Collaborators(new JGitSourceResolver(config.gitTimeout(), gitTrust), new JibImageCopier(credentials, insecure),
-        DatabaseProvisioners.dedicated(config), client -> DatabaseProvisioners.shared(config, client), Clock.systemUTC());
+        DatabaseProvisioners.dedicated(config), client -> DatabaseProvisioners.shared(config, client), Clock.systemUTC(),
+        S3BackupStore.fromConfig(config));
   }
 }

@@ -19,6 +19,8 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import dev.slipway.backup.BackupReconciler;
+import dev.slipway.backup.RestoreReconciler;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -114,6 +116,8 @@ public final class SlipwayOperator implements AutoCloseable {
                 shared -> shared.filter(DatabaseProvisioners::usable).isPresent()),
             new ProvisioningWork(clock, 4)),
         new MigrationCoordinator(client, config), new AppSecret(client), clock), namespaces(config));
+    operator.register(new BackupReconciler(config, collaborators.backups(), events, clock), namespaces(config));
+    operator.register(new RestoreReconciler(config, collaborators.backups(), events, clock), namespaces(config));
     http = new OperatorHttpServer(config.httpPort(), registry, this::live, this::ready,
         config.webhookToken().map(token -> new OperatorHttpServer.Webhook(token, poller::refreshProject)).orElse(null));
   }

@@ -156,4 +156,27 @@ class OperatorConfigTest {
     assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_SHUTDOWN_TIMEOUT", "soon")))
         .hasMessageContaining("SLIPWAY_SHUTDOWN_TIMEOUT");
   }
+
+  @Test
+  void backupStorageNeedsABucketNameAndARegion() {
+    OperatorConfig none = OperatorConfig.defaults();
+    assertThat(none.backupBucket()).isEmpty();
+    assertThat(none.backupPostgresImage()).isEqualTo(OperatorConfig.DEFAULT_LOCAL_POSTGRES_IMAGE);
+    assertThat(none.backupTimeout()).isEqualTo(Duration.ofHours(2));
+
+    OperatorConfig withRds = OperatorConfig.fromEnvironment(Map.of("SLIPWAY_BACKUP_BUCKET", "acme-backups", "SLIPWAY_AWS_REGION", "eu-west-1",
+        "SLIPWAY_BACKUP_TIMEOUT", "3h"));
+    assertThat(withRds.backupBucket()).contains("acme-backups");
+    assertThat(withRds.backupRegion()).as("the RDS region by default").contains("eu-west-1");
+    assertThat(withRds.backupTimeout()).isEqualTo(Duration.ofHours(3));
+    assertThat(OperatorConfig.fromEnvironment(Map.of("SLIPWAY_BACKUP_BUCKET", "acme-backups", "SLIPWAY_AWS_REGION", "eu-west-1",
+        "SLIPWAY_BACKUP_REGION", "us-east-2")).backupRegion()).contains("us-east-2");
+
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_BACKUP_BUCKET", "acme-backups")))
+        .hasMessageContaining("SLIPWAY_BACKUP_REGION");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_BACKUP_BUCKET", "Acme_Backups", "SLIPWAY_AWS_REGION", "eu-west-1")))
+        .hasMessageContaining("SLIPWAY_BACKUP_BUCKET");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_BACKUP_POSTGRES_IMAGE", "postgres:16")))
+        .hasMessageContaining("SLIPWAY_BACKUP_POSTGRES_IMAGE");
+  }
 }

@@ -6,6 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.slipway.Annotations;
 import dev.slipway.Labels;
+import dev.slipway.api.v1alpha1.Backup;
+import dev.slipway.api.v1alpha1.BackupPhase;
+import dev.slipway.api.v1alpha1.BackupSpec;
+import dev.slipway.api.v1alpha1.BackupStatus;
+import dev.slipway.api.v1alpha1.DataSpec;
 import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.DatabaseSpec;
 import dev.slipway.api.v1alpha1.EnvVarSpec;
@@ -13,6 +18,10 @@ import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentTemplate;
 import dev.slipway.api.v1alpha1.Phase;
 import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.api.v1alpha1.Restore;
+import dev.slipway.api.v1alpha1.RestorePhase;
+import dev.slipway.api.v1alpha1.RestoreSource;
+import dev.slipway.api.v1alpha1.RestoreSpec;
 import dev.slipway.api.v1alpha1.Stage;
 import dev.slipway.build.BuildNames;
 import dev.slipway.config.OperatorConfig;
@@ -21,12 +30,24 @@ import dev.slipway.git.SourceCredentialsPolicy;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.testing.Environments;
 import dev.slipway.testing.LocalPostgres;
+import dev.slipway.testing.MotoServer;
 import dev.slipway.testing.RealNode;
 import dev.slipway.testing.RunningOperator;
 import dev.slipway.testing.git.GitHttpServer;
 import dev.slipway.testing.git.GitRemote;
 import dev.slipway.testing.git.GitSshServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.concurrent.atomic.AtomicReference;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -78,6 +99,9 @@ class RealNodeGoldenPathIT {
   private static GitHttpServer git;
   private static GitSshServer ssh;
   private static RunningOperator operator;
+  private static MotoServer moto;
+  private static S3Client s3;
+  private static final String BUCKET = "slipway-backups";
 
   @BeforeAll
   static void start() {
@@ -92,6 +116,14 @@ class RealNodeGoldenPathIT {
     client.resource(postgres.adminSecret("shared-db", n)).create();
     git = GitHttpServer.https("builder", "git-password-" + UUID.randomUUID(), node.nodeIp(), node.testCaCertificate(), node.testCaKey());
     ssh = new GitSshServer(GitSshServer.KeyType.ED25519, node.nodeIp());
+    // The object store for backups, on the node's address: the dump Job's pod uploads to it.
+    moto = MotoServer.start(node.nodeIp());
+    s3 = S3Client.builder().region(Region.of(MotoServer.REGION)).endpointOverride(moto.endpoint())
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(MotoServer.ACCESS_KEY, MotoServer.SECRET_KEY)))
+        .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+        .httpClient(UrlConnectionHttpClient.create())
+        .build();
+    s3.createBucket(b -> b.bucket(BUCKET));
 
     OperatorConfig config = OperatorConfig.defaults().toBuilder()
         .watchNamespaces(Set.of(n))
@@ -112,6 +144,10 @@ class RealNodeGoldenPathIT {
         .sharedDatabaseSecret("shared-db")
         .rolloutDeadline(ROLLOUT_DEADLINE)
         .pollInterval(Duration.ofSeconds(5))
+        .aws(MotoServer.REGION, moto.endpoint().toString(), MotoServer.ACCESS_KEY, MotoServer.SECRET_KEY)
+        .backupBucket(BUCKET)
+        .backupEndpoint(moto.endpoint().toString())
+        .backupPostgresImage(node.postgresImage())
         .build();
     operator = RunningOperator.start(config, node);
   }
@@ -124,7 +160,7 @@ class RealNodeGoldenPathIT {
     if (client != null && n != null) {
       client.namespaces().withName(n).delete();
     }
-    for (AutoCloseable c : new AutoCloseable[] {git, ssh, postgres}) {
+    for (AutoCloseable c : new AutoCloseable[] {git, ssh, postgres, s3, moto}) {
       try {
         if (c != null) {
           c.close();
@@ -331,6 +367,196 @@ class RealNodeGoldenPathIT {
   }
 
   // --- helpers --------------------------------------------------------------------------------
+
+  // --- data: backups ---------------------------------------------------------------------------
+
+  @Test
+  @Order(6)
+  void aBackupIsAPgDumpInTheBucketAndDeletingTheBackupDeletesTheDump() throws Exception {
+    // shop-test was migrated and given a row by the first test.
+    Environment shopTest = Environments.get(client, n, "shop-test");
+    assertThat(shopTest.getStatus().getPhase()).as("the first test leaves shop-test Ready").isEqualTo(Phase.Ready);
+    Backup backup = new Backup();
+    backup.setMetadata(new ObjectMetaBuilder().withName("before-the-sale").withNamespace(n).build());
+    backup.setSpec(new BackupSpec());
+    backup.getSpec().setEnvironment("shop-test");
+    client.resource(backup).create();
+
+    Backup done = awaitBackup("before-the-sale", ROLLOUT, b -> b.getStatus() != null && b.getStatus().getPhase() != null
+        && b.getStatus().getPhase().done());
+    BackupStatus st = done.getStatus();
+    assertThat(st.getPhase()).as(st.getReason() + ": " + st.getMessage()).isEqualTo(BackupPhase.Succeeded);
+    String key = n + "/shop-test/before-the-sale-" + done.getMetadata().getUid().replace("-", "").substring(0, 8) + ".dump";
+    assertThat(st.getLocation()).isEqualTo("s3://" + BUCKET + "/" + key);
+    long stored = s3.headObject(h -> h.bucket(BUCKET).key(key)).contentLength();
+    assertThat(st.getSizeBytes()).as("status size is the stored object's").isEqualTo(stored).isPositive();
+    assertThat(st.getCommit()).isEqualTo(shopTest.getStatus().getDeployedCommit());
+    assertThat(st.getImage()).isEqualTo(shopTest.getStatus().getImage());
+    assertThat(done.getMetadata().getOwnerReferences()).as("a Backup outlives its environment").isNullOrEmpty();
+
+    // The object is a pg_dump custom-format archive with the table and the row the first test wrote.
+    Path dump = Files.createTempFile("slipway-backup", ".dump");
+    try {
+      Files.write(dump, s3.getObjectAsBytes(g -> g.bucket(BUCKET).key(key)).asByteArray());
+      String list = run(LocalPostgres.BIN.resolve("pg_restore").toString(), "--list", dump.toString());
+      assertThat(list).contains("TABLE public pages_note");
+      String data = run(LocalPostgres.BIN.resolve("pg_restore").toString(), "--data-only", "--table=pages_note", "--file=-", dump.toString());
+      assertThat(data).contains("a note from the database");
+    } finally {
+      Files.deleteIfExists(dump);
+    }
+    System.out.println("backup: " + st.getSize() + " (" + stored + " bytes) in " + st.getLocation() + ", pg_restore lists pages_note and its row");
+
+    // The password reached the Job only by reference; the URL is spent once the Job finished.
+    Job job = client.batch().v1().jobs().inNamespace(n).withName(st.getJob()).get();
+    String jobJson = Serialization.asJson(job);
+    assertThat(jobJson).doesNotContain(BUCKET + "/" + key).doesNotContain("X-Amz-Signature");
+    job.getSpec().getTemplate().getSpec().getInitContainers().get(0).getEnv().stream()
+        .filter(e -> e.getName().equals("PGPASSWORD"))
+        .forEach(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("shop-test-database"));
+    Secret transfer = client.secrets().inNamespace(n).withName(st.getJob() + "-transfer").get();
+    assertThat(transfer.getData()).as("the transfer Secret keeps no URL once the Job finished").isNullOrEmpty();
+    assertThat(reasonsOfEvents("shop-test")).contains("BackupStarted", "BackupSucceeded");
+
+    // Deleting the Backup deletes the dump.
+    client.resource(done).delete();
+    await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Backup.class).inNamespace(n).withName("before-the-sale").get() == null);
+    assertThat(s3.listObjectsV2(l -> l.bucket(BUCKET).prefix(key)).contents()).as("the dump is deleted with its Backup").isEmpty();
+  }
+
+  @Test
+  @Order(7)
+  void aBackupOfAnEnvironmentThatIsNotThereWaitsAndSaysWhy() {
+    Backup backup = new Backup();
+    backup.setMetadata(new ObjectMetaBuilder().withName("typo").withNamespace(n).build());
+    backup.setSpec(new BackupSpec());
+    backup.getSpec().setEnvironment("shop-tset");
+    client.resource(backup).create();
+    Backup waiting = awaitBackup("typo", Duration.ofSeconds(60), b -> b.getStatus() != null && "EnvironmentNotFound".equals(b.getStatus().getReason()));
+    assertThat(waiting.getStatus().getPhase()).isEqualTo(BackupPhase.Pending);
+    assertThat(waiting.getStatus().getMessage()).contains("shop-tset");
+    client.resource(waiting).delete();
+  }
+
+  @Test
+  @Order(8)
+  void copyLiveToTestRestoresLivesDataSanitisedWhileLiveAndTestsCredentialsStayAsTheyWere() throws Exception {
+    String liveDb = SharedPostgresProvisioner.databaseName(n, "shop", "live");
+    String testDb = SharedPostgresProvisioner.databaseName(n, "shop", "test");
+    try (Connection c = postgres.connect(liveDb, postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO pages_note (title, created) VALUES ('order by alice@example.com', now())");
+    }
+    Project shop = client.resources(Project.class).inNamespace(n).withName("shop").get();
+    shop.getSpec().setData(new DataSpec());
+    shop.getSpec().getData().setSanitize(List.of("python", "manage.py", "shell", "-c",
+        "from pages.models import Note; Note.objects.filter(title__contains='@').update(title='order by (anonymised)')"));
+    client.resource(shop).update();
+    Map<String, String> testCredentials = client.secrets().inNamespace(n).withName("shop-test-database").get().getData();
+
+    Restore copy = new Restore();
+    copy.setMetadata(new ObjectMetaBuilder().withName("copy-live").withNamespace(n).build());
+    copy.setSpec(new RestoreSpec());
+    copy.getSpec().setEnvironment("shop-test");
+    copy.getSpec().setFrom(new RestoreSource());
+    copy.getSpec().getFrom().setEnvironment("shop-live");
+    client.resource(copy).create();
+
+    Restore done = awaitRestore("copy-live", ROLLOUT.multipliedBy(2), r -> r.getStatus() != null && r.getStatus().getPhase() != null
+        && r.getStatus().getPhase().done());
+    assertThat(done.getStatus().getPhase()).as(Serialization.asJson(done.getStatus())).isEqualTo(RestorePhase.Succeeded);
+    for (String type : List.of("SourceBackup", "SafetyBackup", "Stopped", "Restored", "Migrated", "Sanitized", "Serving")) {
+      assertThat(done.getStatus().getConditions()).as(type).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo(type);
+        assertThat(c.getStatus()).isEqualTo("True");
+      });
+    }
+    assertThat(done.getStatus().getSourceBackup()).isEqualTo("copy-live-source");
+    assertThat(client.resources(Backup.class).inNamespace(n).withName("copy-live-safety").get().getStatus().getPhase())
+        .isEqualTo(BackupPhase.Succeeded);
+
+    // Test now has live's rows, sanitised; live is untouched; test's own credentials are unchanged.
+    assertThat(titles(testDb)).contains("order by (anonymised)").doesNotContain("order by alice@example.com", "a note from the database");
+    assertThat(titles(liveDb)).contains("order by alice@example.com");
+    assertThat(client.secrets().inNamespace(n).withName("shop-test-database").get().getData()).isEqualTo(testCredentials);
+    assertThat(dev.slipway.deploy.WebPlan.restoring(Environments.get(client, n, "shop-test"))).as("the restoring hold is gone").isNull();
+    assertThat(getThroughIngress("shop-test." + BASE_DOMAIN, "/", Duration.ofSeconds(60))).contains("order by (anonymised)")
+        .doesNotContain("alice@example.com");
+    assertThat(reasonsOfEvents("shop-test")).contains("RestoreStarted", "RestoreFinished");
+    System.out.println("restore: live copied to test in " + Duration.between(Instant.parse(done.getStatus().getStartTime()),
+        Instant.parse(done.getStatus().getCompletionTime())).toSeconds() + " s, sanitised, served through the ingress");
+  }
+
+  @Test
+  @Order(9)
+  void aRestoreIntoLiveIsRefusedUnlessItSaysAllowLive() {
+    Restore intoLive = new Restore();
+    intoLive.setMetadata(new ObjectMetaBuilder().withName("into-live").withNamespace(n).build());
+    intoLive.setSpec(new RestoreSpec());
+    intoLive.getSpec().setEnvironment("shop-live");
+    intoLive.getSpec().setFrom(new RestoreSource());
+    intoLive.getSpec().getFrom().setBackup("copy-live-safety");
+    client.resource(intoLive).create();
+    Restore refused = awaitRestore("into-live", Duration.ofSeconds(60), r -> r.getStatus() != null && r.getStatus().getPhase() != null
+        && r.getStatus().getPhase().done());
+    assertThat(refused.getStatus().getPhase()).isEqualTo(RestorePhase.Failed);
+    assertThat(refused.getStatus().getReason()).isEqualTo("LiveNotAllowed");
+    assertThat(refused.getStatus().getMessage()).contains("allowLive");
+    assertThat(dev.slipway.deploy.WebPlan.restoring(Environments.get(client, n, "shop-live"))).isNull();
+    assertThat(client.resources(Backup.class).inNamespace(n).withName("into-live-safety").get()).as("nothing was even backed up").isNull();
+  }
+
+  private static List<String> titles(String database) throws Exception {
+    try (Connection c = postgres.connect(database, postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT title FROM pages_note")) {
+      List<String> titles = new java.util.ArrayList<>();
+      while (rs.next()) {
+        titles.add(rs.getString(1));
+      }
+      return titles;
+    }
+  }
+
+  private static Restore awaitRestore(String name, Duration within, java.util.function.Predicate<Restore> done) {
+    AtomicReference<Restore> last = new AtomicReference<>();
+    try {
+      await().atMost(within).pollInterval(Duration.ofSeconds(1)).until(() -> {
+        Restore r = client.resources(Restore.class).inNamespace(n).withName(name).get();
+        last.set(r);
+        return r != null && done.test(r);
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("Restore " + name + " did not get there within " + within + "; last: "
+          + (last.get() == null ? "none" : Serialization.asJson(last.get().getStatus())), e);
+    }
+    return last.get();
+  }
+
+  private static Backup awaitBackup(String name, Duration within, java.util.function.Predicate<Backup> done) {
+    AtomicReference<Backup> last = new AtomicReference<>();
+    try {
+      await().atMost(within).pollInterval(Duration.ofSeconds(1)).until(() -> {
+        Backup b = client.resources(Backup.class).inNamespace(n).withName(name).get();
+        last.set(b);
+        return b != null && done.test(b);
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("Backup " + name + " did not get there within " + within + "; last: "
+          + (last.get() == null ? "none" : Serialization.asJson(last.get().getStatus())), e);
+    }
+    return last.get();
+  }
+
+  private static List<String> reasonsOfEvents(String environment) {
+    return client.v1().events().inNamespace(n).list().getItems().stream()
+        .filter(e -> environment.equals(e.getInvolvedObject().getName())).map(io.fabric8.kubernetes.api.model.Event::getReason).toList();
+  }
+
+  private static String run(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(String.join(" ", command) + ":\n" + out).isZero();
+    return out;
+  }
 
   private static Project project(String name, String url, List<EnvironmentTemplate> mapping) {
     Project project = Environments.project(n, name, url, mapping);

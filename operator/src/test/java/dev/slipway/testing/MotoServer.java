@@ -61,18 +61,23 @@ public final class MotoServer implements AutoCloseable {
 
   /** Installs moto if needed, starts it on a free loopback port and waits until it answers. */
   public static MotoServer start() {
+    return start("127.0.0.1");
+  }
+
+  /** As {@link #start()}, listening on {@code host} (the node's address, for pods to reach it). */
+  public static MotoServer start(String host) {
     Path venv = venv();
     Path dir = (Files.isDirectory(Path.of("target")) ? Path.of("target", "moto") : tempDir()).toAbsolutePath();
     int port = freePort();
     Path log = dir.resolve("moto-" + port + ".log");
     try {
       Files.createDirectories(dir);
-      ProcessBuilder pb = new ProcessBuilder(venv.resolve("bin/moto_server").toString(), "-H", "127.0.0.1", "-p", String.valueOf(port))
+      ProcessBuilder pb = new ProcessBuilder(venv.resolve("bin/moto_server").toString(), "-H", host, "-p", String.valueOf(port))
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       pb.environment().put("PYTHONUNBUFFERED", "1");
       Process process = pb.start();
-      MotoServer server = new MotoServer(process, URI.create("http://127.0.0.1:" + port), log);
+      MotoServer server = new MotoServer(process, URI.create("http://" + host + ":" + port), log);
       server.awaitUp();
       return server;
     } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.slipway.testing;
 
 import dev.slipway.Labels;
+import dev.slipway.api.v1alpha1.Backup;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -46,27 +47,35 @@ public final class SecretWatch {
   }
 
   private void remember(Secret s) {
-    if (s.getData() != null && s.getData().get("password") != null) {
-      passwords.add(new String(Base64.getDecoder().decode(s.getData().get("password")), StandardCharsets.UTF_8));
+    // Database passwords, and the presigned URLs of backup transfers (a credential for one object).
+    for (String key : List.of("password", "TRANSFER_URL")) {
+      if (s.getData() != null && s.getData().get(key) != null) {
+        passwords.add(new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8));
+      }
     }
   }
 
   /**
-   * Statuses and Events of the namespace, every log line so far and every test Postgres server's
-   * log (they log every statement): none holds a generated password.
+   * Statuses and Events of the namespace, its Jobs' specs, every log line so far and every test
+   * Postgres server's log (they log every statement): none holds a generated password or a
+   * backup transfer URL.
    */
   public List<String> leaks(KubernetesClient client, String namespace) {
     String statuses = Serialization.asJson(client.resources(Environment.class).inNamespace(namespace).list().getItems().stream()
         .map(Environment::getStatus).toList())
         + Serialization.asJson(client.resources(Project.class).inNamespace(namespace).list().getItems().stream()
-        .map(Project::getStatus).toList());
+        .map(Project::getStatus).toList())
+        + Serialization.asJson(client.resources(Backup.class).inNamespace(namespace).list().getItems().stream()
+        .map(Backup::getStatus).toList())
+        + Serialization.asJson(client.batch().v1().jobs().inNamespace(namespace).list().getItems().stream()
+        .map(j -> j.getSpec()).toList());
     String events = Serialization.asJson(client.v1().events().inNamespace(namespace).list());
     List<String> lines = logs.lines();
     List<String> serverLogs = LocalPostgres.allLogs();
     List<String> found = new ArrayList<>();
     for (String p : passwords) {
       if (statuses.contains(p)) {
-        found.add("a generated password is in a status in " + namespace);
+        found.add("a generated password is in a status or a Job's spec in " + namespace);
       }
       if (events.contains(p)) {
         found.add("a generated password is in an Event in " + namespace);

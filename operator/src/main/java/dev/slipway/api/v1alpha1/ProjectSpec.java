@@ -95,6 +95,9 @@ public class ProjectSpec {
   @JsonPropertyDescription("The release step run as a Job with the new image before each rollout.")
   private ReleaseSpec release;
 
+  @JsonPropertyDescription("What happens to data a Restore brings from another environment.")
+  private DataSpec data;
+
   public SourceSpec getSource() {
     return source;
   }
@@ -133,6 +136,14 @@ public class ProjectSpec {
 
   public void setEnvironments(List<EnvironmentTemplate> environments) {
     this.environments = environments;
+  }
+
+  public DataSpec getData() {
+    return data;
+  }
+
+  public void setData(DataSpec data) {
+    this.data = data;
   }
 
   public ReleaseSpec getRelease() {

@@ -1,0 +1,352 @@
+package dev.slipway.backup;
+
+import dev.slipway.Labels;
+import dev.slipway.api.v1alpha1.Backup;
+import dev.slipway.api.v1alpha1.BackupPhase;
+import dev.slipway.api.v1alpha1.BackupStatus;
+import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.EnvironmentStatus;
+import dev.slipway.config.OperatorConfig;
+import dev.slipway.environment.EventRecorder;
+import dev.slipway.status.Statuses;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes a Backup: checks the environment has a database and an image, hands a dump Job a
+ * presigned upload URL, and once the Job is done asks the store what arrived. A Backup is taken
+ * once; Succeeded and Failed are final. Deleting a Backup deletes its dump (finalizer).
+ */
+@ControllerConfiguration(name = BackupReconciler.NAME)
+public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
+
+  public static final String NAME = "backup";
+  static final String JOB_SELECTOR = Labels.MANAGED_SELECTOR + "," + Labels.COMPONENT + "=" + Labels.BACKUP;
+  /** How often a Backup waiting for its environment (no database or image yet) looks again. */
+  static final Duration WAIT = Duration.ofSeconds(15);
+  /** The transfer URL outlives the Job's deadline by this much (pod start, clock skew). */
+  static final Duration URL_MARGIN = Duration.ofMinutes(10);
+  static final String FORMAT = "pg_dump custom format (pg_restore)";
+
+  private static final Logger log = LoggerFactory.getLogger(BackupReconciler.class);
+
+  private final OperatorConfig config;
+  private final Optional<BackupStore> store;
+  private final EventRecorder events;
+  private final Clock clock;
+
+  public BackupReconciler(OperatorConfig config, Optional<BackupStore> store, EventRecorder events, Clock clock) {
+    this.config = config;
+    this.store = store;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, Backup>> prepareEventSources(EventSourceContext<Backup> context) {
+    return List.of(new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Backup.class)
+        .withLabelSelector(JOB_SELECTOR)
+        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(Backup.class))
+        .build(), context));
+  }
+
+  @Override
+  public UpdateControl<Backup> reconcile(Backup backup, Context<Backup> context) {
+    BackupStatus current = backup.getStatus() == null ? new BackupStatus() : backup.getStatus();
+    if (current.getPhase() != null && current.getPhase().done()) {
+      return UpdateControl.noUpdate();
+    }
+    if (store.isEmpty()) {
+      return fail(backup, current, context, null, "StorageNotConfigured",
+          "no backup storage is configured: the platform sets " + OperatorConfig.BACKUP_BUCKET + " (Helm: backup.bucket)");
+    }
+    KubernetesClient client = context.getClient();
+    String namespace = backup.getMetadata().getNamespace();
+    Environment environment = client.resources(Environment.class).inNamespace(namespace).withName(backup.getSpec().getEnvironment()).get();
+    Optional<Job> job = context.getSecondaryResource(Job.class);
+    if (job.isEmpty() && current.getJob() != null) {
+      // Made by an earlier reconcile: perhaps not in the informer's cache yet, else deleted.
+      boolean gone = client.batch().v1().jobs().inNamespace(namespace).withField("metadata.name", current.getJob()).list().getItems().isEmpty();
+      if (gone) {
+        return fail(backup, current, context, environment, "JobDeleted", "the dump Job " + current.getJob() + " was deleted before it finished");
+      }
+      return UpdateControl.<Backup>noUpdate().rescheduleAfter(Duration.ofSeconds(2));
+    }
+    if (job.isEmpty()) {
+      return start(backup, current, environment, context);
+    }
+    return observe(backup, current, environment, job.get(), context);
+  }
+
+  private UpdateControl<Backup> start(Backup backup, BackupStatus current, Environment environment, Context<Backup> context) {
+    String wanted = backup.getSpec().getEnvironment();
+    if (environment == null) {
+      return waiting(backup, current, context, "EnvironmentNotFound", "no Environment " + wanted + " in this namespace");
+    }
+    EnvironmentStatus es = environment.getStatus();
+    String databaseSecret = es == null || es.getDatabase() == null ? null : es.getDatabase().getSecretName();
+    if (databaseSecret == null) {
+      return waiting(backup, current, context, "NoDatabase", "Environment " + wanted + " has no database (yet)");
+    }
+    if (es.getImage() == null) {
+      return waiting(backup, current, context, "NotDeployed",
+          "Environment " + wanted + " runs no image yet; the upload runs in the environment's own image");
+    }
+    BackupStore s = store.orElseThrow();
+    String key = DumpJob.objectKey(backup);
+    KubernetesClient client = context.getClient();
+    try {
+      BackupStore.Transfer transfer = s.upload(key, config.backupTimeout().plus(URL_MARGIN));
+      client.resource(DumpJob.transferSecret(backup, transfer)).forceConflicts().serverSideApply();
+      Job job = DumpJob.desired(backup, environment, es.getImage(), databaseSecret, transfer, config);
+      try {
+        client.resource(job).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+      }
+    } catch (BackupStore.StoreException e) {
+      log.warn("backup {}/{}: {}", backup.getMetadata().getNamespace(), backup.getMetadata().getName(), e.getMessage());
+      return waiting(backup, current, context, "StorageUnavailable", e.getMessage());
+    }
+    BackupStatus next = copy(current);
+    next.setPhase(BackupPhase.Running);
+    next.setReason(null);
+    next.setMessage("dumping " + wanted + "'s database");
+    next.setStartTime(now());
+    next.setJob(DumpJob.name(backup));
+    next.setLocation(s.location(key));
+    next.setFormat(FORMAT);
+    next.setCommit(es.getDeployedCommit());
+    next.setImage(es.getImage());
+    write(backup, next, context);
+    events.normal(environment, "BackupStarted", "Backup " + backup.getMetadata().getName() + " started (Job " + DumpJob.name(backup) + ")");
+    return UpdateControl.noUpdate();
+  }
+
+  private UpdateControl<Backup> observe(Backup backup, BackupStatus current, Environment environment, Job job, Context<Backup> context) {
+    if (condition(job, "Complete")) {
+      OptionalLong size;
+      try {
+        size = store.orElseThrow().size(DumpJob.objectKey(backup));
+      } catch (BackupStore.StoreException e) {
+        return waiting(backup, current, context, "StorageUnavailable", e.getMessage());
+      }
+      spend(backup, context);
+      if (size.isEmpty()) {
+        return fail(backup, current, context, environment, "UploadMissing",
+            "the Job finished but the store has no " + current.getLocation());
+      }
+      BackupStatus next = copy(current);
+      next.setPhase(BackupPhase.Succeeded);
+      next.setReason(null);
+      next.setMessage("stored " + human(size.getAsLong()));
+      next.setCompletionTime(now());
+      next.setSizeBytes(size.getAsLong());
+      next.setSize(human(size.getAsLong()));
+      write(backup, next, context);
+      if (environment != null) {
+        events.normal(environment, "BackupSucceeded", "Backup " + backup.getMetadata().getName() + ": " + human(size.getAsLong())
+            + " stored at " + current.getLocation());
+      }
+      return UpdateControl.noUpdate();
+    }
+    if (condition(job, "Failed")) {
+      spend(backup, context);
+      Failure failure = failure(job, context.getClient());
+      return fail(backup, current, context, environment, failure.reason(), failure.message());
+    }
+    if (current.getPhase() != BackupPhase.Running) {
+      BackupStatus next = copy(current);
+      next.setPhase(BackupPhase.Running);
+      next.setJob(job.getMetadata().getName());
+      write(backup, next, context);
+    }
+    return UpdateControl.noUpdate();
+  }
+
+  record Failure(String reason, String message) {}
+
+  /** Which container failed and the end of what it said (pg_dump's error, the upload's status). */
+  static Failure failure(Job job, KubernetesClient client) {
+    String jobReason = job.getStatus() == null || job.getStatus().getConditions() == null ? null
+        : job.getStatus().getConditions().stream().filter(c -> "Failed".equals(c.getType())).map(JobCondition::getReason)
+            .filter(Objects::nonNull).findFirst().orElse(null);
+    if ("DeadlineExceeded".equals(jobReason)) {
+      return new Failure("Timeout", "the dump Job ran longer than " + OperatorConfig.BACKUP_TIMEOUT + " allows");
+    }
+    try {
+      List<Pod> pods = client.pods().inNamespace(job.getMetadata().getNamespace()).withLabel("job-name", job.getMetadata().getName()).list().getItems();
+      for (Pod pod : pods) {
+        if (pod.getStatus() == null) {
+          continue;
+        }
+        for (ContainerStatus s : concat(pod.getStatus().getInitContainerStatuses(), pod.getStatus().getContainerStatuses())) {
+          var terminated = s.getState() == null ? null : s.getState().getTerminated();
+          if (terminated != null && terminated.getExitCode() != null && terminated.getExitCode() != 0) {
+            String reason = DumpJob.DUMP_CONTAINER.equals(s.getName()) ? "DumpFailed" : "UploadFailed";
+            return new Failure(reason, s.getName() + " exited with " + terminated.getExitCode() + ": " + tail(terminated.getMessage()));
+          }
+          var waiting = s.getState() == null ? null : s.getState().getWaiting();
+          if (waiting != null && waiting.getReason() != null) {
+            return new Failure("PodFailed", s.getName() + ": " + waiting.getReason());
+          }
+        }
+      }
+    } catch (KubernetesClientException e) {
+      log.debug("cannot list the pods of {}: {}", job.getMetadata().getName(), e.getMessage());
+    }
+    return new Failure("JobFailed", "the dump Job failed" + (jobReason == null ? "" : " (" + jobReason + ")"));
+  }
+
+  private static List<ContainerStatus> concat(List<ContainerStatus> a, List<ContainerStatus> b) {
+    List<ContainerStatus> all = new java.util.ArrayList<>();
+    if (a != null) {
+      all.addAll(a);
+    }
+    if (b != null) {
+      all.addAll(b);
+    }
+    return all;
+  }
+
+  /** The last lines of a termination message, at most 600 characters. */
+  static String tail(String message) {
+    if (message == null || message.isBlank()) {
+      return "(no output)";
+    }
+    String m = message.strip();
+    return m.length() <= 600 ? m : "…" + m.substring(m.length() - 600);
+  }
+
+  @Override
+  public DeleteControl cleanup(Backup backup, Context<Backup> context) {
+    Optional<Job> job = context.getSecondaryResource(Job.class);
+    if (job.isPresent() && !condition(job.get(), "Complete") && !condition(job.get(), "Failed")) {
+      // An upload still running could store the dump after we deleted it: stop it first.
+      context.getClient().resource(job.get()).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(5));
+    }
+    if (store.isEmpty()) {
+      if (backup.getStatus() != null && backup.getStatus().getLocation() != null) {
+        log.warn("backup {}/{}: no backup storage is configured, so {} is left in place", backup.getMetadata().getNamespace(),
+            backup.getMetadata().getName(), backup.getStatus().getLocation());
+      }
+      return DeleteControl.defaultDelete();
+    }
+    // Deleting is idempotent: the key is the Backup's own, whether or not anything was stored.
+    store.get().delete(DumpJob.objectKey(backup));
+    return DeleteControl.defaultDelete();
+  }
+
+  private UpdateControl<Backup> waiting(Backup backup, BackupStatus current, Context<Backup> context, String reason, String message) {
+    if (current.getPhase() != BackupPhase.Pending || !Objects.equals(reason, current.getReason()) || !Objects.equals(message, current.getMessage())) {
+      BackupStatus next = copy(current);
+      next.setPhase(current.getPhase() == null ? BackupPhase.Pending : current.getPhase());
+      next.setReason(reason);
+      next.setMessage(message);
+      write(backup, next, context);
+    }
+    return UpdateControl.<Backup>noUpdate().rescheduleAfter(WAIT);
+  }
+
+  private UpdateControl<Backup> fail(Backup backup, BackupStatus current, Context<Backup> context, Environment environment,
+      String reason, String message) {
+    BackupStatus next = copy(current);
+    next.setPhase(BackupPhase.Failed);
+    next.setReason(reason);
+    next.setMessage(message);
+    next.setCompletionTime(now());
+    write(backup, next, context);
+    if (environment != null) {
+      events.warning(environment, "BackupFailed", "Backup " + backup.getMetadata().getName() + ": " + reason + ": " + message);
+    }
+    return UpdateControl.noUpdate();
+  }
+
+  /** The transfer URL is no longer needed once the Job finished: the Secret keeps no data. */
+  private static void spend(Backup backup, Context<Backup> context) {
+    try {
+      context.getClient().resource(DumpJob.spentTransferSecret(backup)).forceConflicts().serverSideApply();
+    } catch (KubernetesClientException e) {
+      log.debug("cannot empty the transfer Secret of {}: {}", backup.getMetadata().getName(), e.getMessage());
+    }
+  }
+
+  private void write(Backup backup, BackupStatus status, Context<Backup> context) {
+    status.setObservedGeneration(backup.getMetadata().getGeneration());
+    Backup patch = new Backup();
+    patch.setMetadata(new ObjectMetaBuilder().withName(backup.getMetadata().getName()).withNamespace(backup.getMetadata().getNamespace()).build());
+    patch.setStatus(status);
+    Statuses.applyAndCache(backup, patch, context);
+  }
+
+  private static boolean condition(Job job, String type) {
+    return job.getStatus() != null && job.getStatus().getConditions() != null
+        && job.getStatus().getConditions().stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private String now() {
+    return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private static BackupStatus copy(BackupStatus s) {
+    BackupStatus c = new BackupStatus();
+    c.setObservedGeneration(s.getObservedGeneration());
+    c.setPhase(s.getPhase());
+    c.setReason(s.getReason());
+    c.setMessage(s.getMessage());
+    c.setStartTime(s.getStartTime());
+    c.setCompletionTime(s.getCompletionTime());
+    c.setSizeBytes(s.getSizeBytes());
+    c.setSize(s.getSize());
+    c.setLocation(s.getLocation());
+    c.setFormat(s.getFormat());
+    c.setCommit(s.getCommit());
+    c.setImage(s.getImage());
+    c.setJob(s.getJob());
+    return c;
+  }
+
+  /** 12.4 MiB, 980 B: binary units, one decimal. */
+  static String human(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = bytes;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+  }
+}

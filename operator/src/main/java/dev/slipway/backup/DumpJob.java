@@ -1,0 +1,210 @@
+package dev.slipway.backup;
+
+import dev.slipway.Labels;
+import dev.slipway.OwnerReferences;
+import dev.slipway.api.v1alpha1.Backup;
+import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.config.OperatorConfig;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Job that takes a Backup: {@code pg_dump} (custom format) in the Postgres image writes the
+ * dump to an emptyDir, then the environment's own image PUTs it to the presigned URL. The
+ * database password reaches the pod only by secretKeyRef from the environment's credentials
+ * Secret; the URL only by secretKeyRef from the Backup's transfer Secret.
+ */
+public final class DumpJob {
+
+  public static final String DUMP_CONTAINER = "dump";
+  public static final String UPLOAD_CONTAINER = "upload";
+  /** The uid of the postgres user in the official Postgres image (and in the test image). */
+  static final long POSTGRES_UID = 999;
+
+  private DumpJob() {}
+
+  /** {@code <backup, cut to 44>-<8 hex of its uid>-dump}: at most 58 characters. */
+  public static String name(Backup backup) {
+    String name = backup.getMetadata().getName();
+    String cut = name.length() > 44 ? name.substring(0, 44).replaceAll("[-.]+$", "") : name;
+    return cut.replace('.', '-') + "-" + uid8(backup) + "-dump";
+  }
+
+  public static String transferSecretName(Backup backup) {
+    return name(backup) + "-transfer";
+  }
+
+  static String uid8(String uid) {
+    return uid.replace("-", "").substring(0, 8);
+  }
+
+  private static String uid8(Backup backup) {
+    return uid8(backup.getMetadata().getUid());
+  }
+
+  /**
+   * Where a Backup's dump is stored: {@code <namespace>/<environment>/<backup>-<8 hex of its uid>.dump}.
+   * The uid keeps a Backup made again under the same name from overwriting the old dump.
+   */
+  public static String objectKey(Backup backup) {
+    return backup.getMetadata().getNamespace() + "/" + backup.getSpec().getEnvironment() + "/" + backup.getMetadata().getName()
+        + "-" + uid8(backup) + ".dump";
+  }
+
+  /** The Secret holding the presigned URL; owned by the Backup, emptied once the Job finished. */
+  public static Secret transferSecret(Backup backup, BackupStore.Transfer transfer) {
+    Secret secret = new SecretBuilder()
+        .withNewMetadata()
+        .withName(transferSecretName(backup))
+        .withNamespace(backup.getMetadata().getNamespace())
+        .withLabels(labels(backup))
+        .endMetadata()
+        .withType("Opaque")
+        .addToData(Transfers.URL_VARIABLE, Base64.getEncoder().encodeToString(transfer.url().toString().getBytes(StandardCharsets.UTF_8)))
+        .build();
+    return OwnerReferences.controlledBy(secret, backup);
+  }
+
+  /** The same Secret with nothing in it: applied once the URL is no longer needed. */
+  public static Secret spentTransferSecret(Backup backup) {
+    Secret secret = new SecretBuilder()
+        .withNewMetadata()
+        .withName(transferSecretName(backup))
+        .withNamespace(backup.getMetadata().getNamespace())
+        .withLabels(labels(backup))
+        .endMetadata()
+        .withType("Opaque")
+        .build();
+    return OwnerReferences.controlledBy(secret, backup);
+  }
+
+  static Map<String, String> labels(Backup backup) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Labels.MANAGED_BY, Labels.MANAGER);
+    labels.put(Labels.COMPONENT, Labels.BACKUP);
+    labels.put(Labels.BACKUP_NAME, backup.getMetadata().getName());
+    return labels;
+  }
+
+  /**
+   * The dump Job. {@code appImage} is the image the environment runs (it has Python for the
+   * upload); {@code databaseSecret} its credentials Secret.
+   */
+  public static Job desired(Backup backup, Environment environment, String appImage, String databaseSecret,
+      BackupStore.Transfer transfer, OperatorConfig config) {
+    Map<String, String> labels = labels(backup);
+    labels.put(Labels.PROJECT, environment.getSpec().getProject());
+    labels.put(Labels.ENVIRONMENT, environment.getSpec().getEnvironment());
+    Container dump = new ContainerBuilder()
+        .withName(DUMP_CONTAINER)
+        .withImage(config.backupPostgresImage())
+        .withCommand("pg_dump")
+        // Custom format: compressed, and pg_restore can pick, reorder and --clean from it.
+        .withArgs("--format=custom", "--no-owner", "--no-privileges", "--file=" + Transfers.DUMP)
+        .withEnv(libpqEnv(databaseSecret))
+        .withVolumeMounts(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("backup").withMountPath(Transfers.DIRECTORY).build())
+        .withResources(resources())
+        .withSecurityContext(postgresUser())
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .build();
+    Container upload = new ContainerBuilder()
+        .withName(UPLOAD_CONTAINER)
+        .withImage(appImage)
+        .withArgs("python", "-c", Transfers.UPLOAD)
+        .withEnv(transferEnv(backup, transfer))
+        .withVolumeMounts(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("backup").withMountPath(Transfers.DIRECTORY)
+            .withReadOnly(true).build())
+        .withResources(resources())
+        .withSecurityContext(appUser())
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .build();
+    Job job = new JobBuilder()
+        .withNewMetadata().withName(name(backup)).withNamespace(backup.getMetadata().getNamespace()).withLabels(labels).endMetadata()
+        .withNewSpec()
+        .withBackoffLimit(0)
+        .withActiveDeadlineSeconds(config.backupTimeout().toSeconds())
+        .withNewTemplate()
+        .withNewMetadata().withLabels(labels).endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withNewSecurityContext()
+        .withRunAsNonRoot(true)
+        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .endSecurityContext()
+        // The dump runs first and must finish; only then is there something to upload.
+        .withInitContainers(dump)
+        .withContainers(upload)
+        .addNewVolume().withName("backup").withNewEmptyDir().endEmptyDir().endVolume()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+    return OwnerReferences.controlledBy(job, backup);
+  }
+
+  /** libpq's variables from the credentials Secret, each by secretKeyRef. */
+  static List<EnvVar> libpqEnv(String databaseSecret) {
+    List<EnvVar> env = new ArrayList<>();
+    Map<String, String> keys = new LinkedHashMap<>();
+    keys.put("PGHOST", "host");
+    keys.put("PGPORT", "port");
+    keys.put("PGDATABASE", "name");
+    keys.put("PGUSER", "user");
+    keys.put("PGPASSWORD", "password");
+    keys.forEach((variable, key) -> env.add(new EnvVarBuilder().withName(variable)
+        .withNewValueFrom().withNewSecretKeyRef(key, databaseSecret, false).endValueFrom().build()));
+    // libpq's default: TLS when the server offers it (RDS does), plain on a local server.
+    env.add(new EnvVarBuilder().withName("PGSSLMODE").withValue("prefer").build());
+    env.add(new EnvVarBuilder().withName("PGCONNECT_TIMEOUT").withValue("20").build());
+    return env;
+  }
+
+  static List<EnvVar> transferEnv(Backup backup, BackupStore.Transfer transfer) {
+    return List.of(
+        new EnvVarBuilder().withName(Transfers.URL_VARIABLE)
+            .withNewValueFrom().withNewSecretKeyRef(Transfers.URL_VARIABLE, transferSecretName(backup), false).endValueFrom().build(),
+        new EnvVarBuilder().withName(Transfers.HEADERS_VARIABLE).withValue(Serialization.asJson(transfer.headers())).build());
+  }
+
+  static ResourceRequirements resources() {
+    return new ResourceRequirementsBuilder()
+        .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("128Mi")))
+        .withLimits(Map.of("memory", new Quantity("1Gi")))
+        .build();
+  }
+
+  static SecurityContext postgresUser() {
+    return new SecurityContextBuilder()
+        .withRunAsUser(POSTGRES_UID).withRunAsGroup(POSTGRES_UID)
+        .withAllowPrivilegeEscalation(false)
+        .withNewCapabilities().withDrop("ALL").endCapabilities()
+        .build();
+  }
+
+  static SecurityContext appUser() {
+    return new SecurityContextBuilder()
+        .withAllowPrivilegeEscalation(false)
+        .withNewCapabilities().withDrop("ALL").endCapabilities()
+        .build();
+  }
+}

@@ -1,0 +1,161 @@
+package dev.slipway.backup;
+
+import dev.slipway.Labels;
+import dev.slipway.OwnerReferences;
+import dev.slipway.api.v1alpha1.Restore;
+import dev.slipway.config.OperatorConfig;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Jobs of a Restore: the restore itself (the environment's image fetches the dump from a
+ * presigned URL, then {@code pg_restore} in the Postgres image loads it as the environment's own
+ * role), and the commands run afterwards with the environment's image and settings (release,
+ * sanitize), taken from its web Deployment so they run exactly as the web pods would.
+ */
+public final class RestoreJobs {
+
+  public static final String RESTORE = "restore";
+  public static final String RELEASE = "release";
+  public static final String SANITIZE = "sanitize";
+
+  private RestoreJobs() {}
+
+  /** {@code <restore, cut to 40>-<8 hex of its uid>-<step>}: at most 58 characters. */
+  public static String name(Restore restore, String step) {
+    String name = restore.getMetadata().getName();
+    String cut = name.length() > 40 ? name.substring(0, 40).replaceAll("[-.]+$", "") : name;
+    return cut.replace('.', '-') + "-" + DumpJob.uid8(restore.getMetadata().getUid()) + "-" + step;
+  }
+
+  public static String transferSecretName(Restore restore) {
+    return name(restore, RESTORE) + "-transfer";
+  }
+
+  static Map<String, String> labels(Restore restore) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Labels.MANAGED_BY, Labels.MANAGER);
+    labels.put(Labels.COMPONENT, Labels.RESTORE);
+    labels.put(Labels.RESTORE_NAME, restore.getMetadata().getName());
+    return labels;
+  }
+
+  public static Secret transferSecret(Restore restore, BackupStore.Transfer transfer) {
+    Secret secret = new SecretBuilder()
+        .withNewMetadata().withName(transferSecretName(restore)).withNamespace(restore.getMetadata().getNamespace())
+        .withLabels(labels(restore)).endMetadata()
+        .withType("Opaque")
+        .addToData(Transfers.URL_VARIABLE, Base64.getEncoder().encodeToString(transfer.url().toString().getBytes(StandardCharsets.UTF_8)))
+        .build();
+    return OwnerReferences.controlledBy(secret, restore);
+  }
+
+  public static Secret spentTransferSecret(Restore restore) {
+    Secret secret = new SecretBuilder()
+        .withNewMetadata().withName(transferSecretName(restore)).withNamespace(restore.getMetadata().getNamespace())
+        .withLabels(labels(restore)).endMetadata()
+        .withType("Opaque")
+        .build();
+    return OwnerReferences.controlledBy(secret, restore);
+  }
+
+  /** Fetch the dump (environment's image), then pg_restore it into the environment's database. */
+  public static Job restore(Restore restore, String appImage, String databaseSecret, BackupStore.Transfer transfer, OperatorConfig config) {
+    Container download = new ContainerBuilder()
+        .withName("download")
+        .withImage(appImage)
+        .withArgs("python", "-c", Transfers.DOWNLOAD)
+        .withEnv(new EnvVarBuilder().withName(Transfers.URL_VARIABLE)
+                .withNewValueFrom().withNewSecretKeyRef(Transfers.URL_VARIABLE, transferSecretName(restore), false).endValueFrom().build(),
+            new EnvVarBuilder().withName(Transfers.HEADERS_VARIABLE).withValue(Serialization.asJson(transfer.headers())).build())
+        .withVolumeMounts(new VolumeMountBuilder().withName("backup").withMountPath(Transfers.DIRECTORY).build())
+        .withResources(DumpJob.resources())
+        .withSecurityContext(DumpJob.appUser())
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .build();
+    Container load = new ContainerBuilder()
+        .withName(RESTORE)
+        .withImage(config.backupPostgresImage())
+        .withCommand("pg_restore")
+        // One transaction: a restore that fails leaves the database as it was.
+        .withArgs("--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
+            "--dbname=$(PGDATABASE)", Transfers.DUMP)
+        .withEnv(DumpJob.libpqEnv(databaseSecret))
+        .withVolumeMounts(new VolumeMountBuilder().withName("backup").withMountPath(Transfers.DIRECTORY).withReadOnly(true).build())
+        .withResources(DumpJob.resources())
+        .withSecurityContext(DumpJob.postgresUser())
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .build();
+    Job job = new JobBuilder()
+        .withNewMetadata().withName(name(restore, RESTORE)).withNamespace(restore.getMetadata().getNamespace()).withLabels(labels(restore))
+        .endMetadata()
+        .withNewSpec()
+        .withBackoffLimit(0)
+        .withActiveDeadlineSeconds(config.backupTimeout().toSeconds())
+        .withNewTemplate()
+        .withNewMetadata().withLabels(labels(restore)).endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withNewSecurityContext().withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .endSecurityContext()
+        .withInitContainers(download)
+        .withContainers(load)
+        .addNewVolume().withName("backup").withNewEmptyDir().endEmptyDir().endVolume()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+    return OwnerReferences.controlledBy(job, restore);
+  }
+
+  /** {@code command} with the web Deployment's image, settings and security (release, sanitize). */
+  public static Job command(Restore restore, String step, Deployment web, List<String> command, OperatorConfig config) {
+    PodSpec pod = web.getSpec().getTemplate().getSpec();
+    Container app = pod.getContainers().get(0);
+    Container run = new ContainerBuilder()
+        .withName(step)
+        .withImage(app.getImage())
+        .withArgs(command)
+        .withEnv(app.getEnv())
+        .withResources(app.getResources())
+        .withSecurityContext(app.getSecurityContext())
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .build();
+    Job job = new JobBuilder()
+        .withNewMetadata().withName(name(restore, step)).withNamespace(restore.getMetadata().getNamespace()).withLabels(labels(restore))
+        .endMetadata()
+        .withNewSpec()
+        .withBackoffLimit(0)
+        .withActiveDeadlineSeconds(config.migrationTimeout().toSeconds())
+        .withNewTemplate()
+        .withNewMetadata().withLabels(labels(restore)).endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withSecurityContext(pod.getSecurityContext())
+        .withImagePullSecrets(pod.getImagePullSecrets())
+        .withContainers(run)
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+    return OwnerReferences.controlledBy(job, restore);
+  }
+}

@@ -1,0 +1,144 @@
+package dev.slipway.backup;
+
+import dev.slipway.config.OperatorConfig;
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequest;
+
+/**
+ * Dumps in an S3 bucket: presigned PUT and GET URLs for the Jobs, HeadObject and DeleteObject for
+ * the operator. With an endpoint override (an S3-compatible store, moto in the tests) addressing
+ * is path-style. With a KMS key every upload is SSE-KMS, and the signed headers say so.
+ */
+public final class S3BackupStore implements BackupStore {
+
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(20);
+
+  private final String bucket;
+  private final String kmsKey;
+  private final S3Client s3;
+  private final S3Presigner presigner;
+
+  public S3BackupStore(String bucket, String region, URI endpoint, String kmsKey, AwsCredentialsProvider credentials) {
+    this.bucket = bucket;
+    this.kmsKey = kmsKey;
+    S3Configuration pathStyle = S3Configuration.builder().pathStyleAccessEnabled(endpoint != null).build();
+    S3ClientBuilder client = S3Client.builder()
+        .region(Region.of(region))
+        .credentialsProvider(credentials)
+        .serviceConfiguration(pathStyle)
+        .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(5)).socketTimeout(Duration.ofSeconds(10)).build())
+        .overrideConfiguration(c -> c.apiCallTimeout(CALL_TIMEOUT));
+    S3Presigner.Builder presign = S3Presigner.builder().region(Region.of(region)).credentialsProvider(credentials).serviceConfiguration(pathStyle);
+    if (endpoint != null) {
+      client.endpointOverride(endpoint);
+      presign.endpointOverride(endpoint);
+    }
+    this.s3 = client.build();
+    this.presigner = presign.build();
+  }
+
+  /** The store the operator's settings call for, if a bucket is configured. */
+  public static Optional<BackupStore> fromConfig(OperatorConfig config) {
+    return config.backupBucket().map(bucket -> {
+      AwsCredentialsProvider credentials = config.awsAccessKeyId().isPresent() && config.awsSecretAccessKey().isPresent()
+          ? StaticCredentialsProvider.create(AwsBasicCredentials.create(config.awsAccessKeyId().get(), config.awsSecretAccessKey().get()))
+          : DefaultCredentialsProvider.builder().build();
+      return new S3BackupStore(bucket, config.backupRegion().orElseThrow(), config.backupEndpoint().map(URI::create).orElse(null),
+          config.backupKmsKey().orElse(null), credentials);
+    });
+  }
+
+  @Override
+  public Transfer upload(String key, Duration validFor) {
+    PutObjectRequest.Builder put = PutObjectRequest.builder().bucket(bucket).key(key).contentType("application/octet-stream");
+    if (kmsKey != null) {
+      put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(kmsKey);
+    }
+    try {
+      PresignedPutObjectRequest signed = presigner.presignPutObject(p -> p.signatureDuration(validFor).putObjectRequest(put.build()));
+      return new Transfer(signed.url().toURI(), headersToSend(signed.signedHeaders()));
+    } catch (SdkException | java.net.URISyntaxException e) {
+      throw new StoreException("cannot sign an upload to " + location(key) + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  @Override
+  public Transfer download(String key, Duration validFor) {
+    try {
+      var signed = presigner.presignGetObject(p -> p.signatureDuration(validFor).getObjectRequest(g -> g.bucket(bucket).key(key)));
+      return new Transfer(signed.url().toURI(), headersToSend(signed.signedHeaders()));
+    } catch (SdkException | java.net.URISyntaxException e) {
+      throw new StoreException("cannot sign a download of " + location(key) + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  /** The signed headers the client must send itself; host and content-length it sends anyway. */
+  private static Map<String, String> headersToSend(Map<String, List<String>> signed) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    signed.forEach((name, values) -> {
+      if (!name.equalsIgnoreCase("host") && !name.equalsIgnoreCase("content-length")) {
+        headers.put(name, String.join(",", values));
+      }
+    });
+    return headers;
+  }
+
+  @Override
+  public OptionalLong size(String key) {
+    try {
+      return OptionalLong.of(s3.headObject(h -> h.bucket(bucket).key(key)).contentLength());
+    } catch (NoSuchKeyException e) {
+      return OptionalLong.empty();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return OptionalLong.empty();
+      }
+      throw new StoreException("cannot look at " + location(key) + ": HTTP " + e.statusCode() + " " + errorCode(e), e);
+    } catch (SdkException e) {
+      throw new StoreException("cannot look at " + location(key) + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  @Override
+  public void delete(String key) {
+    try {
+      s3.deleteObject(d -> d.bucket(bucket).key(key));
+    } catch (S3Exception e) {
+      if (e.statusCode() != 404) {
+        throw new StoreException("cannot delete " + location(key) + ": HTTP " + e.statusCode() + " " + errorCode(e), e);
+      }
+    } catch (SdkException e) {
+      throw new StoreException("cannot delete " + location(key) + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  @Override
+  public String location(String key) {
+    return "s3://" + bucket + "/" + key;
+  }
+
+  private static String errorCode(S3Exception e) {
+    return e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null ? "" : e.awsErrorDetails().errorCode();
+  }
+}

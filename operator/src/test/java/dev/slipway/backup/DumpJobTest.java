@@ -1,0 +1,97 @@
+package dev.slipway.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slipway.api.v1alpha1.Backup;
+import dev.slipway.api.v1alpha1.BackupSpec;
+import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.EnvironmentSpec;
+import dev.slipway.config.OperatorConfig;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DumpJobTest {
+
+  private static final String URL = "http://store.example:9000/bucket/key?X-Amz-Signature=abcdef0123";
+  private static final BackupStore.Transfer TRANSFER = new BackupStore.Transfer(URI.create(URL),
+      Map.of("x-amz-server-side-encryption", "aws:kms"));
+
+  @Test
+  void theDatabasePasswordAndTheUrlReachThePodOnlyBySecretReference() {
+    Job job = DumpJob.desired(backup("nightly"), environment(), "registry.example/team/shop@sha256:" + "a".repeat(64), "shop-test-database",
+        TRANSFER, OperatorConfig.defaults());
+    String json = Serialization.asJson(job);
+    assertThat(json).doesNotContain("X-Amz-Signature").doesNotContain("store.example");
+
+    var pod = job.getSpec().getTemplate().getSpec();
+    var dump = pod.getInitContainers().get(0);
+    assertThat(dump.getCommand()).containsExactly("pg_dump");
+    assertThat(dump.getArgs()).contains("--format=custom", "--file=/backup/database.dump");
+    assertThat(dump.getImage()).isEqualTo(OperatorConfig.defaults().backupPostgresImage());
+    EnvVar password = dump.getEnv().stream().filter(e -> e.getName().equals("PGPASSWORD")).findFirst().orElseThrow();
+    assertThat(password.getValue()).isNull();
+    assertThat(password.getValueFrom().getSecretKeyRef().getName()).isEqualTo("shop-test-database");
+    assertThat(password.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("password");
+    assertThat(dump.getSecurityContext().getRunAsUser()).isEqualTo(999L);
+
+    var upload = pod.getContainers().get(0);
+    assertThat(upload.getImage()).startsWith("registry.example/team/shop@sha256:");
+    EnvVar url = upload.getEnv().stream().filter(e -> e.getName().equals("TRANSFER_URL")).findFirst().orElseThrow();
+    assertThat(url.getValue()).isNull();
+    assertThat(url.getValueFrom().getSecretKeyRef().getName()).isEqualTo(DumpJob.transferSecretName(backup("nightly")));
+    assertThat(upload.getVolumeMounts().get(0).getReadOnly()).isTrue();
+
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    assertThat(job.getSpec().getBackoffLimit()).isZero();
+    assertThat(job.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getKind()).isEqualTo("Backup"));
+    assertThat(job.getMetadata().getLabels()).containsEntry("slipway.dev/component", "backup").containsEntry("slipway.dev/backup", "nightly");
+  }
+
+  @Test
+  void theTransferSecretHoldsTheUrlAndIsEmptiedOnceSpent() {
+    var secret = DumpJob.transferSecret(backup("nightly"), TRANSFER);
+    assertThat(new String(Base64.getDecoder().decode(secret.getData().get("TRANSFER_URL")), StandardCharsets.UTF_8)).isEqualTo(URL);
+    assertThat(DumpJob.spentTransferSecret(backup("nightly")).getData()).isNullOrEmpty();
+    assertThat(TRANSFER.toString()).doesNotContain("X-Amz-Signature");
+  }
+
+  @Test
+  void namesFitAndKeysAreTheBackupsOwn() {
+    Backup longName = backup("a-very-long-backup-name-that-goes-on-and-on-and-on-for-ever.and-ever");
+    assertThat(DumpJob.name(longName)).hasSizeLessThanOrEqualTo(58).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    assertThat(DumpJob.transferSecretName(longName)).hasSizeLessThanOrEqualTo(253);
+    assertThat(DumpJob.objectKey(backup("nightly"))).isEqualTo("team-a/shop-test/nightly-0123abcd.dump");
+  }
+
+  @Test
+  void sizesReadAsPeopleWriteThem() {
+    assertThat(BackupReconciler.human(980)).isEqualTo("980 B");
+    assertThat(BackupReconciler.human(1536)).isEqualTo("1.5 KiB");
+    assertThat(BackupReconciler.human(13_002_342)).isEqualTo("12.4 MiB");
+  }
+
+  private static Backup backup(String name) {
+    Backup b = new Backup();
+    b.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("team-a").withUid("0123abcd-4567-89ab-cdef-0123456789ab").build());
+    b.setSpec(new BackupSpec());
+    b.getSpec().setEnvironment("shop-test");
+    return b;
+  }
+
+  private static Environment environment() {
+    Environment e = new Environment();
+    e.setMetadata(new ObjectMetaBuilder().withName("shop-test").withNamespace("team-a").build());
+    e.setSpec(new EnvironmentSpec());
+    e.getSpec().setProject("shop");
+    e.getSpec().setEnvironment("test");
+    return e;
+  }
+}
