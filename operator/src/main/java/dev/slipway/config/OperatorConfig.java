@@ -133,7 +133,7 @@ public final class OperatorConfig {
     b.leaseRenewDeadline = r.get(LEASE_RENEW_DEADLINE, v -> atLeast(duration(v), Duration.ofMillis(500)), b.leaseRenewDeadline);
     b.leaseRetryPeriod = r.get(LEASE_RETRY_PERIOD, v -> atLeast(duration(v), Duration.ofMillis(100)), b.leaseRetryPeriod);
     leaseTimings(b.leaseDuration, b.leaseRenewDeadline, b.leaseRetryPeriod);
-    b.reconcileThreads = r.get(RECONCILE_THREADS, v -> number(v, 1, 200), 10);
+    b.reconcileThreads = r.get(RECONCILE_THREADS, v -> number(v, 1, 200), 50);
     b.shutdownTimeout = r.get(SHUTDOWN_TIMEOUT, OperatorConfig::duration, Duration.ofSeconds(30));
     b.pollInterval = r.get(POLL_INTERVAL, v -> atLeast(duration(v), Duration.ofSeconds(5)), Duration.ofSeconds(60));
     b.gitTimeout = r.get(GIT_TIMEOUT, v -> atLeast(duration(v), Duration.ofSeconds(1)), Duration.ofSeconds(30));
@@ -535,7 +535,7 @@ public final class OperatorConfig {
     private Duration leaseDuration = Duration.ofSeconds(15);
     private Duration leaseRenewDeadline = Duration.ofSeconds(10);
     private Duration leaseRetryPeriod = Duration.ofSeconds(2);
-    private int reconcileThreads = 10;
+    private int reconcileThreads = 50;
     private Duration shutdownTimeout = Duration.ofSeconds(30);
     private Duration pollInterval = Duration.ofSeconds(60);
     private Duration gitTimeout = Duration.ofSeconds(30);

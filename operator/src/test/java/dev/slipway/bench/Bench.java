@@ -185,7 +185,7 @@ public final class Bench {
     Map<String, Function<Map<String, Object>, String>> rows = new LinkedHashMap<>();
     rows.put("apply → every Environment Ready", r -> secs(get(r, "apply.totalMs")) + (Boolean.FALSE.equals(get(r, "apply.complete")) ? " (incomplete)" : ""));
     rows.put("… per Environment p50 / p99", r -> secs(get(r, "apply.p50Ms")) + " / " + secs(get(r, "apply.p99Ms")));
-    rows.put("floor (bare client, same writes, 10 threads)", r -> secs(get(r, "floor.totalMs")));
+    rows.put("floor (bare client, same writes, " + BenchRun.RECONCILE_THREADS + " threads)", r -> secs(get(r, "floor.totalMs")));
     rows.put("operator ÷ floor", r -> get(r, "floorRatio") == null ? "–" : String.format("%.1f×", ((Number) get(r, "floorRatio")).doubleValue()));
     rows.put("push storm → all test rolled out", r -> secs(get(r, "pushStorm.totalMs")) + (Boolean.FALSE.equals(get(r, "pushStorm.complete")) ? " (incomplete)" : ""));
     rows.put("deploy storm → all live rolled out", r -> secs(get(r, "deployStorm.totalMs")) + (Boolean.FALSE.equals(get(r, "deployStorm.complete")) ? " (incomplete)" : ""));

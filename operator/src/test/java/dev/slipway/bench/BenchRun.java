@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
 final class BenchRun {
 
   static final String DEPLOY = "slipway.dev/deploy";
-  static final int RECONCILE_THREADS = 10; // SLIPWAY_RECONCILE_THREADS' default
+  static final int RECONCILE_THREADS = 50; // SLIPWAY_RECONCILE_THREADS' default
   static final Duration RESYNC_WINDOW = Duration.ofSeconds(75); // SLIPWAY_POLL_INTERVAL's default is 60 s
 
   private final int n;

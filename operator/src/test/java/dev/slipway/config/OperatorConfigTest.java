@@ -18,7 +18,7 @@ class OperatorConfigTest {
     assertThat(c.leaderElection()).isTrue();
     assertThat(c.leaseName()).isEqualTo("slipway-operator");
     assertThat(c.leaseNamespace()).isEmpty();
-    assertThat(c.reconcileThreads()).isEqualTo(10);
+    assertThat(c.reconcileThreads()).isEqualTo(50);
     assertThat(c.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.identity()).isNotBlank();
   }
