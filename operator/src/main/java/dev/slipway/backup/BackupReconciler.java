@@ -10,7 +10,6 @@ import dev.slipway.config.OperatorConfig;
 import dev.slipway.environment.EventRecorder;
 import dev.slipway.status.Statuses;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
@@ -302,10 +301,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
 
   private void write(Backup backup, BackupStatus status, Context<Backup> context) {
     status.setObservedGeneration(backup.getMetadata().getGeneration());
-    Backup patch = new Backup();
-    patch.setMetadata(new ObjectMetaBuilder().withName(backup.getMetadata().getName()).withNamespace(backup.getMetadata().getNamespace()).build());
-    patch.setStatus(status);
-    Statuses.applyAndCache(backup, patch, context);
+    Statuses.applyAndCache(backup, Statuses.statusOnly(backup, Backup::new, status), context);
   }
 
   private static boolean condition(Job job, String type) {

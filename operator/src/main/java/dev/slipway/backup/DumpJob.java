@@ -1,7 +1,6 @@
 package dev.slipway.backup;
 
 import dev.slipway.Labels;
-import dev.slipway.OwnerReferences;
 import dev.slipway.api.v1alpha1.Backup;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.config.OperatorConfig;
@@ -13,15 +12,11 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,31 +64,14 @@ public final class DumpJob {
         + "-" + uid8(backup) + ".dump";
   }
 
-  /** The Secret holding the presigned URL; owned by the Backup, emptied once the Job finished. */
+  /** The Secret holding the presigned URL; owned by the Backup. */
   public static Secret transferSecret(Backup backup, BackupStore.Transfer transfer) {
-    Secret secret = new SecretBuilder()
-        .withNewMetadata()
-        .withName(transferSecretName(backup))
-        .withNamespace(backup.getMetadata().getNamespace())
-        .withLabels(labels(backup))
-        .endMetadata()
-        .withType("Opaque")
-        .addToData(Transfers.URL_VARIABLE, Base64.getEncoder().encodeToString(transfer.url().toString().getBytes(StandardCharsets.UTF_8)))
-        .build();
-    return OwnerReferences.controlledBy(secret, backup);
+    return OneShotJob.transferSecret(backup, transferSecretName(backup), labels(backup), transfer);
   }
 
   /** The same Secret with nothing in it: applied once the URL is no longer needed. */
   public static Secret spentTransferSecret(Backup backup) {
-    Secret secret = new SecretBuilder()
-        .withNewMetadata()
-        .withName(transferSecretName(backup))
-        .withNamespace(backup.getMetadata().getNamespace())
-        .withLabels(labels(backup))
-        .endMetadata()
-        .withType("Opaque")
-        .build();
-    return OwnerReferences.controlledBy(secret, backup);
+    return OneShotJob.transferSecret(backup, transferSecretName(backup), labels(backup), null);
   }
 
   static Map<String, String> labels(Backup backup) {
@@ -120,7 +98,7 @@ public final class DumpJob {
         // Custom format: compressed, and pg_restore can pick, reorder and --clean from it.
         .withArgs("--format=custom", "--no-owner", "--no-privileges", "--file=" + Transfers.DUMP)
         .withEnv(libpqEnv(databaseSecret))
-        .withVolumeMounts(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("backup").withMountPath(Transfers.DIRECTORY).build())
+        .withVolumeMounts(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName(OneShotJob.VOLUME).withMountPath(Transfers.DIRECTORY).build())
         .withResources(resources())
         .withSecurityContext(postgresUser())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
@@ -130,36 +108,15 @@ public final class DumpJob {
         .withImage(appImage)
         .withArgs("python", "-c", Transfers.UPLOAD)
         .withEnv(transferEnv(backup, transfer))
-        .withVolumeMounts(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("backup").withMountPath(Transfers.DIRECTORY)
+        .withVolumeMounts(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName(OneShotJob.VOLUME).withMountPath(Transfers.DIRECTORY)
             .withReadOnly(true).build())
         .withResources(resources())
         .withSecurityContext(appUser())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
-    Job job = new JobBuilder()
-        .withNewMetadata().withName(name(backup)).withNamespace(backup.getMetadata().getNamespace()).withLabels(labels).endMetadata()
-        .withNewSpec()
-        .withBackoffLimit(0)
-        .withActiveDeadlineSeconds(config.backupTimeout().toSeconds())
-        .withNewTemplate()
-        .withNewMetadata().withLabels(labels).endMetadata()
-        .withNewSpec()
-        .withRestartPolicy("Never")
-        .withAutomountServiceAccountToken(false)
-        .withEnableServiceLinks(false)
-        .withNewSecurityContext()
-        .withRunAsNonRoot(true)
-        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-        .endSecurityContext()
-        // The dump runs first and must finish; only then is there something to upload.
-        .withInitContainers(dump)
-        .withContainers(upload)
-        .addNewVolume().withName("backup").withNewEmptyDir().endEmptyDir().endVolume()
-        .endSpec()
-        .endTemplate()
-        .endSpec()
-        .build();
-    return OwnerReferences.controlledBy(job, backup);
+    // The dump runs first and must finish; only then is there something to upload.
+    return OneShotJob.of(backup, name(backup), labels, config.backupTimeout(), OneShotJob.restricted(), List.of(), List.of(dump),
+        List.of(upload), true);
   }
 
   /** libpq's variables from the credentials Secret, each by secretKeyRef. */

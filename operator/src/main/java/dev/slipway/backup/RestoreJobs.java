@@ -1,7 +1,6 @@
 package dev.slipway.backup;
 
 import dev.slipway.Labels;
-import dev.slipway.OwnerReferences;
 import dev.slipway.api.v1alpha1.Restore;
 import dev.slipway.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.Container;
@@ -9,14 +8,10 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,22 +50,11 @@ public final class RestoreJobs {
   }
 
   public static Secret transferSecret(Restore restore, BackupStore.Transfer transfer) {
-    Secret secret = new SecretBuilder()
-        .withNewMetadata().withName(transferSecretName(restore)).withNamespace(restore.getMetadata().getNamespace())
-        .withLabels(labels(restore)).endMetadata()
-        .withType("Opaque")
-        .addToData(Transfers.URL_VARIABLE, Base64.getEncoder().encodeToString(transfer.url().toString().getBytes(StandardCharsets.UTF_8)))
-        .build();
-    return OwnerReferences.controlledBy(secret, restore);
+    return OneShotJob.transferSecret(restore, transferSecretName(restore), labels(restore), transfer);
   }
 
   public static Secret spentTransferSecret(Restore restore) {
-    Secret secret = new SecretBuilder()
-        .withNewMetadata().withName(transferSecretName(restore)).withNamespace(restore.getMetadata().getNamespace())
-        .withLabels(labels(restore)).endMetadata()
-        .withType("Opaque")
-        .build();
-    return OwnerReferences.controlledBy(secret, restore);
+    return OneShotJob.transferSecret(restore, transferSecretName(restore), labels(restore), null);
   }
 
   /** Fetch the dump (environment's image), then pg_restore it into the environment's database. */
@@ -82,7 +66,7 @@ public final class RestoreJobs {
         .withEnv(new EnvVarBuilder().withName(Transfers.URL_VARIABLE)
                 .withNewValueFrom().withNewSecretKeyRef(Transfers.URL_VARIABLE, transferSecretName(restore), false).endValueFrom().build(),
             new EnvVarBuilder().withName(Transfers.HEADERS_VARIABLE).withValue(Serialization.asJson(transfer.headers())).build())
-        .withVolumeMounts(new VolumeMountBuilder().withName("backup").withMountPath(Transfers.DIRECTORY).build())
+        .withVolumeMounts(new VolumeMountBuilder().withName(OneShotJob.VOLUME).withMountPath(Transfers.DIRECTORY).build())
         .withResources(DumpJob.resources())
         .withSecurityContext(DumpJob.appUser())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
@@ -95,33 +79,13 @@ public final class RestoreJobs {
         .withArgs("--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
             "--dbname=$(PGDATABASE)", Transfers.DUMP)
         .withEnv(DumpJob.libpqEnv(databaseSecret))
-        .withVolumeMounts(new VolumeMountBuilder().withName("backup").withMountPath(Transfers.DIRECTORY).withReadOnly(true).build())
+        .withVolumeMounts(new VolumeMountBuilder().withName(OneShotJob.VOLUME).withMountPath(Transfers.DIRECTORY).withReadOnly(true).build())
         .withResources(DumpJob.resources())
         .withSecurityContext(DumpJob.postgresUser())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
-    Job job = new JobBuilder()
-        .withNewMetadata().withName(name(restore, RESTORE)).withNamespace(restore.getMetadata().getNamespace()).withLabels(labels(restore))
-        .endMetadata()
-        .withNewSpec()
-        .withBackoffLimit(0)
-        .withActiveDeadlineSeconds(config.backupTimeout().toSeconds())
-        .withNewTemplate()
-        .withNewMetadata().withLabels(labels(restore)).endMetadata()
-        .withNewSpec()
-        .withRestartPolicy("Never")
-        .withAutomountServiceAccountToken(false)
-        .withEnableServiceLinks(false)
-        .withNewSecurityContext().withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-        .endSecurityContext()
-        .withInitContainers(download)
-        .withContainers(load)
-        .addNewVolume().withName("backup").withNewEmptyDir().endEmptyDir().endVolume()
-        .endSpec()
-        .endTemplate()
-        .endSpec()
-        .build();
-    return OwnerReferences.controlledBy(job, restore);
+    return OneShotJob.of(restore, name(restore, RESTORE), labels(restore), config.backupTimeout(), OneShotJob.restricted(), List.of(),
+        List.of(download), List.of(load), true);
   }
 
   /** {@code command} with the web Deployment's image, settings and security (release, sanitize). */
@@ -137,25 +101,7 @@ public final class RestoreJobs {
         .withSecurityContext(app.getSecurityContext())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
-    Job job = new JobBuilder()
-        .withNewMetadata().withName(name(restore, step)).withNamespace(restore.getMetadata().getNamespace()).withLabels(labels(restore))
-        .endMetadata()
-        .withNewSpec()
-        .withBackoffLimit(0)
-        .withActiveDeadlineSeconds(config.migrationTimeout().toSeconds())
-        .withNewTemplate()
-        .withNewMetadata().withLabels(labels(restore)).endMetadata()
-        .withNewSpec()
-        .withRestartPolicy("Never")
-        .withAutomountServiceAccountToken(false)
-        .withEnableServiceLinks(false)
-        .withSecurityContext(pod.getSecurityContext())
-        .withImagePullSecrets(pod.getImagePullSecrets())
-        .withContainers(run)
-        .endSpec()
-        .endTemplate()
-        .endSpec()
-        .build();
-    return OwnerReferences.controlledBy(job, restore);
+    return OneShotJob.of(restore, name(restore, step), labels(restore), config.migrationTimeout(), pod.getSecurityContext(),
+        pod.getImagePullSecrets(), List.of(), List.of(run), false);
   }
 }

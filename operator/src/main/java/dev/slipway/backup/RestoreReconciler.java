@@ -85,11 +85,7 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
     Step step = run(restore, previous, new Conditions(previous.getConditions(), generation(restore), clock), context);
     if (!Statuses.sameContent(previous, step.status())) {
       step.status().setObservedGeneration(generation(restore));
-      Restore patch = new Restore();
-      patch.setMetadata(new ObjectMetaBuilder().withName(restore.getMetadata().getName()).withNamespace(restore.getMetadata().getNamespace())
-          .build());
-      patch.setStatus(step.status());
-      Statuses.applyAndCache(restore, patch, context);
+      Statuses.applyAndCache(restore, Statuses.statusOnly(restore, Restore::new, step.status()), context);
     }
     return step.again() == null ? UpdateControl.noUpdate() : UpdateControl.<Restore>noUpdate().rescheduleAfter(step.again());
   }

@@ -29,7 +29,6 @@ import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
 import dev.slipway.status.Statuses;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -409,13 +408,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
 
   /** A fresh object holding only the status, as server-side apply of the status expects. */
   private static Environment statusPatch(Environment environment, EnvironmentStatus status) {
-    Environment patch = new Environment();
-    patch.setMetadata(new ObjectMetaBuilder()
-        .withName(environment.getMetadata().getName())
-        .withNamespace(environment.getMetadata().getNamespace())
-        .build());
-    patch.setStatus(status);
-    return patch;
+    return Statuses.statusOnly(environment, Environment::new, status);
   }
 
   /** The Environments of a project, from the controller's own cache. */

@@ -7,7 +7,6 @@ import dev.slipway.api.v1alpha1.ProjectStatus;
 import dev.slipway.cache.Pruned;
 import dev.slipway.status.Statuses;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -75,12 +74,6 @@ public class ProjectReconciler implements Reconciler<Project> {
 
   /** A fresh object holding only what the status patch needs, as server-side apply expects. */
   private static Project statusPatch(Project project, ProjectStatus status) {
-    Project patch = new Project();
-    patch.setMetadata(new ObjectMetaBuilder()
-        .withName(project.getMetadata().getName())
-        .withNamespace(project.getMetadata().getNamespace())
-        .build());
-    patch.setStatus(status);
-    return patch;
+    return Statuses.statusOnly(project, Project::new, status);
   }
 }

@@ -1,14 +1,17 @@
 package dev.slipway.status;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.Objects;
+import java.util.function.Supplier;
 
-/** Status comparison by content, so a reconcile that changes nothing writes nothing. */
+/** Status writes: compared by content (a reconcile that changes nothing writes nothing), applied and cached. */
 public final class Statuses {
 
   private Statuses() {}
@@ -16,6 +19,20 @@ public final class Statuses {
   /** Whether two status objects serialize to the same JSON (null equals an empty status). */
   public static boolean sameContent(Object current, Object next) {
     return Objects.equals(json(current), json(next));
+  }
+
+  /**
+   * A fresh object holding only name, namespace and {@code status}: what a server-side apply of
+   * the status sends, so that it claims no other field.
+   */
+  public static <S, P extends CustomResource<?, S>> P statusOnly(P primary, Supplier<P> fresh, S status) {
+    P patch = fresh.get();
+    patch.setMetadata(new ObjectMetaBuilder()
+        .withName(primary.getMetadata().getName())
+        .withNamespace(primary.getMetadata().getNamespace())
+        .build());
+    patch.setStatus(status);
+    return patch;
   }
 
   /**
