@@ -38,7 +38,7 @@ bench:
 	e2e/bench.sh $(SIZES)
 
 render:
-	@test -n "$(FILE)" || { echo "usage: make render FILE=project.yaml [ARGS='--namespace team-a --commit <sha>']" >&2; exit 2; }
+	@test -n "$(FILE)" || { echo "usage: make render FILE=project.yaml [ARGS='--namespace team-a --commit <sha> --backup <env> --restore <env> --from <env>']" >&2; exit 2; }
 	@$(MVN) -q -DskipTests package >&2
 	@java -jar operator/target/slipway-operator.jar render "$(FILE)" $(ARGS)
 

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -47,5 +48,35 @@ class RenderIT {
     List<String> lines = result.output().lines().toList();
     assertThat(lines).allMatch(l -> l.endsWith("(server dry run)"));
     assertThat(lines.size()).isEqualTo((int) yaml.lines().filter(l -> l.startsWith("kind: ")).count());
+  }
+
+  @Test
+  void theJobsOfABackupAndACopyOfLiveToTestApplyWithServerSideDryRun(LocalControlPlane cp, TestNamespace ns) throws IOException {
+    Path shop = LocalControlPlane.repoRootPathStatic().resolve("examples/shop.yaml");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = RenderCommand.run(new String[] {shop.toString(), "--namespace", ns.name(), "--backup", "shop-live", "--restore", "shop-test",
+        "--from", "shop-live"}, Map.of("SLIPWAY_REGISTRY", "registry.example.com/slipway"),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    String yaml = out.toString(StandardCharsets.UTF_8);
+    assertThat(yaml).contains("name: \"shop-live-backup-00000000-dump\"", "name: \"shop-test-restore-00000000-restore\"",
+        "name: \"shop-test-restore-00000000-release\"", "name: \"shop-test-restore-00000000-sanitize\"", "- \"pg_dump\"",
+        "- \"pg_restore\"", "- \"anonymise\"");
+
+    Path file = Files.createTempFile("render-data-", ".yaml");
+    Files.writeString(file, yaml);
+    LocalControlPlane.CommandResult result = cp.kubectl("apply", "--dry-run=server", "-n", ns.name(), "-f", file.toString());
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    assertThat(result.output()).contains("job.batch/shop-live-backup-00000000-dump created (server dry run)",
+        "job.batch/shop-test-restore-00000000-sanitize created (server dry run)");
+
+    // Without a database there is nothing to back up: said at once, as the controllers would wait.
+    err.reset();
+    int none = RenderCommand.run(new String[] {LocalControlPlane.repoRootPathStatic().resolve("examples/blog.yaml").toString(), "--backup",
+        "blog-live"}, Map.of("SLIPWAY_DATABASE_MODE", "none"), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertThat(none).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("blog-live");
   }
 }
