@@ -3,6 +3,9 @@ package dev.slipway.environment;
 import dev.slipway.Annotations;
 import dev.slipway.Labels;
 import dev.slipway.api.v1alpha1.DatabaseStatus;
+import dev.slipway.api.v1alpha1.Backup;
+import dev.slipway.api.v1alpha1.BackupPhase;
+import dev.slipway.api.v1alpha1.BackupReference;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.Names;
@@ -167,7 +170,13 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
         .build(), context);
     pods.addIndexers(JobCache.podIndexers());
 
-    return List.of(projects, jobs, pods, promotionSignals, poller, promotions, databases.work());
+    // Backups name their Environment: the newest one that succeeded is shown in its status.
+    var backups = new InformerEventSource<>(InformerEventSourceConfiguration.from(Backup.class, Environment.class)
+        .withSecondaryToPrimaryMapper((SecondaryToPrimaryMapper<Backup>) b -> b.getSpec() == null || b.getSpec().getEnvironment() == null
+            ? Set.of() : Set.of(new ResourceID(b.getSpec().getEnvironment(), b.getMetadata().getNamespace())))
+        .build(), context);
+
+    return List.of(projects, jobs, pods, backups, promotionSignals, poller, promotions, databases.work());
   }
 
   @Override
@@ -390,6 +399,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   private UpdateControl<Environment> finish(Environment environment, Context<Environment> context, Report report,
       java.time.Duration recheckAfter) {
     EnvironmentStatus status = EnvironmentStatusAggregator.build(environment, report, clock);
+    status.setLatestBackup(latestBackup(context.getSecondaryResources(Backup.class)));
     if (!Statuses.sameContent(environment.getStatus(), status)) {
       log.debug("{}/{}: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(), status.getPhase());
       // Written and cached here rather than through UpdateControl.patchStatus, which leaves the
@@ -404,6 +414,15 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     }
     UpdateControl<Environment> control = UpdateControl.noUpdate();
     return recheckAfter == null ? control : control.rescheduleAfter(recheckAfter);
+  }
+
+  /** The newest Backup that succeeded (by completion time, then name), or null. */
+  static BackupReference latestBackup(Set<Backup> backups) {
+    return backups.stream()
+        .filter(b -> b.getStatus() != null && b.getStatus().getPhase() == BackupPhase.Succeeded && b.getStatus().getCompletionTime() != null)
+        .max(java.util.Comparator.comparing((Backup b) -> b.getStatus().getCompletionTime()).thenComparing(b -> b.getMetadata().getName()))
+        .map(b -> new BackupReference(b.getMetadata().getName(), b.getStatus().getCompletionTime(), b.getStatus().getSize()))
+        .orElse(null);
   }
 
   /** A fresh object holding only the status, as server-side apply of the status expects. */

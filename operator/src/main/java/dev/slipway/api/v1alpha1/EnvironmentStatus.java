@@ -52,6 +52,9 @@ public class EnvironmentStatus {
   @JsonPropertyDescription("With per-stage promotion: the image on the source environment that the running image is a copy of.")
   private String sourceImage;
 
+  @JsonPropertyDescription("The newest Backup of this environment that succeeded.")
+  private BackupReference latestBackup;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -178,5 +181,13 @@ public class EnvironmentStatus {
 
   public void setSourceImage(String sourceImage) {
     this.sourceImage = sourceImage;
+  }
+
+  public BackupReference getLatestBackup() {
+    return latestBackup;
+  }
+
+  public void setLatestBackup(BackupReference latestBackup) {
+    this.latestBackup = latestBackup;
   }
 }
