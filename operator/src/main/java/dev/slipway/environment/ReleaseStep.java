@@ -1,5 +1,7 @@
 package dev.slipway.environment;
 
+import dev.slipway.api.v1alpha1.Backup;
+import dev.slipway.api.v1alpha1.BackupPhase;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.ReleaseRecord;
@@ -97,6 +99,32 @@ final class ReleaseStep {
           + attempt + ")");
     }
 
+    // Live data gets a Backup before a new release's command may change it.
+    String backup = null;
+    if (PreReleaseBackup.wanted(environment, project, config, serving)) {
+      String name = PreReleaseBackup.name(environment, target, attempt);
+      Optional<Backup> taken = context.getSecondaryResources(Backup.class).stream()
+          .filter(b -> name.equals(b.getMetadata().getName())).findFirst();
+      BackupPhase phase = taken.map(b -> b.getStatus() == null ? null : b.getStatus().getPhase()).orElse(null);
+      if (taken.isEmpty()) {
+        PreReleaseBackup.create(context.getClient(), environment, target, name);
+      }
+      if (phase == BackupPhase.Failed) {
+        String why = "Backup " + name + " before the release of " + target.shortCommit() + " failed (" + taken.get().getStatus().getReason()
+            + "), so the release command did not run; set a new value of slipway.dev/retry-release to back up and release again";
+        events.warning(environment, "ReleaseBlocked", why);
+        String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+        return new Outcome(Gate.FAILED, failedDeploy(target), ConditionValue.no("BackupFailed", why),
+            ReleaseHistory.withBackup(ReleaseHistory.record(history, target, ReleaseHistory.MIGRATION_FAILED, "BackupFailed", null, attempt,
+                now, config.buildHistory(), serving), target, name), answered);
+      }
+      if (phase != BackupPhase.Succeeded) {
+        return new Outcome(Gate.WAITING, ConditionValue.no("WaitingForBackup", "backing up the database before releasing "
+            + target.shortCommit()), ConditionValue.no("BackingUp", "Backup " + name + " runs before the release command"), history, answered);
+      }
+      backup = name;
+    }
+
     WebPlan plan = WebPlan.of(environment, project, target, config, database.db().secretName());
     MigrationCoordinator.Outcome run = migrations.ensure(plan, project, attempt, JobCache.of(context));
     if (run.started()) {
@@ -107,16 +135,21 @@ final class ReleaseStep {
     return switch (run.result()) {
       case Running -> new Outcome(Gate.WAITING, ConditionValue.no("WaitingForRelease", "migrating for " + target.shortCommit()),
           ConditionValue.no("Running", run.message()),
-          ReleaseHistory.record(history, target, ReleaseHistory.MIGRATING, null, run.job(), attempt, now, limit, serving), answered,
-          true);
+          linked(ReleaseHistory.record(history, target, ReleaseHistory.MIGRATING, null, run.job(), attempt, now, limit, serving), target,
+              backup), answered, true);
       case Failed -> {
         events.warning(environment, "MigrationFailed", run.message());
         yield new Outcome(Gate.FAILED, failedDeploy(target), ConditionValue.no(run.reason(), run.message()),
-            ReleaseHistory.record(history, target, ReleaseHistory.MIGRATION_FAILED, run.reason(), run.job(), attempt, now, limit,
-                serving), answered);
+            linked(ReleaseHistory.record(history, target, ReleaseHistory.MIGRATION_FAILED, run.reason(), run.job(), attempt, now, limit,
+                serving), target, backup), answered);
       }
       case Succeeded -> new Outcome(Gate.OPEN, null, ConditionValue.yes("Succeeded", run.message()), history, answered);
     };
+  }
+
+  /** The release's entry names the Backup taken before it, when one was. */
+  private static List<ReleaseRecord> linked(List<ReleaseRecord> history, Release target, String backup) {
+    return backup == null ? history : ReleaseHistory.withBackup(history, target, backup);
   }
 
   private static ConditionValue failedDeploy(Release target) {

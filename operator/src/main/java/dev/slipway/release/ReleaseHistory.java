@@ -43,6 +43,21 @@ public final class ReleaseHistory {
     return r == null || r.getAttempt() == null ? 1 : r.getAttempt();
   }
 
+  /** The history with {@code backup} named on this release's entry (which must exist). */
+  public static List<ReleaseRecord> withBackup(List<ReleaseRecord> history, Release release, String backup) {
+    List<ReleaseRecord> next = new ArrayList<>();
+    for (ReleaseRecord r : history) {
+      if (find(List.of(r), release).isPresent() && !Objects.equals(r.getBackup(), backup)) {
+        ReleaseRecord copy = io.fabric8.kubernetes.client.utils.Serialization.clone(r);
+        copy.setBackup(backup);
+        next.add(copy);
+      } else {
+        next.add(r);
+      }
+    }
+    return next;
+  }
+
   public static List<ReleaseRecord> record(List<ReleaseRecord> history, Release release, String result, String reason,
       String job, String now, int limit) {
     return record(history, release, result, reason, job, null, now, limit, null);
@@ -67,6 +82,7 @@ public final class ReleaseHistory {
     r.setAttempt(a == null || a <= 1 ? null : a);
     r.setResult(result);
     r.setReason(reason);
+    r.setBackup(previous == null ? null : previous.getBackup());
     boolean restarted = previous != null && attempt != null && attempt != attempt(previous);
     r.setStartedAt(previous != null && previous.getStartedAt() != null && !restarted ? previous.getStartedAt() : now);
     boolean finished = DEPLOYED.equals(result) || MIGRATION_FAILED.equals(result);

@@ -100,6 +100,7 @@ class RealNodeGoldenPathIT {
   private static GitSshServer ssh;
   private static RunningOperator operator;
   private static MotoServer moto;
+  private static GitRemote shopRemote;
   private static S3Client s3;
   private static final String BUCKET = "slipway-backups";
 
@@ -177,6 +178,7 @@ class RealNodeGoldenPathIT {
   @Order(1)
   void aPushIsBuiltMigratedAndServedThroughTheIngressAndRolledOutWithoutDroppingARequest() throws Exception {
     GitRemote remote = new GitRemote("shop");
+    shopRemote = remote;
     String first = remote.commit("develop", boilerplate("minimal"), "the minimal boilerplate");
     client.resource(new SecretBuilder().withNewMetadata().withName("shop-git").withNamespace(n)
         .addToLabels(SourceCredentialsPolicy.LABEL, "true").endMetadata()
@@ -545,6 +547,32 @@ class RealNodeGoldenPathIT {
         s.execute("ALTER ROLE \"" + role + "\" PASSWORD '" + password.replace("'", "''") + "'");
       }
     }
+  }
+
+  @Test
+  @Order(11)
+  void aLiveReleaseBacksUpLiveFirstAndItsReleaseRecordNamesTheBackup() throws Exception {
+    String third = shopRemote.commit("develop",
+        Map.of("templates/index.html", read(boilerplateDir("minimal").resolve("templates/index.html")).replace("It works.", "It works, thrice.")),
+        "third release");
+    annotate(client, n, "shop-test", Annotations.REFRESH, "push-3");
+    Environment testReady = Environments.await(client, n, "shop-test", BUILD.plus(ROLLOUT),
+        e -> e.getStatus() != null && third.equals(e.getStatus().getDeployedCommit()) && phase(e) == Phase.Ready);
+    annotate(client, n, "shop-live", Annotations.DEPLOY, "release-3");
+    Environment live = Environments.await(client, n, "shop-live", ROLLOUT.plus(ROLLOUT), e -> e.getStatus() != null
+        && testReady.getStatus().getImage().equals(e.getStatus().getImage()) && phase(e) == Phase.Ready);
+
+    String name = "shop-live-pre-" + third.substring(0, 12);
+    Backup before = client.resources(Backup.class).inNamespace(n).withName(name).get();
+    assertThat(before).as("a Backup of live was taken before the release").isNotNull();
+    assertThat(before.getStatus().getPhase()).isEqualTo(BackupPhase.Succeeded);
+    var release = live.getStatus().getReleases().get(0);
+    assertThat(release.getImage()).isEqualTo(testReady.getStatus().getImage());
+    assertThat(release.getBackup()).as("the release history links the backup").isEqualTo(name);
+    assertThat(Instant.parse(before.getStatus().getCompletionTime())).as("stored before the release command started")
+        .isBeforeOrEqualTo(Instant.parse(release.getStartedAt()));
+    assertThat(getThroughIngress("shop-live." + BASE_DOMAIN, "/", Duration.ofSeconds(60))).contains("It works, thrice.");
+    System.out.println("backup: live backed up as " + name + " (" + before.getStatus().getSize() + ") before its release command ran");
   }
 
   private static List<String> titles(String database) throws Exception {

@@ -33,6 +33,9 @@ public class DatabaseSpec {
   @JsonPropertyDescription("What deleting the environment does to its database: Snapshot, Delete or Retain. Unset: Snapshot for live, Delete otherwise.")
   private DeletionPolicy deletionPolicy;
 
+  @JsonPropertyDescription("Take a Backup before each new release of a live-stage environment runs its release command (when the platform has backup storage). Unset: true.")
+  private Boolean backupBeforeRelease;
+
   public DatabaseMode getMode() {
     return mode;
   }
@@ -71,5 +74,13 @@ public class DatabaseSpec {
 
   public void setDeletionPolicy(DeletionPolicy deletionPolicy) {
     this.deletionPolicy = deletionPolicy;
+  }
+
+  public Boolean getBackupBeforeRelease() {
+    return backupBeforeRelease;
+  }
+
+  public void setBackupBeforeRelease(Boolean backupBeforeRelease) {
+    this.backupBeforeRelease = backupBeforeRelease;
   }
 }

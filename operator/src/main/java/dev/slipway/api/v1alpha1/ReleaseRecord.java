@@ -28,6 +28,9 @@ public class ReleaseRecord {
   @JsonPropertyDescription("Which run of the release command this is (a new value of slipway.dev/retry-release runs it again).")
   private Integer attempt;
 
+  @JsonPropertyDescription("The Backup taken just before this release's command ran (live stage).")
+  private String backup;
+
   public String getCommit() {
     return commit;
   }
@@ -98,5 +101,13 @@ public class ReleaseRecord {
 
   public void setAttempt(Integer attempt) {
     this.attempt = attempt;
+  }
+
+  public String getBackup() {
+    return backup;
+  }
+
+  public void setBackup(String backup) {
+    this.backup = backup;
   }
 }
