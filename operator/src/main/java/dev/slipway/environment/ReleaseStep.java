@@ -119,8 +119,12 @@ final class ReleaseStep {
                 now, config.buildHistory(), serving), target, name), answered);
       }
       if (phase != BackupPhase.Succeeded) {
+        // Recorded now, so that a retried release is no longer seen as failed while its new Backup runs.
+        String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
         return new Outcome(Gate.WAITING, ConditionValue.no("WaitingForBackup", "backing up the database before releasing "
-            + target.shortCommit()), ConditionValue.no("BackingUp", "Backup " + name + " runs before the release command"), history, answered);
+            + target.shortCommit()), ConditionValue.no("BackingUp", "Backup " + name + " runs before the release command"),
+            ReleaseHistory.withBackup(ReleaseHistory.record(history, target, ReleaseHistory.BACKING_UP, null, null, attempt, now,
+                config.buildHistory(), serving), target, name), answered);
       }
       backup = name;
     }
@@ -158,6 +162,10 @@ final class ReleaseStep {
   }
 
   private static String failureMessage(ReleaseRecord r) {
+    if ("BackupFailed".equals(r.getReason())) {
+      return "Backup " + r.getBackup() + " before the release failed, so the release command did not run;"
+          + " set a new value of slipway.dev/retry-release to back up and release again";
+    }
     return "the release command failed in Job " + r.getJob() + " (" + r.getReason() + ")";
   }
 }

@@ -14,6 +14,8 @@ import java.util.Optional;
  */
 public final class ReleaseHistory {
 
+  /** A live release waits for the Backup taken before its command runs. */
+  public static final String BACKING_UP = "BackingUp";
   public static final String MIGRATING = "Migrating";
   public static final String MIGRATION_FAILED = "MigrationFailed";
   public static final String ROLLING_OUT = "RollingOut";

@@ -569,10 +569,51 @@ class RealNodeGoldenPathIT {
     var release = live.getStatus().getReleases().get(0);
     assertThat(release.getImage()).isEqualTo(testReady.getStatus().getImage());
     assertThat(release.getBackup()).as("the release history links the backup").isEqualTo(name);
-    assertThat(Instant.parse(before.getStatus().getCompletionTime())).as("stored before the release command started")
-        .isBeforeOrEqualTo(Instant.parse(release.getStartedAt()));
+    Job migrate = client.batch().v1().jobs().inNamespace(n).withName(release.getJob()).get();
+    assertThat(Instant.parse(before.getStatus().getCompletionTime())).as("stored before the release command's Job was made")
+        .isBeforeOrEqualTo(Instant.parse(migrate.getMetadata().getCreationTimestamp()));
     assertThat(getThroughIngress("shop-live." + BASE_DOMAIN, "/", Duration.ofSeconds(60))).contains("It works, thrice.");
     System.out.println("backup: live backed up as " + name + " (" + before.getStatus().getSize() + ") before its release command ran");
+  }
+
+  @Test
+  @Order(12)
+  void aFailedBackupBeforeALiveReleaseBlocksItUntilARetryBacksUpAndReleases() throws Exception {
+    String fourth = shopRemote.commit("develop",
+        Map.of("templates/index.html", read(boilerplateDir("minimal").resolve("templates/index.html")).replace("It works.", "It works, four times.")),
+        "fourth release");
+    annotate(client, n, "shop-test", Annotations.REFRESH, "push-4");
+    Environment testReady = Environments.await(client, n, "shop-test", BUILD.plus(ROLLOUT),
+        e -> e.getStatus() != null && fourth.equals(e.getStatus().getDeployedCommit()) && phase(e) == Phase.Ready);
+    String servingBefore = Environments.get(client, n, "shop-live").getStatus().getImage();
+
+    // Live's role cannot log in with its stored password: the backup before the release fails.
+    Map<String, String> data = client.secrets().inNamespace(n).withName("shop-live-database").get().getData();
+    String role = new String(java.util.Base64.getDecoder().decode(data.get("user")), StandardCharsets.UTF_8);
+    String password = new String(java.util.Base64.getDecoder().decode(data.get("password")), StandardCharsets.UTF_8);
+    try (Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
+      s.execute("ALTER ROLE \"" + role + "\" PASSWORD 'not-the-stored-one'");
+    }
+    annotate(client, n, "shop-live", Annotations.DEPLOY, "release-4");
+    Environment blocked = Environments.await(client, n, "shop-live", ROLLOUT, e -> Environments.condition(e, ConditionTypes.MIGRATED)
+        .map(c -> "BackupFailed".equals(c.getReason())).orElse(false));
+    assertThat(blocked.getStatus().getImage()).as("the old version keeps serving").isEqualTo(servingBefore);
+    assertThat(Environments.condition(blocked, ConditionTypes.MIGRATED).orElseThrow().getMessage()).contains("retry-release");
+    assertThat(reasonsOfEvents("shop-live")).contains("ReleaseBlocked");
+    assertThat(client.batch().v1().jobs().inNamespace(n).withLabel(Labels.ENVIRONMENT, "live").withLabel(Labels.COMMIT, fourth).list()
+        .getItems()).as("no release command ran").isEmpty();
+
+    // Put the password back and ask again: a new backup, then the release.
+    try (Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
+      s.execute("ALTER ROLE \"" + role + "\" PASSWORD '" + password.replace("'", "''") + "'");
+    }
+    annotate(client, n, "shop-live", Annotations.RETRY_RELEASE, "after-the-password");
+    Environment released = Environments.await(client, n, "shop-live", ROLLOUT.plus(ROLLOUT), e -> e.getStatus() != null
+        && testReady.getStatus().getImage().equals(e.getStatus().getImage()) && phase(e) == Phase.Ready);
+    String retried = "shop-live-pre-" + fourth.substring(0, 12) + "-2";
+    assertThat(client.resources(Backup.class).inNamespace(n).withName(retried).get().getStatus().getPhase()).isEqualTo(BackupPhase.Succeeded);
+    assertThat(released.getStatus().getReleases().get(0).getBackup()).isEqualTo(retried);
+    System.out.println("backup: a failed backup blocked live's release; the retry backed up as " + retried + " and released");
   }
 
   private static List<String> titles(String database) throws Exception {

@@ -15,7 +15,7 @@ public class ReleaseRecord {
   @JsonPropertyDescription("The release (migration) Job, when one ran.")
   private String job;
 
-  @JsonPropertyDescription("Migrating, MigrationFailed, RollingOut or Deployed.")
+  @JsonPropertyDescription("BackingUp, Migrating, MigrationFailed, RollingOut or Deployed.")
   private String result;
 
   private String reason;
