@@ -211,14 +211,19 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
       target = t.target;
     }
     String server = server(target.url());
-    Observation observation = server == null ? null : failFast(server, target);
+    Lookup lookup = server == null ? Lookup.ASK : failFast(server, target);
+    Observation observation = lookup.answer();
     if (observation == null) {
       observation = resolve(target);
       if (server != null) {
-        if (observation.error() == SourceException.Reason.RemoteUnreachable) {
-          unreachable.put(server, new Unreachable(false));
-        } else {
+        if (observation.error() != SourceException.Reason.RemoteUnreachable) {
           unreachable.remove(server);
+        } else if (lookup.probe()) {
+          unreachable.put(server, new Unreachable(false)); // the probe is over: the next lookup probes again
+        } else {
+          // A lookup that started before the server was known unreachable: it must not end a probe
+          // another thread runs now, or every thread would take turns probing and none answer.
+          unreachable.putIfAbsent(server, new Unreachable(false));
         }
       }
     }
@@ -256,23 +261,29 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
     }
   }
 
-  /** The answer for a server found unreachable a moment ago, or null when this lookup should ask it. */
-  private Observation failFast(String server, Target target) {
+  /** What a lookup does: ask the server, probe it (the one lookup of a server found unreachable), or take {@code answer}. */
+  private record Lookup(Observation answer, boolean probe) {
+    static final Lookup ASK = new Lookup(null, false);
+    static final Lookup PROBE = new Lookup(null, true);
+  }
+
+  /** The answer for a server found unreachable a moment ago, else whether this lookup asks or probes it. */
+  private Lookup failFast(String server, Target target) {
     while (true) {
       Unreachable u = unreachable.get(server);
       if (u == null) {
-        return null;
+        return Lookup.ASK;
       }
       if (!u.probing()) {
         if (unreachable.replace(server, u, new Unreachable(true))) {
-          return null; // this lookup probes the server
+          return Lookup.PROBE;
         }
         continue;
       }
       // Words of its own, naming only the server: the probe's message names another repository,
       // maybe another team's.
-      return new Observation(target, null, SourceException.Reason.RemoteUnreachable,
-          "the Git server " + server + " did not answer a moment ago; it is being asked again", Instant.now(clock));
+      return new Lookup(new Observation(target, null, SourceException.Reason.RemoteUnreachable,
+          "the Git server " + server + " did not answer a moment ago; it is being asked again", Instant.now(clock)), false);
     }
   }
 
