@@ -572,7 +572,9 @@ class RealNodeGoldenPathIT {
     Job migrate = client.batch().v1().jobs().inNamespace(n).withName(release.getJob()).get();
     assertThat(Instant.parse(before.getStatus().getCompletionTime())).as("stored before the release command's Job was made")
         .isBeforeOrEqualTo(Instant.parse(migrate.getMetadata().getCreationTimestamp()));
-    assertThat(getThroughIngress("shop-live." + BASE_DOMAIN, "/", Duration.ofSeconds(60))).contains("It works, thrice.");
+    // Ready once the new pods are; the old ones serve until they are gone from the endpoints.
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+        assertThat(getThroughIngress("shop-live." + BASE_DOMAIN, "/", Duration.ofSeconds(30))).contains("It works, thrice."));
     System.out.println("backup: live backed up as " + name + " (" + before.getStatus().getSize() + ") before its release command ran");
   }
 
