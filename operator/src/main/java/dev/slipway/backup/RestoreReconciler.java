@@ -13,6 +13,7 @@ import dev.slipway.api.v1alpha1.RestorePhase;
 import dev.slipway.api.v1alpha1.RestoreStatus;
 import dev.slipway.api.v1alpha1.Stage;
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.deploy.WebPlan;
 import dev.slipway.environment.EventRecorder;
 import dev.slipway.release.MigrationJob;
 import dev.slipway.status.Conditions;
@@ -156,20 +157,12 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
       next.setStartTime(now());
     }
     Backup safety = client.resources(Backup.class).inNamespace(namespace).withName(safetyName).get();
-    for (var b : List.of(new Object[] {SOURCE_BACKUP, source}, new Object[] {SAFETY_BACKUP, safety})) {
-      String type = (String) b[0];
-      Backup backup = (Backup) b[1];
-      BackupPhase phase = backup == null || backup.getStatus() == null ? null : backup.getStatus().getPhase();
-      if (phase == BackupPhase.Failed) {
-        conditions.set(type, false, "BackupFailed", "Backup " + backup.getMetadata().getName() + " failed: " + backup.getStatus().getMessage());
-        return failed(next, conditions, target, restore, type + "Failed", "Backup " + backup.getMetadata().getName()
-            + " failed, so nothing was changed: " + backup.getStatus().getMessage(), false, context);
-      }
-      if (phase != BackupPhase.Succeeded) {
-        conditions.set(type, false, "Waiting", "waiting for Backup " + (backup == null ? "" : backup.getMetadata().getName()));
-      } else {
-        conditions.set(type, true, "Succeeded", "Backup " + backup.getMetadata().getName() + " (" + backup.getStatus().getSize() + ")");
-      }
+    boolean sourceFailed = backupCondition(conditions, SOURCE_BACKUP, source);
+    boolean safetyFailed = backupCondition(conditions, SAFETY_BACKUP, safety);
+    if (sourceFailed || safetyFailed) {
+      Backup backup = sourceFailed ? source : safety;
+      return failed(next, conditions, target, restore, (sourceFailed ? SOURCE_BACKUP : SAFETY_BACKUP) + "Failed", "Backup "
+          + backup.getMetadata().getName() + " failed, so nothing was changed: " + backup.getStatus().getMessage(), false, context);
     }
     if (!Conditions.isTrue(conditions.build(), SOURCE_BACKUP) || !Conditions.isTrue(conditions.build(), SAFETY_BACKUP)) {
       next.setMessage("taking the Backups");
@@ -179,9 +172,9 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
     // Steps 2 to 5 run once: after them the target only has to come back (step 6).
     if (!loaded(conditions)) {
       // 2. Stop serving: the Environment controller scales the web pods to zero and holds releases.
-      if (!restore.getMetadata().getName().equals(WebRestoring.of(target))) {
-        if (WebRestoring.of(target) != null) {
-          return pending(next, conditions, "AnotherRestore", "Restore " + WebRestoring.of(target) + " is running on " + targetName);
+      if (!restore.getMetadata().getName().equals(WebPlan.restoring(target))) {
+        if (WebPlan.restoring(target) != null) {
+          return pending(next, conditions, "AnotherRestore", "Restore " + WebPlan.restoring(target) + " is running on " + targetName);
         }
         WebRestoring.set(client, target, restore.getMetadata().getName());
         events.normal(target, "RestoreStarted", "Restore " + restore.getMetadata().getName() + ": stopping " + targetName
@@ -277,7 +270,7 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
       String sourceName, String safetyName) {
     String namespace = restore.getMetadata().getNamespace();
     String targetName = target.getMetadata().getName();
-    if (restore.getMetadata().getName().equals(WebRestoring.of(target))) {
+    if (restore.getMetadata().getName().equals(WebPlan.restoring(target))) {
       WebRestoring.clear(client, target);
     }
     Environment now = client.resources(Environment.class).inNamespace(namespace).withName(targetName).get();
@@ -287,7 +280,7 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
         && Objects.equals(back.getStatus().getAvailableReplicas(), back.getSpec().getReplicas());
     // An environment that runs no replicas by its own spec is back once the hold is gone.
     boolean wantsNone = Integer.valueOf(0).equals(target.getSpec().getReplicas());
-    boolean serving = now != null && WebRestoring.of(now) == null && now.getStatus() != null
+    boolean serving = now != null && WebPlan.restoring(now) == null && now.getStatus() != null
         && (wantsNone || (podsBack && now.getStatus().getPhase() == Phase.Ready));
     if (!serving) {
       conditions.set(SERVING, false, "Starting", "waiting for " + targetName + " to be Ready again");
@@ -301,6 +294,19 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
     events.normal(target, "RestoreFinished", "Restore " + restore.getMetadata().getName() + ": " + targetName + " serves Backup " + sourceName
         + " (safety Backup " + safetyName + ")");
     return new Step(with(next, conditions), null);
+  }
+
+  /** Sets the condition of one of the Backups a Restore waits for; true when that Backup failed. */
+  private static boolean backupCondition(Conditions conditions, String type, Backup backup) {
+    BackupPhase phase = backup == null || backup.getStatus() == null ? null : backup.getStatus().getPhase();
+    if (phase == BackupPhase.Failed) {
+      conditions.set(type, false, "BackupFailed", "Backup " + backup.getMetadata().getName() + " failed: " + backup.getStatus().getMessage());
+    } else if (phase == BackupPhase.Succeeded) {
+      conditions.set(type, true, "Succeeded", "Backup " + backup.getMetadata().getName() + " (" + backup.getStatus().getSize() + ")");
+    } else {
+      conditions.set(type, false, "Waiting", "waiting for Backup " + (backup == null ? "" : backup.getMetadata().getName()));
+    }
+    return phase == BackupPhase.Failed;
   }
 
   /** A Backup the Restore takes (not owned by it: deleting the Restore keeps it); returns its name. */
@@ -394,7 +400,7 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
   /** Final: Failed; {@code serveAgain}: the target's pods come back (its data is whole). */
   private Step failed(RestoreStatus previous, Conditions conditions, Environment target, Restore restore, String reason, String message,
       boolean serveAgain, Context<Restore> context) {
-    if (serveAgain && restore.getMetadata().getName().equals(WebRestoring.of(target))) {
+    if (serveAgain && restore.getMetadata().getName().equals(WebPlan.restoring(target))) {
       WebRestoring.clear(context.getClient(), target);
     }
     RestoreStatus next = copy(previous);
@@ -411,7 +417,7 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
     // A Restore deleted while it holds its environment stopped lets it serve again.
     Environment target = context.getClient().resources(Environment.class).inNamespace(restore.getMetadata().getNamespace())
         .withName(restore.getSpec().getEnvironment()).get();
-    if (target != null && restore.getMetadata().getName().equals(WebRestoring.of(target))) {
+    if (target != null && restore.getMetadata().getName().equals(WebPlan.restoring(target))) {
       WebRestoring.clear(context.getClient(), target);
     }
     return DeleteControl.defaultDelete();
@@ -444,13 +450,9 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
     return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
-  /** The {@link Annotations#RESTORING} annotation on an Environment. */
+  /** Sets and removes the {@link Annotations#RESTORING} annotation ({@link WebPlan#restoring} reads it). */
   static final class WebRestoring {
     private WebRestoring() {}
-
-    static String of(Environment e) {
-      return e.getMetadata().getAnnotations() == null ? null : e.getMetadata().getAnnotations().get(Annotations.RESTORING);
-    }
 
     static void set(KubernetesClient client, Environment e, String restore) {
       client.resources(Environment.class).inNamespace(e.getMetadata().getNamespace()).withName(e.getMetadata().getName())
