@@ -2,6 +2,7 @@ package dev.slipway.backup;
 
 import dev.slipway.Labels;
 import dev.slipway.api.v1alpha1.Backup;
+import dev.slipway.build.BuildObserver;
 import dev.slipway.api.v1alpha1.BackupPhase;
 import dev.slipway.api.v1alpha1.BackupStatus;
 import dev.slipway.api.v1alpha1.Environment;
@@ -211,7 +212,8 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
           var terminated = s.getState() == null ? null : s.getState().getTerminated();
           if (terminated != null && terminated.getExitCode() != null && terminated.getExitCode() != 0) {
             String reason = DumpJob.DUMP_CONTAINER.equals(s.getName()) ? "DumpFailed" : "UploadFailed";
-            return new Failure(reason, s.getName() + " exited with " + terminated.getExitCode() + ": " + tail(terminated.getMessage()));
+            return new Failure(reason, s.getName() + " exited with " + terminated.getExitCode() + ": "
+                + BuildObserver.clean(terminated.getMessage(), "(no output)"));
           }
           var waiting = s.getState() == null ? null : s.getState().getWaiting();
           if (waiting != null && waiting.getReason() != null) {
@@ -234,15 +236,6 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       all.addAll(b);
     }
     return all;
-  }
-
-  /** The last lines of a termination message, at most 600 characters. */
-  static String tail(String message) {
-    if (message == null || message.isBlank()) {
-      return "(no output)";
-    }
-    String m = message.strip();
-    return m.length() <= 600 ? m : "…" + m.substring(m.length() - 600);
   }
 
   @Override
