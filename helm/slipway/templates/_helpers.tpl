@@ -69,7 +69,7 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
   verbs: [patch]
 - apiGroups: [slipway.dev]
   resources: [backups]
-  verbs: [get, list, watch, create, patch]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [slipway.dev]
   resources: [restores]
   verbs: [get, list, watch, patch]

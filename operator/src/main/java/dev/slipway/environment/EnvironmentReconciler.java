@@ -399,7 +399,17 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   private UpdateControl<Environment> finish(Environment environment, Context<Environment> context, Report report,
       java.time.Duration recheckAfter) {
     EnvironmentStatus status = EnvironmentStatusAggregator.build(environment, report, clock);
-    status.setLatestBackup(latestBackup(context.getSecondaryResources(Backup.class)));
+    Set<Backup> backups = context.getSecondaryResources(Backup.class);
+    status.setLatestBackup(latestBackup(backups));
+    Optional<Project> project = context.getSecondaryResource(Project.class);
+    // Backups on schedule, and retention: the status holds when the next one is due, and this
+    // reconcile is rescheduled for that moment.
+    if (config.backupBucket().isPresent() && project.isPresent()) {
+      ScheduledBackups.Plan schedule = ScheduledBackups.plan(environment, project.get(), backups, clock.instant());
+      ScheduledBackups.apply(schedule, context.getClient(), environment, events);
+      status.setBackupSchedule(schedule.status());
+      recheckAfter = sooner(recheckAfter, schedule.recheckAfter());
+    }
     if (!Statuses.sameContent(environment.getStatus(), status)) {
       log.debug("{}/{}: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(), status.getPhase());
       // Written and cached here rather than through UpdateControl.patchStatus, which leaves the
@@ -414,6 +424,10 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     }
     UpdateControl<Environment> control = UpdateControl.noUpdate();
     return recheckAfter == null ? control : control.rescheduleAfter(recheckAfter);
+  }
+
+  private static java.time.Duration sooner(java.time.Duration a, java.time.Duration b) {
+    return a == null ? b : b == null ? a : a.compareTo(b) <= 0 ? a : b;
   }
 
   /** The newest Backup that succeeded (by completion time, then name), or null. */

@@ -44,6 +44,7 @@ final class PreReleaseBackup {
 
   static void create(KubernetesClient client, Environment environment, Release target, String name) {
     Map<String, String> labels = new LinkedHashMap<>(Labels.forEnvironment(environment.getSpec().getProject(), environment.getSpec().getEnvironment()));
+    labels.put(ScheduledBackups.KIND_LABEL, ScheduledBackups.PRE_RELEASE);
     if (target.commit() != null) {
       labels.put(RELEASE_LABEL, target.commit());
     }

@@ -8,6 +8,7 @@ import dev.slipway.Annotations;
 import dev.slipway.Labels;
 import dev.slipway.api.v1alpha1.Backup;
 import dev.slipway.api.v1alpha1.BackupPhase;
+import dev.slipway.api.v1alpha1.BackupSchedules;
 import dev.slipway.api.v1alpha1.BackupSpec;
 import dev.slipway.api.v1alpha1.BackupStatus;
 import dev.slipway.api.v1alpha1.DataSpec;
@@ -99,6 +100,7 @@ class RealNodeGoldenPathIT {
   private static GitHttpServer git;
   private static GitSshServer ssh;
   private static RunningOperator operator;
+  private static OperatorConfig config;
   private static MotoServer moto;
   private static GitRemote shopRemote;
   private static S3Client s3;
@@ -126,7 +128,7 @@ class RealNodeGoldenPathIT {
         .build();
     s3.createBucket(b -> b.bucket(BUCKET));
 
-    OperatorConfig config = OperatorConfig.defaults().toBuilder()
+    config = OperatorConfig.defaults().toBuilder()
         .watchNamespaces(Set.of(n))
         .httpPort(0)
         .leaderElection(false)
@@ -426,12 +428,40 @@ class RealNodeGoldenPathIT {
       assertThat(latest.getSize()).isEqualTo(st.getSize());
     });
 
+    // The rows go; a Restore of the Backup brings them back, and the page serves them again.
+    String testDb = SharedPostgresProvisioner.databaseName(n, "shop", "test");
+    try (Connection c = postgres.connect(testDb, postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
+      assertThat(s.executeUpdate("DELETE FROM pages_note")).isPositive();
+    }
+    assertThat(getThroughIngress("shop-test." + BASE_DOMAIN, "/", Duration.ofSeconds(30))).doesNotContain("a note from the database");
+    Restore undo = new Restore();
+    undo.setMetadata(new ObjectMetaBuilder().withName("undo-the-delete").withNamespace(n).build());
+    undo.setSpec(new RestoreSpec());
+    undo.getSpec().setEnvironment("shop-test");
+    undo.getSpec().setFrom(new RestoreSource());
+    undo.getSpec().getFrom().setBackup("before-the-sale");
+    client.resource(undo).create();
+    Restore restored = awaitRestore("undo-the-delete", ROLLOUT.multipliedBy(2), r -> r.getStatus() != null && r.getStatus().getPhase() != null
+        && r.getStatus().getPhase().done());
+    assertThat(restored.getStatus().getPhase()).as(Serialization.asJson(restored.getStatus())).isEqualTo(RestorePhase.Succeeded);
+    assertThat(titles(testDb)).containsExactly("a note from the database");
+    assertThat(restored.getStatus().getConditions()).as("the data came from shop-test itself: nothing to sanitise")
+        .anySatisfy(c -> {
+          assertThat(c.getType()).isEqualTo("Sanitized");
+          assertThat(c.getReason()).isEqualTo("SameEnvironment");
+        });
+    assertThat(getThroughIngress("shop-test." + BASE_DOMAIN, "/", Duration.ofSeconds(60))).contains("a note from the database");
+    System.out.println("restore: shop-test's deleted rows restored from " + st.getLocation() + " in " + Duration.between(
+        Instant.parse(restored.getStatus().getStartTime()), Instant.parse(restored.getStatus().getCompletionTime())).toSeconds()
+        + " s and served through the ingress");
+
     // Deleting the Backup deletes the dump.
     client.resource(done).delete();
     await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Backup.class).inNamespace(n).withName("before-the-sale").get() == null);
     assertThat(s3.listObjectsV2(l -> l.bucket(BUCKET).prefix(key)).contents()).as("the dump is deleted with its Backup").isEmpty();
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(Environments.get(client, n, "shop-test").getStatus().getLatestBackup()).as("no backup of shop-test is left").isNull());
+        assertThat(Environments.get(client, n, "shop-test").getStatus().getLatestBackup().getName())
+            .as("the newest backup of shop-test left is the Restore's safety backup").isEqualTo("undo-the-delete-safety"));
   }
 
   @Test
@@ -616,6 +646,86 @@ class RealNodeGoldenPathIT {
     assertThat(client.resources(Backup.class).inNamespace(n).withName(retried).get().getStatus().getPhase()).isEqualTo(BackupPhase.Succeeded);
     assertThat(released.getStatus().getReleases().get(0).getBackup()).isEqualTo(retried);
     System.out.println("backup: a failed backup blocked live's release; the retry backed up as " + retried + " and released");
+  }
+
+  @Test
+  @Order(13)
+  void aScheduleOfEveryMinuteKeepsItsNewestBackupsAndRunsMissedTimesOnceAfterARestart() throws Exception {
+    Project shop = client.resources(Project.class).inNamespace(n).withName("shop").get();
+    BackupSchedules schedules = new BackupSchedules();
+    schedules.setTest("* * * * *");
+    schedules.setKeep(2);
+    shop.getSpec().getDatabase().setBackups(schedules);
+    client.resource(shop).update();
+
+    // The first time it fires: a Backup named after the minute, and the environment's status says so.
+    Backup first = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+        .until(() -> scheduledBackups().stream().filter(b -> b.getStatus() != null && b.getStatus().getPhase() == BackupPhase.Succeeded)
+            .findFirst().orElse(null), java.util.Objects::nonNull);
+    Instant firstSlot = Instant.parse(first.getMetadata().getAnnotations().get("slipway.dev/scheduled-for"));
+    assertThat(first.getMetadata().getName()).isEqualTo("shop-test-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm")
+        .withZone(java.time.ZoneOffset.UTC).format(firstSlot));
+    var schedule = Environments.get(client, n, "shop-test").getStatus().getBackupSchedule();
+    assertThat(schedule.getSchedule()).isEqualTo("* * * * *");
+    assertThat(schedule.getKeep()).isEqualTo(2);
+    assertThat(Instant.parse(schedule.getNextScheduleTime())).isAfter(firstSlot);
+
+    // The operator is down while the schedule fires at least twice.
+    operator.close();
+    operator = null;
+    Instant stopped = Instant.now();
+    Set<String> beforeRestart = names(scheduledBackups());
+    Instant twoMissed = stopped.truncatedTo(java.time.temporal.ChronoUnit.MINUTES).plus(Duration.ofMinutes(2)).plusSeconds(5);
+    sleep(Duration.between(Instant.now(), twoMissed).toMillis());
+    assertThat(names(scheduledBackups())).as("nothing runs while the operator is down").isEqualTo(beforeRestart);
+    operator = RunningOperator.start(config, node);
+
+    // Back: one Backup for all the missed times (the latest), not one per missed minute.
+    Backup caughtUp = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> scheduledBackups().stream().filter(b -> !beforeRestart.contains(b.getMetadata().getName()))
+            .min(java.util.Comparator.comparing(b -> b.getMetadata().getName())).orElse(null), java.util.Objects::nonNull);
+    Instant caughtUpSlot = Instant.parse(caughtUp.getMetadata().getAnnotations().get("slipway.dev/scheduled-for"));
+    assertThat(Duration.between(stopped.truncatedTo(java.time.temporal.ChronoUnit.MINUTES), caughtUpSlot))
+        .as("at least two due times passed while the operator was down").isGreaterThanOrEqualTo(Duration.ofMinutes(2));
+    assertThat(scheduledBackups().stream().filter(b -> !beforeRestart.contains(b.getMetadata().getName()))
+        .filter(b -> !Instant.parse(b.getMetadata().getAnnotations().get("slipway.dev/scheduled-for")).isAfter(caughtUpSlot))
+        .map(b -> b.getMetadata().getName()).toList())
+        .as("one Backup for the missed times").containsExactly(caughtUp.getMetadata().getName());
+
+    // Then on schedule again, and only the newest two that succeeded are kept: the first is gone, dump and all.
+    String firstKey = first.getStatus().getLocation().substring(("s3://" + BUCKET + "/").length());
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+      List<Backup> now = scheduledBackups();
+      assertThat(now).as("a regular time after the catch-up").anySatisfy(b ->
+          assertThat(Instant.parse(b.getMetadata().getAnnotations().get("slipway.dev/scheduled-for"))).isAfter(caughtUpSlot));
+      assertThat(now.stream().filter(b -> b.getStatus() != null && b.getStatus().getPhase() != null && b.getStatus().getPhase().done()))
+          .as("finished scheduled Backups").hasSize(2)
+          .allSatisfy(b -> assertThat(b.getStatus().getPhase()).isEqualTo(BackupPhase.Succeeded));
+      assertThat(names(now)).doesNotContain(first.getMetadata().getName());
+    });
+    assertThat(s3.listObjectsV2(l -> l.bucket(BUCKET).prefix(firstKey)).contents()).as("the pruned Backup's dump is deleted").isEmpty();
+    assertThat(client.resources(Backup.class).inNamespace(n).withName("locked-out").get()).as("a Backup made by hand is kept").isNotNull();
+    assertThat(reasonsOfEvents("shop-test")).contains("BackupExpired");
+    System.out.println("scheduled backups: every minute, keep 2: " + names(scheduledBackups()) + "; down from " + stopped
+        + ", caught up once with " + caughtUp.getMetadata().getName());
+
+    // Turned off: no schedule in the status, no new Backups.
+    shop = client.resources(Project.class).inNamespace(n).withName("shop").get();
+    shop.getSpec().getDatabase().getBackups().setTest("none");
+    client.resource(shop).update();
+    await().atMost(Duration.ofSeconds(30)).until(() -> Environments.get(client, n, "shop-test").getStatus().getBackupSchedule() == null);
+  }
+
+  /** shop-test's Backups taken on its schedule, by name. */
+  private static List<Backup> scheduledBackups() {
+    return client.resources(Backup.class).inNamespace(n).withLabel("slipway.dev/backup-kind", "scheduled").list().getItems().stream()
+        .filter(b -> "shop-test".equals(b.getSpec().getEnvironment()))
+        .sorted(java.util.Comparator.comparing(b -> b.getMetadata().getName()))
+        .toList();
+  }
+
+  private static Set<String> names(List<Backup> backups) {
+    return backups.stream().map(b -> b.getMetadata().getName()).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
   }
 
   private static List<String> titles(String database) throws Exception {

@@ -36,6 +36,9 @@ public class DatabaseSpec {
   @JsonPropertyDescription("Take a Backup before each new release of a live-stage environment runs its release command (when the platform has backup storage). Unset: true.")
   private Boolean backupBeforeRelease;
 
+  @JsonPropertyDescription("Backups on a schedule, per stage, and how many are kept (when the platform has backup storage).")
+  private BackupSchedules backups;
+
   public DatabaseMode getMode() {
     return mode;
   }
@@ -82,5 +85,13 @@ public class DatabaseSpec {
 
   public void setBackupBeforeRelease(Boolean backupBeforeRelease) {
     this.backupBeforeRelease = backupBeforeRelease;
+  }
+
+  public BackupSchedules getBackups() {
+    return backups;
+  }
+
+  public void setBackups(BackupSchedules backups) {
+    this.backups = backups;
   }
 }

@@ -55,6 +55,9 @@ public class EnvironmentStatus {
   @JsonPropertyDescription("The newest Backup of this environment that succeeded.")
   private BackupReference latestBackup;
 
+  @JsonPropertyDescription("The backup schedule in effect, when there is one.")
+  private BackupScheduleStatus backupSchedule;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -189,5 +192,13 @@ public class EnvironmentStatus {
 
   public void setLatestBackup(BackupReference latestBackup) {
     this.latestBackup = latestBackup;
+  }
+
+  public BackupScheduleStatus getBackupSchedule() {
+    return backupSchedule;
+  }
+
+  public void setBackupSchedule(BackupScheduleStatus backupSchedule) {
+    this.backupSchedule = backupSchedule;
   }
 }
