@@ -39,8 +39,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes a Backup: checks the environment has a database and an image, hands a dump Job a
- * presigned upload URL, and once the Job is done asks the store what arrived. A Backup is taken
+ * Takes a Backup: checks the environment has a database and an image, starts a multipart upload
+ * and hands a dump Job its presigned part URLs, and once the Job is done completes the object
+ * from the parts and asks the store what arrived. A Backup is taken
  * once; Succeeded and Failed are final. Deleting a Backup deletes its dump (finalizer).
  */
 @ControllerConfiguration(name = BackupReconciler.NAME)
@@ -122,9 +123,9 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     String key = DumpJob.objectKey(backup);
     KubernetesClient client = context.getClient();
     try {
-      BackupStore.Transfer transfer = s.upload(key, config.backupTimeout().plus(URL_MARGIN));
-      client.resource(DumpJob.transferSecret(backup, transfer)).forceConflicts().serverSideApply();
-      Job job = DumpJob.desired(backup, environment, es.getImage(), databaseSecret, transfer, config);
+      BackupStore.Upload upload = s.startUpload(key, Transfers.PARTS, config.backupTimeout().plus(URL_MARGIN));
+      client.resource(DumpJob.transferSecret(backup, upload)).forceConflicts().serverSideApply();
+      Job job = DumpJob.desired(backup, environment, es.getImage(), databaseSecret, upload, config);
       try {
         client.resource(job).create();
       } catch (KubernetesClientException e) {
@@ -155,7 +156,10 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     if (condition(job, "Complete")) {
       OptionalLong size;
       try {
-        size = store.orElseThrow().size(DumpJob.objectKey(backup));
+        BackupStore s = store.orElseThrow();
+        String key = DumpJob.objectKey(backup);
+        s.completeUpload(key); // (done already when an earlier reconcile's status write was lost)
+        size = s.size(key);
       } catch (BackupStore.StoreException e) {
         return waiting(backup, current, context, "StorageUnavailable", e.getMessage());
       }
@@ -180,6 +184,12 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     }
     if (condition(job, "Failed")) {
       spend(backup, context);
+      try {
+        store.orElseThrow().abortUploads(DumpJob.objectKey(backup));
+      } catch (BackupStore.StoreException e) {
+        // The parts stay until the Backup is deleted (its finalizer abandons them again).
+        log.warn("backup {}/{}: {}", backup.getMetadata().getNamespace(), backup.getMetadata().getName(), e.getMessage());
+      }
       Failure failure = failure(job, context.getClient());
       return fail(backup, current, context, environment, failure.reason(), failure.message());
     }
@@ -254,6 +264,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       return DeleteControl.defaultDelete();
     }
     // Deleting is idempotent: the key is the Backup's own, whether or not anything was stored.
+    store.get().abortUploads(DumpJob.objectKey(backup));
     store.get().delete(DumpJob.objectKey(backup));
     return DeleteControl.defaultDelete();
   }

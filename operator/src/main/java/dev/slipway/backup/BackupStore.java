@@ -2,6 +2,7 @@ package dev.slipway.backup;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -12,8 +13,20 @@ import java.util.OptionalLong;
  */
 public interface BackupStore {
 
-  /** A URL a pod may PUT exactly this object to until it expires, and the headers it must send. */
-  Transfer upload(String key, Duration validFor);
+  /**
+   * Starts a multipart upload of this object and signs a PUT URL for each of its first
+   * {@code parts} parts, in order, valid until they expire. (One PUT may carry 5 GiB at most.)
+   */
+  Upload startUpload(String key, int parts, Duration validFor);
+
+  /**
+   * Completes the object from the parts the store received. False when no upload of it has any
+   * part; other unfinished uploads of the same object (a start that ran twice) are abandoned.
+   */
+  boolean completeUpload(String key);
+
+  /** Abandons the object's unfinished uploads: the store keeps (and bills) their parts until then. */
+  void abortUploads(String key);
 
   /** A URL a pod may GET exactly this object from until it expires. */
   Transfer download(String key, Duration validFor);
@@ -35,6 +48,14 @@ public interface BackupStore {
     @Override
     public String toString() {
       return "Transfer[url=***, headers=" + headers.keySet() + "]";
+    }
+  }
+
+  /** Presigned part uploads: part {@code i + 1} goes to {@code partUrls.get(i)}. The URLs are credentials, as above. */
+  record Upload(List<URI> partUrls, Map<String, String> headers) {
+    @Override
+    public String toString() {
+      return "Upload[" + partUrls.size() + " part urls=***, headers=" + headers.keySet() + "]";
     }
   }
 

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
@@ -33,6 +34,8 @@ public final class DumpJob {
   public static final String UPLOAD_CONTAINER = "upload";
   /** The uid of the postgres user in the official Postgres image (and in the test image). */
   static final long POSTGRES_UID = 999;
+
+  static final String TRANSFER_VOLUME = "transfer";
 
   private DumpJob() {}
 
@@ -64,9 +67,10 @@ public final class DumpJob {
         + "-" + uid8(backup) + ".dump";
   }
 
-  /** The Secret holding the presigned URL; owned by the Backup. */
-  public static Secret transferSecret(Backup backup, BackupStore.Transfer transfer) {
-    return OneShotJob.transferSecret(backup, transferSecretName(backup), labels(backup), transfer);
+  /** The Secret holding the presigned part URLs, one per line; owned by the Backup. */
+  public static Secret transferSecret(Backup backup, BackupStore.Upload upload) {
+    return OneShotJob.transferSecret(backup, transferSecretName(backup), labels(backup), Map.of(Transfers.URLS_KEY,
+        String.join("\n", upload.partUrls().stream().map(Object::toString).toList())));
   }
 
   /** The same Secret with nothing in it: applied once the URL is no longer needed. */
@@ -87,7 +91,7 @@ public final class DumpJob {
    * upload); {@code databaseSecret} its credentials Secret.
    */
   public static Job desired(Backup backup, Environment environment, String appImage, String databaseSecret,
-      BackupStore.Transfer transfer, OperatorConfig config) {
+      BackupStore.Upload upload, OperatorConfig config) {
     Map<String, String> labels = labels(backup);
     labels.put(Labels.PROJECT, environment.getSpec().getProject());
     labels.put(Labels.ENVIRONMENT, environment.getSpec().getEnvironment());
@@ -103,20 +107,27 @@ public final class DumpJob {
         .withSecurityContext(postgresUser())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
-    Container upload = new ContainerBuilder()
+    Container uploader = new ContainerBuilder()
         .withName(UPLOAD_CONTAINER)
         .withImage(appImage)
         .withArgs("python", "-c", Transfers.UPLOAD)
-        .withEnv(transferEnv(backup, transfer))
+        .withEnv(new EnvVarBuilder().withName(Transfers.PART_SIZE_VARIABLE).withValue(Long.toString(Transfers.PART_SIZE)).build(),
+            new EnvVarBuilder().withName(Transfers.HEADERS_VARIABLE).withValue(Serialization.asJson(upload.headers())).build())
         .withVolumeMounts(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName(OneShotJob.VOLUME).withMountPath(Transfers.DIRECTORY)
+            .withReadOnly(true).build(),
+            // A volume, not a variable: two hundred URLs are more than one variable may hold (128 KiB).
+            new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName(TRANSFER_VOLUME).withMountPath(Transfers.SECRET_DIRECTORY)
             .withReadOnly(true).build())
         .withResources(resources())
         .withSecurityContext(appUser())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
     // The dump runs first and must finish; only then is there something to upload.
-    return OneShotJob.of(backup, name(backup), labels, config.backupTimeout(), OneShotJob.restricted(), List.of(), List.of(dump),
-        List.of(upload), true);
+    Job job = OneShotJob.of(backup, name(backup), labels, config.backupTimeout(), OneShotJob.restricted(), List.of(), List.of(dump),
+        List.of(uploader), true);
+    job.getSpec().getTemplate().getSpec().getVolumes().add(new VolumeBuilder().withName(TRANSFER_VOLUME)
+        .withNewSecret().withSecretName(transferSecretName(backup)).withDefaultMode(0444).endSecret().build());
+    return job;
   }
 
   /** libpq's variables from the credentials Secret, each by secretKeyRef. */
@@ -134,13 +145,6 @@ public final class DumpJob {
     env.add(new EnvVarBuilder().withName("PGSSLMODE").withValue("prefer").build());
     env.add(new EnvVarBuilder().withName("PGCONNECT_TIMEOUT").withValue("20").build());
     return env;
-  }
-
-  static List<EnvVar> transferEnv(Backup backup, BackupStore.Transfer transfer) {
-    return List.of(
-        new EnvVarBuilder().withName(Transfers.URL_VARIABLE)
-            .withNewValueFrom().withNewSecretKeyRef(Transfers.URL_VARIABLE, transferSecretName(backup), false).endValueFrom().build(),
-        new EnvVarBuilder().withName(Transfers.HEADERS_VARIABLE).withValue(Serialization.asJson(transfer.headers())).build());
   }
 
   static ResourceRequirements resources() {

@@ -65,13 +65,13 @@ final class OneShotJob {
     return OwnerReferences.controlledBy(job, owner);
   }
 
-  /** The Secret holding a presigned URL; {@code transfer} null: the same Secret emptied once the URL is spent. */
-  static Secret transferSecret(HasMetadata owner, String name, Map<String, String> labels, BackupStore.Transfer transfer) {
+  /** The Secret holding presigned URLs ({@code data}: key to value); {@code data} null: the same Secret emptied once they are spent. */
+  static Secret transferSecret(HasMetadata owner, String name, Map<String, String> labels, Map<String, String> data) {
     SecretBuilder secret = new SecretBuilder()
         .withNewMetadata().withName(name).withNamespace(owner.getMetadata().getNamespace()).withLabels(labels).endMetadata()
         .withType("Opaque");
-    if (transfer != null) {
-      secret.addToData(Transfers.URL_VARIABLE, Base64.getEncoder().encodeToString(transfer.url().toString().getBytes(StandardCharsets.UTF_8)));
+    if (data != null) {
+      data.forEach((key, value) -> secret.addToData(key, Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))));
     }
     return OwnerReferences.controlledBy(secret.build(), owner);
   }

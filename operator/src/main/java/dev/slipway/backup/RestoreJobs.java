@@ -50,7 +50,8 @@ public final class RestoreJobs {
   }
 
   public static Secret transferSecret(Restore restore, BackupStore.Transfer transfer) {
-    return OneShotJob.transferSecret(restore, transferSecretName(restore), labels(restore), transfer);
+    return OneShotJob.transferSecret(restore, transferSecretName(restore), labels(restore),
+        Map.of(Transfers.URL_VARIABLE, transfer.url().toString()));
   }
 
   public static Secret spentTransferSecret(Restore restore) {

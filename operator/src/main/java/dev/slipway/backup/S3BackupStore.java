@@ -3,6 +3,8 @@ package dev.slipway.backup;
 import dev.slipway.config.OperatorConfig;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,17 +20,20 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
+import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
-import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequest;
 
 /**
- * Dumps in an S3 bucket: presigned PUT and GET URLs for the Jobs, HeadObject and DeleteObject for
- * the operator. With an endpoint override (an S3-compatible store, moto in the tests) addressing
- * is path-style. With a KMS key every upload is SSE-KMS, and the signed headers say so.
+ * Dumps in an S3 bucket: presigned part uploads and GET URLs for the Jobs; creating, completing and
+ * abandoning multipart uploads, HeadObject and DeleteObject for the operator. With an endpoint
+ * override (an S3-compatible store, moto in the tests) addressing is path-style. With a KMS key
+ * every upload is SSE-KMS (set when the upload is created).
  */
 public final class S3BackupStore implements BackupStore {
 
@@ -70,16 +75,92 @@ public final class S3BackupStore implements BackupStore {
   }
 
   @Override
-  public Transfer upload(String key, Duration validFor) {
-    PutObjectRequest.Builder put = PutObjectRequest.builder().bucket(bucket).key(key).contentType("application/octet-stream");
-    if (kmsKey != null) {
-      put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(kmsKey);
-    }
+  public Upload startUpload(String key, int parts, Duration validFor) {
     try {
-      PresignedPutObjectRequest signed = presigner.presignPutObject(p -> p.signatureDuration(validFor).putObjectRequest(put.build()));
-      return new Transfer(signed.url().toURI(), headersToSend(signed.signedHeaders()));
+      String uploadId = s3.createMultipartUpload(c -> {
+        c.bucket(bucket).key(key).contentType("application/octet-stream");
+        if (kmsKey != null) {
+          c.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(kmsKey);
+        }
+      }).uploadId();
+      List<URI> urls = new ArrayList<>(parts);
+      Map<String, String> headers = Map.of();
+      for (int part = 1; part <= parts; part++) {
+        int number = part;
+        var signed = presigner.presignUploadPart(p -> p.signatureDuration(validFor)
+            .uploadPartRequest(u -> u.bucket(bucket).key(key).uploadId(uploadId).partNumber(number)));
+        urls.add(signed.url().toURI());
+        headers = headersToSend(signed.signedHeaders());
+      }
+      return new Upload(List.copyOf(urls), headers);
+    } catch (S3Exception e) {
+      throw new StoreException("cannot start an upload to " + location(key) + ": HTTP " + e.statusCode() + " " + errorCode(e), e);
     } catch (SdkException | java.net.URISyntaxException e) {
-      throw new StoreException("cannot sign an upload to " + location(key) + ": " + e.getClass().getSimpleName(), e);
+      throw new StoreException("cannot start an upload to " + location(key) + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  @Override
+  public boolean completeUpload(String key) {
+    try {
+      // The upload with the most parts is the one the Job used; any other is a start that ran twice.
+      MultipartUpload chosen = null;
+      List<Part> chosenParts = List.of();
+      List<MultipartUpload> uploads = uploadsOf(key);
+      for (MultipartUpload upload : uploads) {
+        List<Part> parts = s3.listParts(l -> l.bucket(bucket).key(key).uploadId(upload.uploadId())).parts();
+        if (chosen == null || parts.size() > chosenParts.size()) {
+          chosen = upload;
+          chosenParts = parts;
+        }
+      }
+      for (MultipartUpload upload : uploads) {
+        if (upload != chosen) {
+          abort(key, upload);
+        }
+      }
+      if (chosen == null || chosenParts.isEmpty()) {
+        if (chosen != null) {
+          abort(key, chosen);
+        }
+        return false;
+      }
+      String uploadId = chosen.uploadId();
+      List<CompletedPart> completed = chosenParts.stream()
+          .sorted(Comparator.comparing(Part::partNumber))
+          .map(p -> CompletedPart.builder().partNumber(p.partNumber()).eTag(p.eTag()).build())
+          .toList();
+      s3.completeMultipartUpload(c -> c.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed)));
+      return true;
+    } catch (S3Exception e) {
+      throw new StoreException("cannot complete the upload to " + location(key) + ": HTTP " + e.statusCode() + " " + errorCode(e), e);
+    } catch (SdkException e) {
+      throw new StoreException("cannot complete the upload to " + location(key) + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  @Override
+  public void abortUploads(String key) {
+    try {
+      for (MultipartUpload upload : uploadsOf(key)) {
+        abort(key, upload);
+      }
+    } catch (S3Exception e) {
+      throw new StoreException("cannot abandon the uploads to " + location(key) + ": HTTP " + e.statusCode() + " " + errorCode(e), e);
+    } catch (SdkException e) {
+      throw new StoreException("cannot abandon the uploads to " + location(key) + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  private List<MultipartUpload> uploadsOf(String key) {
+    return s3.listMultipartUploads(l -> l.bucket(bucket).prefix(key)).uploads().stream().filter(u -> key.equals(u.key())).toList();
+  }
+
+  private void abort(String key, MultipartUpload upload) {
+    try {
+      s3.abortMultipartUpload(a -> a.bucket(bucket).key(key).uploadId(upload.uploadId()));
+    } catch (NoSuchUploadException e) {
+      // already gone
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.slipway.backup;
 
 /**
- * The few lines of Python that move a dump between a pod and the object store over a presigned
- * URL. They run in the environment's own image: every Slipway runtime image has Python, so no
+ * The few lines of Python that move a dump between a pod and the object store over presigned
+ * URLs (one per part up, one down). They run in the environment's own image: every Slipway runtime image has Python, so no
  * extra image (and no storage credentials) is needed. Errors name the HTTP status or the socket
  * error, never the URL, which is a credential.
  */
@@ -12,29 +12,69 @@ final class Transfers {
   static final String DIRECTORY = "/backup";
   static final String DUMP = DIRECTORY + "/database.dump";
 
+  /** The download's URL (from the Restore's transfer Secret) and the headers both directions send. */
   static final String URL_VARIABLE = "TRANSFER_URL";
   static final String HEADERS_VARIABLE = "TRANSFER_HEADERS";
 
+  /** Where the upload Job's transfer Secret is mounted: one presigned part URL per line in {@link #URLS_KEY}. */
+  static final String SECRET_DIRECTORY = "/transfer";
+  static final String URLS_KEY = "TRANSFER_URLS";
+  static final String PART_SIZE_VARIABLE = "PART_SIZE";
+
+  /** A dump is stored in parts of this size (the last one smaller) ... */
+  static final long PART_SIZE = 512L * 1024 * 1024;
+  /** ... of which this many are signed: 100 GiB at most, in a Secret of about 200 KB. */
+  static final int PARTS = 200;
+
   private Transfers() {}
 
-  /** PUT the dump, with its length and the signed headers. */
+  /**
+   * PUT the dump part by part, each part streamed from the file (the pod's memory stays small),
+   * each tried three times; the operator completes the object from the parts afterwards.
+   */
   static final String UPLOAD = String.join("\n",
-      "import json, os, sys, urllib.error, urllib.request",
+      "import json, os, sys, time, urllib.error, urllib.request",
       "path = '" + DUMP + "'",
       "size = os.path.getsize(path)",
-      "headers = json.loads(os.environ.get('" + HEADERS_VARIABLE + "') or '{}')",
-      "headers['Content-Length'] = str(size)",
+      "part_size = int(os.environ['" + PART_SIZE_VARIABLE + "'])",
+      "with open('" + SECRET_DIRECTORY + "/" + URLS_KEY + "') as f:",
+      "    urls = f.read().split()",
+      "parts = max(1, -(-size // part_size))",
+      "if parts > len(urls):",
+      "    sys.exit('the dump has %d bytes, more than the %d a Backup can store (%d parts of %d bytes)'"
+          + " % (size, len(urls) * part_size, len(urls), part_size))",
+      // (urllib would send a form's content type: a server may try to read the dump as a form.)
+      "headers = dict({'Content-Type': 'application/octet-stream'}, **json.loads(os.environ.get('" + HEADERS_VARIABLE + "') or '{}'))",
+      "class Part:",
+      "    def __init__(self, f, length):",
+      "        self.f, self.left = f, length",
+      "    def read(self, n=-1):",
+      "        n = self.left if n is None or n < 0 else min(n, self.left)",
+      "        data = self.f.read(n) if n > 0 else b''",
+      "        self.left -= len(data)",
+      "        return data",
       "with open(path, 'rb') as body:",
-      "    request = urllib.request.Request(os.environ['" + URL_VARIABLE + "'], data=body, method='PUT', headers=headers)",
-      "    try:",
-      "        with urllib.request.urlopen(request, timeout=600) as response:",
-      "            print('stored %d bytes (HTTP %d)' % (size, response.status))",
-      "    except urllib.error.HTTPError as e:",
-      "        sys.exit('upload of %d bytes refused: HTTP %d' % (size, e.code))",
-      "    except urllib.error.URLError as e:",
-      "        sys.exit('upload failed: %s' % (e.reason,))",
-      "    except OSError as e:",
-      "        sys.exit('upload failed: %s' % (type(e).__name__,))");
+      "    for i in range(parts):",
+      "        length = min(part_size, size - i * part_size)",
+      "        for attempt in (1, 2, 3):",
+      "            body.seek(i * part_size)",
+      "            request = urllib.request.Request(urls[i], data=Part(body, length), method='PUT',",
+      "                headers=dict(headers, **{'Content-Length': str(length)}))",
+      "            try:",
+      "                with urllib.request.urlopen(request, timeout=600) as response:",
+      "                    break",
+      "            except urllib.error.HTTPError as e:",
+      "                error = 'HTTP %d' % e.code",
+      "                if e.code < 500:",
+      "                    sys.exit('upload of part %d of %d refused: %s' % (i + 1, parts, error))",
+      "            except urllib.error.URLError as e:",
+      "                error = str(e.reason)",
+      "            except OSError as e:",
+      "                error = type(e).__name__",
+      "            if attempt == 3:",
+      "                sys.exit('upload of part %d of %d failed three times: %s' % (i + 1, parts, error))",
+      "            time.sleep(2 * attempt)",
+      "print('stored %d bytes in %d parts' % (size, parts))");
 
   /** GET the dump into the pod. */
   static final String DOWNLOAD = String.join("\n",

@@ -49,8 +49,9 @@ final class DataJobs {
       backup.setMetadata(meta(request.backup() + "-backup", environment));
       backup.setSpec(new BackupSpec());
       backup.getSpec().setEnvironment(request.backup());
-      objects.add(DumpJob.transferSecret(backup, transfer));
-      objects.add(DumpJob.desired(backup, environment, image(rendered, request.backup()), CredentialsSecret.name(environment), transfer, config));
+      BackupStore.Upload upload = new BackupStore.Upload(List.of(PLACEHOLDER_URL), Map.of());
+      objects.add(DumpJob.transferSecret(backup, upload));
+      objects.add(DumpJob.desired(backup, environment, image(rendered, request.backup()), CredentialsSecret.name(environment), upload, config));
     }
     if (request.restoreInto() != null) {
       Environment target = environment(rendered, request.restoreInto(), project, config);

@@ -14,14 +14,16 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class DumpJobTest {
 
-  private static final String URL = "http://store.example:9000/bucket/key?X-Amz-Signature=abcdef0123";
-  private static final BackupStore.Transfer TRANSFER = new BackupStore.Transfer(URI.create(URL),
-      Map.of("x-amz-server-side-encryption", "aws:kms"));
+  private static final String URL = "http://store.example:9000/bucket/key?partNumber=1&X-Amz-Signature=abcdef0123";
+  private static final String URL2 = "http://store.example:9000/bucket/key?partNumber=2&X-Amz-Signature=456789abcd";
+  private static final BackupStore.Upload TRANSFER = new BackupStore.Upload(List.of(URI.create(URL), URI.create(URL2)),
+      Map.of("x-amz-checksum-mode", "none"));
 
   @Test
   void theDatabasePasswordAndTheUrlReachThePodOnlyBySecretReference() {
@@ -43,10 +45,15 @@ class DumpJobTest {
 
     var upload = pod.getContainers().get(0);
     assertThat(upload.getImage()).startsWith("registry.example/team/shop@sha256:");
-    EnvVar url = upload.getEnv().stream().filter(e -> e.getName().equals("TRANSFER_URL")).findFirst().orElseThrow();
-    assertThat(url.getValue()).isNull();
-    assertThat(url.getValueFrom().getSecretKeyRef().getName()).isEqualTo(DumpJob.transferSecretName(backup("nightly")));
-    assertThat(upload.getVolumeMounts().get(0).getReadOnly()).isTrue();
+    // The part URLs come from the transfer Secret, mounted read-only (too many for one variable).
+    assertThat(upload.getVolumeMounts()).allSatisfy(m -> assertThat(m.getReadOnly()).isTrue())
+        .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/transfer"));
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getSecret() != null).singleElement()
+        .satisfies(v -> assertThat(v.getSecret().getSecretName()).isEqualTo(DumpJob.transferSecretName(backup("nightly"))));
+    assertThat(upload.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("PART_SIZE");
+      assertThat(Long.parseLong(e.getValue()) * Transfers.PARTS).as("100 GiB in all").isEqualTo(100L << 30);
+    });
 
     assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
     assertThat(pod.getAutomountServiceAccountToken()).isFalse();
@@ -56,9 +63,10 @@ class DumpJobTest {
   }
 
   @Test
-  void theTransferSecretHoldsTheUrlAndIsEmptiedOnceSpent() {
+  void theTransferSecretHoldsThePartUrlsAndIsEmptiedOnceSpent() {
     var secret = DumpJob.transferSecret(backup("nightly"), TRANSFER);
-    assertThat(new String(Base64.getDecoder().decode(secret.getData().get("TRANSFER_URL")), StandardCharsets.UTF_8)).isEqualTo(URL);
+    assertThat(new String(Base64.getDecoder().decode(secret.getData().get("TRANSFER_URLS")), StandardCharsets.UTF_8))
+        .isEqualTo(URL + "\n" + URL2);
     assertThat(DumpJob.spentTransferSecret(backup("nightly")).getData()).isNullOrEmpty();
     assertThat(TRANSFER.toString()).doesNotContain("X-Amz-Signature");
   }

@@ -434,13 +434,7 @@ class RealNodeGoldenPathIT {
       assertThat(s.executeUpdate("DELETE FROM pages_note")).isPositive();
     }
     assertThat(getThroughIngress("shop-test." + BASE_DOMAIN, "/", Duration.ofSeconds(30))).doesNotContain("a note from the database");
-    Restore undo = new Restore();
-    undo.setMetadata(new ObjectMetaBuilder().withName("undo-the-delete").withNamespace(n).build());
-    undo.setSpec(new RestoreSpec());
-    undo.getSpec().setEnvironment("shop-test");
-    undo.getSpec().setFrom(new RestoreSource());
-    undo.getSpec().getFrom().setBackup("before-the-sale");
-    client.resource(undo).create();
+    createRestore("undo-the-delete", "shop-test", null, "before-the-sale");
     Restore restored = awaitRestore("undo-the-delete", ROLLOUT.multipliedBy(2), r -> r.getStatus() != null && r.getStatus().getPhase() != null
         && r.getStatus().getPhase().done());
     assertThat(restored.getStatus().getPhase()).as(Serialization.asJson(restored.getStatus())).isEqualTo(RestorePhase.Succeeded);
@@ -493,13 +487,7 @@ class RealNodeGoldenPathIT {
     client.resource(shop).update();
     Map<String, String> testCredentials = client.secrets().inNamespace(n).withName("shop-test-database").get().getData();
 
-    Restore copy = new Restore();
-    copy.setMetadata(new ObjectMetaBuilder().withName("copy-live").withNamespace(n).build());
-    copy.setSpec(new RestoreSpec());
-    copy.getSpec().setEnvironment("shop-test");
-    copy.getSpec().setFrom(new RestoreSource());
-    copy.getSpec().getFrom().setEnvironment("shop-live");
-    client.resource(copy).create();
+    createRestore("copy-live", "shop-test", "shop-live", null);
 
     Restore done = awaitRestore("copy-live", ROLLOUT.multipliedBy(2), r -> r.getStatus() != null && r.getStatus().getPhase() != null
         && r.getStatus().getPhase().done());
@@ -529,13 +517,7 @@ class RealNodeGoldenPathIT {
   @Test
   @Order(9)
   void aRestoreIntoLiveIsRefusedUnlessItSaysAllowLive() {
-    Restore intoLive = new Restore();
-    intoLive.setMetadata(new ObjectMetaBuilder().withName("into-live").withNamespace(n).build());
-    intoLive.setSpec(new RestoreSpec());
-    intoLive.getSpec().setEnvironment("shop-live");
-    intoLive.getSpec().setFrom(new RestoreSource());
-    intoLive.getSpec().getFrom().setBackup("copy-live-safety");
-    client.resource(intoLive).create();
+    createRestore("into-live", "shop-live", null, "copy-live-safety");
     Restore refused = awaitRestore("into-live", Duration.ofSeconds(60), r -> r.getStatus() != null && r.getStatus().getPhase() != null
         && r.getStatus().getPhase().done());
     assertThat(refused.getStatus().getPhase()).isEqualTo(RestorePhase.Failed);
@@ -737,6 +719,18 @@ class RealNodeGoldenPathIT {
       }
       return titles;
     }
+  }
+
+  /** A Restore into {@code target} of a fresh Backup of {@code fromEnvironment}, or of the Backup {@code fromBackup}. */
+  private static void createRestore(String name, String target, String fromEnvironment, String fromBackup) {
+    Restore restore = new Restore();
+    restore.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(n).build());
+    restore.setSpec(new RestoreSpec());
+    restore.getSpec().setEnvironment(target);
+    restore.getSpec().setFrom(new RestoreSource());
+    restore.getSpec().getFrom().setEnvironment(fromEnvironment);
+    restore.getSpec().getFrom().setBackup(fromBackup);
+    client.resource(restore).create();
   }
 
   private static Restore awaitRestore(String name, Duration within, java.util.function.Predicate<Restore> done) {

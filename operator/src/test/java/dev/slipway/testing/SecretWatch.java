@@ -48,9 +48,14 @@ public final class SecretWatch {
 
   private void remember(Secret s) {
     // Database passwords, and the presigned URLs of backup transfers (a credential for one object).
-    for (String key : List.of("password", "TRANSFER_URL")) {
+    for (String key : List.of("password", "TRANSFER_URL", "TRANSFER_URLS")) {
       if (s.getData() != null && s.getData().get(key) != null) {
-        passwords.add(new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8));
+        // (TRANSFER_URLS: one presigned part URL per line, each a credential.)
+        for (String value : new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8).split("\n")) {
+          if (!value.isEmpty()) {
+            passwords.add(value);
+          }
+        }
       }
     }
   }
