@@ -110,6 +110,10 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     if (environment == null) {
       return waiting(backup, current, context, "EnvironmentNotFound", "no Environment " + wanted + " in this namespace");
     }
+    if (dev.slipway.database.DatabaseKind.of(environment.getSpec(), config) == dev.slipway.database.DatabaseKind.NONE) {
+      return fail(backup, current, context, environment, "NoDatabase",
+          "Environment " + wanted + " has no database to back up: its project's database mode is none");
+    }
     EnvironmentStatus es = environment.getStatus();
     String databaseSecret = es == null || es.getDatabase() == null ? null : es.getDatabase().getSecretName();
     if (databaseSecret == null) {
@@ -255,6 +259,16 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       // An upload still running could store the dump after we deleted it: stop it first.
       context.getClient().resource(job.get()).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(5));
+    }
+    if (job.isEmpty() && (backup.getStatus() == null || backup.getStatus().getJob() == null)) {
+      // It never started: nothing was stored. (A start cut short may have left an upload open:
+      // abandoned if the store answers; deleting the Backup does not wait for it.)
+      try {
+        store.ifPresent(s -> s.abortUploads(DumpJob.objectKey(backup)));
+      } catch (BackupStore.StoreException e) {
+        log.debug("backup {}/{}: {}", backup.getMetadata().getNamespace(), backup.getMetadata().getName(), e.getMessage());
+      }
+      return DeleteControl.defaultDelete();
     }
     if (store.isEmpty()) {
       if (backup.getStatus() != null && backup.getStatus().getLocation() != null) {

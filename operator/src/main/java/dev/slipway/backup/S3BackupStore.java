@@ -146,6 +146,9 @@ public final class S3BackupStore implements BackupStore {
         abort(key, upload);
       }
     } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return; // no bucket, no uploads
+      }
       throw new StoreException("cannot abandon the uploads to " + location(key) + ": HTTP " + e.statusCode() + " " + errorCode(e), e);
     } catch (SdkException e) {
       throw new StoreException("cannot abandon the uploads to " + location(key) + ": " + e.getClass().getSimpleName(), e);
