@@ -7,6 +7,7 @@ import dev.slipway.api.v1alpha1.BackupPhase;
 import dev.slipway.api.v1alpha1.BackupStatus;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentStatus;
+import dev.slipway.api.v1alpha1.Restore;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.environment.EventRecorder;
 import dev.slipway.status.Statuses;
@@ -61,6 +62,8 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   private final Optional<BackupStore> store;
   private final EventRecorder events;
   private final Clock clock;
+  /** Backups whose deletion waits for a Restore, and said so once (one Event, not one per look). */
+  private final java.util.Set<String> toldWaiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public BackupReconciler(OperatorConfig config, Optional<BackupStore> store, EventRecorder events, Clock clock) {
     this.config = config;
@@ -254,6 +257,15 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
 
   @Override
   public DeleteControl cleanup(Backup backup, Context<Backup> context) {
+    Optional<String> reader = restoreReading(backup, context.getClient());
+    if (reader.isPresent()) {
+      // Deleting the dump now would fail that Restore half-way (retention deletes old Backups too).
+      if (toldWaiting.add(backup.getMetadata().getUid())) {
+        events.normal(backup, "DeletionWaiting", "kept until Restore " + reader.get() + ", which reads it, has finished");
+      }
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT);
+    }
+    toldWaiting.remove(backup.getMetadata().getUid());
     Optional<Job> job = context.getSecondaryResource(Job.class);
     if (job.isPresent() && !condition(job.get(), "Complete") && !condition(job.get(), "Failed")) {
       // An upload still running could store the dump after we deleted it: stop it first.
@@ -281,6 +293,19 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     store.get().abortUploads(DumpJob.objectKey(backup));
     store.get().delete(DumpJob.objectKey(backup));
     return DeleteControl.defaultDelete();
+  }
+
+  /** A Restore in this namespace, not finished nor being deleted, that restores this Backup. */
+  static Optional<String> restoreReading(Backup backup, KubernetesClient client) {
+    String name = backup.getMetadata().getName();
+    return client.resources(Restore.class).inNamespace(backup.getMetadata().getNamespace()).list().getItems().stream()
+        .filter(r -> r.getMetadata().getDeletionTimestamp() == null)
+        .filter(r -> r.getStatus() == null || r.getStatus().getPhase() == null || !r.getStatus().getPhase().done())
+        .filter(r -> name.equals(r.getStatus() == null ? null : r.getStatus().getSourceBackup())
+            || (r.getSpec() != null && r.getSpec().getFrom() != null && name.equals(r.getSpec().getFrom().getBackup())))
+        .map(r -> r.getMetadata().getName())
+        .sorted()
+        .findFirst();
   }
 
   private UpdateControl<Backup> waiting(Backup backup, BackupStatus current, Context<Backup> context, String reason, String message) {

@@ -9,6 +9,9 @@ import dev.slipway.api.v1alpha1.BackupSpec;
 import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.DatabaseSpec;
 import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.api.v1alpha1.Restore;
+import dev.slipway.api.v1alpha1.RestoreSource;
+import dev.slipway.api.v1alpha1.RestoreSpec;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.testing.ControlPlaneTest;
 import dev.slipway.testing.Environments;
@@ -85,10 +88,28 @@ class BackupWaitingIT {
     assertThat(refused.getStatus().getMessage()).isEqualTo("Environment static-test has no database to back up: its project's database mode is none");
     assertThat(refused.getStatus().getJob()).as("no Job was made").isNull();
 
-    // Deleting a Backup that never stored anything is not held up by its finalizer.
+    // A Backup a Restore still has to read is kept until that Restore is over (here: deleted).
+    Restore reading = new Restore();
+    reading.setMetadata(new ObjectMetaBuilder().withName("put-it-back").withNamespace(ns.name()).build());
+    reading.setSpec(new RestoreSpec());
+    reading.getSpec().setEnvironment("static-tset");
+    reading.getSpec().setFrom(new RestoreSource());
+    reading.getSpec().getFrom().setBackup("typo");
+    client.resource(reading).create();
     client.resource(typo).delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.v1().events().inNamespace(ns.name()).list().getItems().stream()
+        .anyMatch(e -> "typo".equals(e.getInvolvedObject().getName()) && "DeletionWaiting".equals(e.getReason())
+            && e.getMessage().equals("kept until Restore put-it-back, which reads it, has finished")));
+    Backup held = client.resources(Backup.class).inNamespace(ns.name()).withName("typo").get();
+    assertThat(held).as("still there").isNotNull();
+    assertThat(held.getMetadata().getDeletionTimestamp()).isNotNull();
+    client.resource(reading).delete();
+
+    // Deleting a Backup that never stored anything is not held up by its finalizer.
     client.resources(Backup.class).inNamespace(ns.name()).withName("nothing-to-dump").delete();
-    await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(Backup.class).inNamespace(ns.name()).list().getItems().isEmpty());
+    await().atMost(Duration.ofSeconds(40)).until(() -> client.resources(Backup.class).inNamespace(ns.name()).list().getItems().isEmpty());
+    assertThat(client.v1().events().inNamespace(ns.name()).list().getItems().stream()
+        .filter(e -> "DeletionWaiting".equals(e.getReason())).count()).as("said once").isEqualTo(1);
   }
 
   private static Backup backup(TestNamespace ns, String name, String environment) {
