@@ -2,6 +2,7 @@ package dev.slipway.backup;
 
 import dev.slipway.config.OperatorConfig;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -22,7 +24,6 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -76,7 +77,7 @@ public final class S3BackupStore implements BackupStore {
 
   @Override
   public Upload startUpload(String key, int parts, Duration validFor) {
-    try {
+    return call("start an upload to", key, () -> {
       String uploadId = s3.createMultipartUpload(c -> {
         c.bucket(bucket).key(key).contentType("application/octet-stream");
         if (kmsKey != null) {
@@ -93,16 +94,12 @@ public final class S3BackupStore implements BackupStore {
         headers = headersToSend(signed.signedHeaders());
       }
       return new Upload(List.copyOf(urls), headers);
-    } catch (S3Exception e) {
-      throw new StoreException("cannot start an upload to " + location(key) + ": HTTP " + e.statusCode() + " " + errorCode(e), e);
-    } catch (SdkException | java.net.URISyntaxException e) {
-      throw new StoreException("cannot start an upload to " + location(key) + ": " + e.getClass().getSimpleName(), e);
-    }
+    });
   }
 
   @Override
   public boolean completeUpload(String key) {
-    try {
+    return call("complete the upload to", key, () -> {
       // The upload with the most parts is the one the Job used; any other is a start that ran twice.
       MultipartUpload chosen = null;
       List<Part> chosenParts = List.of();
@@ -114,45 +111,30 @@ public final class S3BackupStore implements BackupStore {
           chosenParts = parts;
         }
       }
+      boolean complete = !chosenParts.isEmpty();
       for (MultipartUpload upload : uploads) {
-        if (upload != chosen) {
+        if (upload != chosen || !complete) {
           abort(key, upload);
         }
       }
-      if (chosen == null || chosenParts.isEmpty()) {
-        if (chosen != null) {
-          abort(key, chosen);
-        }
-        return false;
+      if (complete) {
+        String uploadId = chosen.uploadId();
+        List<CompletedPart> completed = chosenParts.stream()
+            .sorted(Comparator.comparing(Part::partNumber))
+            .map(p -> CompletedPart.builder().partNumber(p.partNumber()).eTag(p.eTag()).build())
+            .toList();
+        s3.completeMultipartUpload(c -> c.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed)));
       }
-      String uploadId = chosen.uploadId();
-      List<CompletedPart> completed = chosenParts.stream()
-          .sorted(Comparator.comparing(Part::partNumber))
-          .map(p -> CompletedPart.builder().partNumber(p.partNumber()).eTag(p.eTag()).build())
-          .toList();
-      s3.completeMultipartUpload(c -> c.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed)));
-      return true;
-    } catch (S3Exception e) {
-      throw new StoreException("cannot complete the upload to " + location(key) + ": HTTP " + e.statusCode() + " " + errorCode(e), e);
-    } catch (SdkException e) {
-      throw new StoreException("cannot complete the upload to " + location(key) + ": " + e.getClass().getSimpleName(), e);
-    }
+      return complete;
+    });
   }
 
   @Override
   public void abortUploads(String key) {
-    try {
-      for (MultipartUpload upload : uploadsOf(key)) {
-        abort(key, upload);
-      }
-    } catch (S3Exception e) {
-      if (e.statusCode() == 404) {
-        return; // no bucket, no uploads
-      }
-      throw new StoreException("cannot abandon the uploads to " + location(key) + ": HTTP " + e.statusCode() + " " + errorCode(e), e);
-    } catch (SdkException e) {
-      throw new StoreException("cannot abandon the uploads to " + location(key) + ": " + e.getClass().getSimpleName(), e);
-    }
+    call("abandon the uploads to", key, () -> unlessMissing(() -> {
+      uploadsOf(key).forEach(upload -> abort(key, upload));
+      return null;
+    }, null)); // no bucket, no uploads
   }
 
   private List<MultipartUpload> uploadsOf(String key) {
@@ -169,12 +151,10 @@ public final class S3BackupStore implements BackupStore {
 
   @Override
   public Transfer download(String key, Duration validFor) {
-    try {
+    return call("sign a download of", key, () -> {
       var signed = presigner.presignGetObject(p -> p.signatureDuration(validFor).getObjectRequest(g -> g.bucket(bucket).key(key)));
       return new Transfer(signed.url().toURI(), headersToSend(signed.signedHeaders()));
-    } catch (SdkException | java.net.URISyntaxException e) {
-      throw new StoreException("cannot sign a download of " + location(key) + ": " + e.getClass().getSimpleName(), e);
-    }
+    });
   }
 
   /** The signed headers the client must send itself; host and content-length it sends anyway. */
@@ -190,30 +170,39 @@ public final class S3BackupStore implements BackupStore {
 
   @Override
   public OptionalLong size(String key) {
-    try {
-      return OptionalLong.of(s3.headObject(h -> h.bucket(bucket).key(key)).contentLength());
-    } catch (NoSuchKeyException e) {
-      return OptionalLong.empty();
-    } catch (S3Exception e) {
-      if (e.statusCode() == 404) {
-        return OptionalLong.empty();
-      }
-      throw new StoreException("cannot look at " + location(key) + ": HTTP " + e.statusCode() + " " + errorCode(e), e);
-    } catch (SdkException e) {
-      throw new StoreException("cannot look at " + location(key) + ": " + e.getClass().getSimpleName(), e);
-    }
+    return call("look at", key, () -> unlessMissing(() -> OptionalLong.of(s3.headObject(h -> h.bucket(bucket).key(key)).contentLength()),
+        OptionalLong.empty()));
   }
 
   @Override
   public void delete(String key) {
+    call("delete", key, () -> unlessMissing(() -> s3.deleteObject(d -> d.bucket(bucket).key(key)), null));
+  }
+
+  /** One call to the store, or more; what fails becomes a StoreException naming what and where, never a credential. */
+  private <T> T call(String doing, String key, StoreCall<T> call) {
     try {
-      s3.deleteObject(d -> d.bucket(bucket).key(key));
+      return call.run();
     } catch (S3Exception e) {
-      if (e.statusCode() != 404) {
-        throw new StoreException("cannot delete " + location(key) + ": HTTP " + e.statusCode() + " " + errorCode(e), e);
+      throw new StoreException("cannot " + doing + " " + location(key) + ": HTTP " + e.statusCode() + " " + errorCode(e), e);
+    } catch (SdkException | URISyntaxException e) {
+      throw new StoreException("cannot " + doing + " " + location(key) + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  private interface StoreCall<T> {
+    T run() throws URISyntaxException;
+  }
+
+  /** The call's answer, or {@code missing} when the store says 404 (no such key, upload or bucket). */
+  private static <T> T unlessMissing(Supplier<T> call, T missing) {
+    try {
+      return call.get();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return missing;
       }
-    } catch (SdkException e) {
-      throw new StoreException("cannot delete " + location(key) + ": " + e.getClass().getSimpleName(), e);
+      throw e;
     }
   }
 

@@ -380,11 +380,7 @@ class RealNodeGoldenPathIT {
     // shop-test was migrated and given a row by the first test.
     Environment shopTest = Environments.get(client, n, "shop-test");
     assertThat(shopTest.getStatus().getPhase()).as("the first test leaves shop-test Ready").isEqualTo(Phase.Ready);
-    Backup backup = new Backup();
-    backup.setMetadata(new ObjectMetaBuilder().withName("before-the-sale").withNamespace(n).build());
-    backup.setSpec(new BackupSpec());
-    backup.getSpec().setEnvironment("shop-test");
-    client.resource(backup).create();
+    createBackup("before-the-sale", "shop-test");
 
     Backup done = awaitBackup("before-the-sale", ROLLOUT, b -> b.getStatus() != null && b.getStatus().getPhase() != null
         && b.getStatus().getPhase().done());
@@ -461,11 +457,7 @@ class RealNodeGoldenPathIT {
   @Test
   @Order(7)
   void aBackupOfAnEnvironmentThatIsNotThereWaitsAndSaysWhy() {
-    Backup backup = new Backup();
-    backup.setMetadata(new ObjectMetaBuilder().withName("typo").withNamespace(n).build());
-    backup.setSpec(new BackupSpec());
-    backup.getSpec().setEnvironment("shop-tset");
-    client.resource(backup).create();
+    createBackup("typo", "shop-tset");
     Backup waiting = awaitBackup("typo", Duration.ofSeconds(60), b -> b.getStatus() != null && "EnvironmentNotFound".equals(b.getStatus().getReason()));
     assertThat(waiting.getStatus().getPhase()).isEqualTo(BackupPhase.Pending);
     assertThat(waiting.getStatus().getMessage()).contains("shop-tset");
@@ -531,18 +523,9 @@ class RealNodeGoldenPathIT {
   @Order(10)
   void aDumpThatCannotLogInIsAFailedBackupWithPgDumpsOwnWordsAndNoPassword() throws Exception {
     // The role's password changed behind Slipway's back (the shared provisioner puts it back at its next check).
-    Map<String, String> data = client.secrets().inNamespace(n).withName("shop-test-database").get().getData();
-    String role = new String(java.util.Base64.getDecoder().decode(data.get("user")), StandardCharsets.UTF_8);
-    String password = new String(java.util.Base64.getDecoder().decode(data.get("password")), StandardCharsets.UTF_8);
-    try (Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
-      s.execute("ALTER ROLE \"" + role + "\" PASSWORD 'not-the-stored-one'");
-    }
-    try {
-      Backup backup = new Backup();
-      backup.setMetadata(new ObjectMetaBuilder().withName("locked-out").withNamespace(n).build());
-      backup.setSpec(new BackupSpec());
-      backup.getSpec().setEnvironment("shop-test");
-      client.resource(backup).create();
+    try (LockedOut locked = lockOut("shop-test-database")) {
+      String password = locked.password();
+      createBackup("locked-out", "shop-test");
       Backup failed = awaitBackup("locked-out", ROLLOUT, b -> b.getStatus() != null && b.getStatus().getPhase() != null
           && b.getStatus().getPhase().done());
       BackupStatus st = failed.getStatus();
@@ -554,10 +537,6 @@ class RealNodeGoldenPathIT {
       String key = st.getLocation().substring(("s3://" + BUCKET + "/").length());
       assertThat(s3.listObjectsV2(l -> l.bucket(BUCKET).prefix(key)).contents()).as("nothing stored").isEmpty();
       System.out.println("backup: a dump that cannot log in fails as " + st.getReason() + ": " + st.getMessage());
-    } finally {
-      try (Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
-        s.execute("ALTER ROLE \"" + role + "\" PASSWORD '" + password.replace("'", "''") + "'");
-      }
     }
   }
 
@@ -602,12 +581,7 @@ class RealNodeGoldenPathIT {
     String servingBefore = Environments.get(client, n, "shop-live").getStatus().getImage();
 
     // Live's role cannot log in with its stored password: the backup before the release fails.
-    Map<String, String> data = client.secrets().inNamespace(n).withName("shop-live-database").get().getData();
-    String role = new String(java.util.Base64.getDecoder().decode(data.get("user")), StandardCharsets.UTF_8);
-    String password = new String(java.util.Base64.getDecoder().decode(data.get("password")), StandardCharsets.UTF_8);
-    try (Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
-      s.execute("ALTER ROLE \"" + role + "\" PASSWORD 'not-the-stored-one'");
-    }
+    LockedOut locked = lockOut("shop-live-database");
     annotate(client, n, "shop-live", Annotations.DEPLOY, "release-4");
     Environment blocked = Environments.await(client, n, "shop-live", ROLLOUT, e -> Environments.condition(e, ConditionTypes.MIGRATED)
         .map(c -> "BackupFailed".equals(c.getReason())).orElse(false));
@@ -618,9 +592,7 @@ class RealNodeGoldenPathIT {
         .getItems()).as("no release command ran").isEmpty();
 
     // Put the password back and ask again: a new backup, then the release.
-    try (Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
-      s.execute("ALTER ROLE \"" + role + "\" PASSWORD '" + password.replace("'", "''") + "'");
-    }
+    locked.close();
     annotate(client, n, "shop-live", Annotations.RETRY_RELEASE, "after-the-password");
     Environment released = Environments.await(client, n, "shop-live", ROLLOUT.plus(ROLLOUT), e -> e.getStatus() != null
         && testReady.getStatus().getImage().equals(e.getStatus().getImage()) && phase(e) == Phase.Ready);
@@ -718,6 +690,37 @@ class RealNodeGoldenPathIT {
         titles.add(rs.getString(1));
       }
       return titles;
+    }
+  }
+
+  private static void createBackup(String name, String environment) {
+    Backup backup = new Backup();
+    backup.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(n).build());
+    backup.setSpec(new BackupSpec());
+    backup.getSpec().setEnvironment(environment);
+    client.resource(backup).create();
+  }
+
+  /** A database role whose password was changed behind Slipway's back; closing puts the stored one back. */
+  record LockedOut(String role, String password) implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      alterPassword(role, password);
+    }
+  }
+
+  /** Changes the password of the role in this credentials Secret so that the stored one no longer logs in. */
+  private static LockedOut lockOut(String credentialsSecret) throws Exception {
+    Map<String, String> data = client.secrets().inNamespace(n).withName(credentialsSecret).get().getData();
+    String role = new String(java.util.Base64.getDecoder().decode(data.get("user")), StandardCharsets.UTF_8);
+    String password = new String(java.util.Base64.getDecoder().decode(data.get("password")), StandardCharsets.UTF_8);
+    alterPassword(role, "not-the-stored-one");
+    return new LockedOut(role, password);
+  }
+
+  private static void alterPassword(String role, String password) throws Exception {
+    try (Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
+      s.execute("ALTER ROLE \"" + role + "\" PASSWORD '" + password.replace("'", "''") + "'");
     }
   }
 
