@@ -33,9 +33,9 @@ $smoke && changes="${BENCH_CHANGES:-5}"
 log() { echo "bench: $*" >&2; }
 start=$SECONDS
 
-# 1. toolchain and Debian packages (Postgres, git; make test has checked them already), the control
-#    plane (+ kube-scheduler) and the harness
-$smoke || "$here/prerequisites.sh" >&2
+# 1. toolchain and Debian packages (Postgres, git), before anything slow; then the control plane
+#    (+ kube-scheduler) and the harness
+"$here/prerequisites.sh" bench
 bin="$("$here/build-controlplane.sh")"
 
 # 2. kwok from its Go module, keyed by the module files and the Go version

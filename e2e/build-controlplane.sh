@@ -5,6 +5,7 @@
 # work tree. Later runs with the same sources cost nothing.
 #
 # Prints one line on stdout: the directory holding all eight binaries.
+#   --cached   builds nothing: exit 0 when everything is in the cache already, 1 otherwise.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,11 +20,16 @@ cp_dir="$cache/controlplane/$cp_key"
 harness_dir="$cache/harness/$harness_key"
 bin_dir="$cache/bin/$cp_key-$harness_key"
 
+binaries=(etcd kube-apiserver kube-controller-manager kubectl kube-scheduler kubelet kube-proxy)
+if [[ "${1:-}" == --cached ]]; then
+  for b in "${binaries[@]}" ; do [[ -x "$cp_dir/$b" ]] || exit 1; done
+  [[ -x "$harness_dir/harness" ]] && exit 0 || exit 1
+fi
+
 mkdir -p "$cache"
 exec 9>"$cache/.build.lock"
 flock 9   # two builds at once would only race each other
 
-binaries=(etcd kube-apiserver kube-controller-manager kubectl kube-scheduler kubelet kube-proxy)
 have_all=true
 for b in "${binaries[@]}"; do [[ -x "$cp_dir/$b" ]] || have_all=false; done
 if ! $have_all; then

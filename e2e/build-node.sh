@@ -14,6 +14,8 @@
 # Prints one line on stdout: a bundle directory with bin/ (every binary), images.env (image
 # references by digest) and registry/ (the seed registry storage).
 # Durations of cold builds go to stderr.
+#   --cached   builds nothing: exit 0 when a build with the same inputs (these scripts, the tools'
+#              modules, the Go and gcc versions) has finished before, 1 otherwise.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,6 +29,13 @@ hash_files() { # file or directory arguments -> 16 hex digits over names and con
     if [[ -d $f ]]; then (cd "$f" && find . -type f -print0 | sort -z | xargs -0 sha256sum); else sha256sum < "$f"; fi
   done | sha256sum | cut -c1-16
 }
+
+# Every input of the bundle at once, cheap to compute: a finished build leaves built-<key> behind.
+inputs_key="$( (hash_files "$here/node" "$here/controlplane" "$here/harness" "$0" "$here/build-controlplane.sh"
+  go env GOVERSION; gcc -dumpfullversion 2>/dev/null) | sha256sum | cut -c1-16)"
+if [[ "${1:-}" == --cached ]]; then
+  if [[ -e "$node_cache/built-$inputs_key" ]] && "$here/build-controlplane.sh" --cached; then exit 0; else exit 1; fi
+fi
 
 # 1. control plane + node components + harness (its own cache and lock)
 cp_bin="$("$here/build-controlplane.sh")"
@@ -108,4 +117,5 @@ if [[ ! -d $bundle ]]; then
   rm -rf "$bundle" && mv "$bundle.tmp" "$bundle"
   ls -1dt "$node_cache"/bundle/*/ | tail -n +6 | xargs -r rm -rf
 fi
+rm -f "$node_cache"/built-* && touch "$node_cache/built-$inputs_key"
 echo "$bundle"

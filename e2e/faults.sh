@@ -11,6 +11,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 start=$SECONDS
 
+echo "==> toolchain and Debian packages (docker-registry, Postgres, git)"
+"$root/e2e/prerequisites.sh" faults || exit 1
+
 echo "==> control plane and moto (cached after the first time)"
 SLIPWAY_BIN_DIR="$("$root/e2e/build-controlplane.sh")" || { echo "control plane build failed" >&2; exit 1; }
 export SLIPWAY_BIN_DIR

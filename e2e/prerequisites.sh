@@ -1,56 +1,69 @@
 #!/usr/bin/env bash
-# Checks the toolchain and installs the Debian packages the tests run for real:
-#   docker-registry  an OCI registry on loopback (image promotion with jib-core)
-#   openssh-server   sshd on loopback, a Git remote reached over SSH
-#   git              git daemon and git http-backend, Git remotes over git:// and https
-#   postgresql       throw-away Postgres servers (shared databases, the boilerplates' tests)
-# and, for the real one-node cluster (e2e/node/README.md; it runs as root):
+# The one prerequisites step: every verb calls it first, before anything slow.
+#
+#   e2e/prerequisites.sh VERB     VERB: test | run | run-controlplane | faults | bench
+#
+# Checks the toolchain (Java 17+, Maven, Go, Python 3 with venv) and installs the Debian packages
+# that VERB runs for real -- as root, 'apt-get update' only when a package is missing. When it
+# cannot install (not root, no package source), it fails at once with the exact command to run.
+#
+#   docker-registry  an OCI registry on loopback and the node's registry   test run faults
+#   openssh-server   sshd on loopback, a Git remote reached over SSH       test
+#   git              git daemon and git http-backend (git://, https)       every verb
+#   postgresql       throw-away Postgres servers (shared databases)        test run faults bench
+# and, for the real one-node cluster (e2e/node/README.md; it runs as root):  test run
 #   containerd, runc, containernetworking-plugins   the container runtime and CNI plugins
 #   iptables, nftables, iproute2                    kube-proxy's rules; the harness undoes them
 #   debootstrap                                     Debian root file systems for the offline images
 #   gcc, libc6-dev                                  pause, compiled statically from the Kubernetes module
 set -euo pipefail
 
-need() { command -v "$1" >/dev/null 2>&1 || { echo "missing: $1 ($2)" >&2; exit 1; }; }
+verb="${1:-test}"
+say() { echo "prerequisites ($verb): $*" >&2; }
+die() { say "$*"; exit 1; }
+
+node=(containerd runc containernetworking-plugins iptables nftables iproute2 debootstrap gcc libc6-dev)
+case "$verb" in
+  test)             packages=(git docker-registry openssh-server postgresql "${node[@]}") ;;
+  run)              packages=(git docker-registry postgresql "${node[@]}") ;;
+  run-controlplane) packages=(git) ;;
+  faults)           packages=(git docker-registry postgresql) ;;
+  bench)            packages=(git postgresql) ;;
+  *) die "unknown verb '$verb' (test, run, run-controlplane, faults, bench)" ;;
+esac
+
+# --- the toolchain: nothing here installs it (it is the machine's, not a Debian package's) ---------
+need() { command -v "$1" >/dev/null 2>&1 || die "missing: $1 ($2)"; }
 need java "Java 17 or newer"
 need mvn "Apache Maven 3.8 or newer"
 need go "Go 1.25 or newer, to build the local control plane"
 need python3 "Python 3"
-
 java_major="$(java -XshowSettings:properties -version 2>&1 | awk -F= '/java.specification.version/ {gsub(/ /, "", $2); print $2}')"
-if [[ "${java_major%%.*}" -lt 17 ]]; then
-  echo "Java 17 or newer is needed (found $java_major)" >&2
-  exit 1
-fi
+[[ "${java_major%%.*}" -ge 17 ]] 2>/dev/null || die "Java 17 or newer is needed (found ${java_major:-none})"
+python3 -c 'import venv, ensurepip' 2>/dev/null \
+  || die "Python 3 cannot make a virtualenv (moto, matplotlib): install python3-venv (apt-get install -y python3-venv)"
 
-# package -> a file it installs
-declare -A packages=(
-  [git]=/usr/lib/git-core/git-http-backend
-  [docker-registry]=/usr/bin/docker-registry
-  [openssh-server]=/usr/sbin/sshd
-  [postgresql]=/usr/lib/postgresql/15/bin/initdb
-  [containerd]=/usr/bin/containerd
-  [runc]=/usr/sbin/runc
-  [containernetworking-plugins]=/usr/lib/cni/bridge
-  [iptables]=/usr/sbin/iptables
-  [nftables]=/usr/sbin/nft
-  [iproute2]=/usr/sbin/ip
-  [debootstrap]=/usr/sbin/debootstrap
-  [gcc]=/usr/bin/gcc
-  [libc6-dev]=/usr/lib/x86_64-linux-gnu/libc.a
-)
+# --- the Debian packages --------------------------------------------------------------------------
+installed() { [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]; }
+command -v dpkg-query >/dev/null 2>&1 || die "no dpkg here: install ${packages[*]} with this system's package manager"
 missing=()
-for pkg in "${!packages[@]}"; do
-  [[ -e "${packages[$pkg]}" ]] || missing+=("$pkg")
+for pkg in "${packages[@]}"; do
+  installed "$pkg" || missing+=("$pkg")
 done
 if (( ${#missing[@]} )); then
-  if [[ "$(id -u)" -ne 0 ]] && ! command -v sudo >/dev/null; then
-    echo "missing Debian packages: ${missing[*]} (install them as root)" >&2
-    exit 1
+  command="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+  as_root=()
+  if [[ "$(id -u)" -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      as_root=(sudo -n)
+    else
+      die "missing Debian packages: ${missing[*]}. Install them as root, then run this again:
+    sudo sh -c '$command'"
+    fi
   fi
-  as_root=(); [[ "$(id -u)" -ne 0 ]] && as_root=(sudo)
-  echo "installing Debian packages: ${missing[*]}"
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  say "installing Debian packages: ${missing[*]}"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 \
+    || die "apt-get update failed: no package source answered. Fix /etc/apt/sources.list*, then run: $command"
   # The tests start their own instances on loopback: keep Debian from starting the packaged
   # services (policy-rc.d is Debian's switch for that), unless a policy is already in place.
   policy_added=false
@@ -59,11 +72,16 @@ if (( ${#missing[@]} )); then
     "${as_root[@]}" chmod +x /usr/sbin/policy-rc.d
     policy_added=true
   fi
-  status=0
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  status=0 apt_log="$(mktemp)"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    >"$apt_log" 2>&1 || status=$?
   $policy_added && "${as_root[@]}" rm -f /usr/sbin/policy-rc.d
-  (( status == 0 )) || { echo "apt-get install ${missing[*]} failed" >&2; exit 1; }
+  if (( status != 0 )); then
+    tail -5 "$apt_log" >&2; rm -f "$apt_log"
+    die "apt-get install failed (exit $status; is a Debian bookworm source configured?). Run: $command"
+  fi
+  rm -f "$apt_log"
+  for pkg in "${missing[@]}"; do installed "$pkg" || die "$pkg is still not installed after apt-get. Run: $command"; done
 fi
-need git "git"
-echo "java $java_major, $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'), $(go version | awk '{print $3}'), $(git --version)," \
-  "$(docker-registry --version 2>/dev/null | head -1), $(/usr/sbin/sshd -V 2>&1 | head -1)"
+say "java $java_major, $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'), $(go version | awk '{print $3}'), $(git --version);" \
+  "packages: ${packages[*]}"

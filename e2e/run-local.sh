@@ -19,6 +19,17 @@ check=false
 [[ "${1:-}" == "--check" ]] && check=true
 jar="$root/operator/target/slipway-operator.jar"
 
+# Ctrl-C ends 'make run' with exit 0. At a terminal the run goes on as a job of its own, which
+# holds the terminal (bash job control), so the interrupt reaches it and its cleanup, and not
+# make, which would report the run as failed.
+if ! $check && [[ -t 0 && -z "${SLIPWAY_RUN_AS_JOB:-}" ]]; then
+  set -m
+  rc=0
+  SLIPWAY_RUN_AS_JOB=1 "$0" "$@" || rc=$?
+  (( rc == 130 )) && rc=0   # stopped by Ctrl-C, cleaned up
+  exit "$rc"
+fi
+
 build_jar() {
   if [[ ! -f "$jar" || -n "$(find "$root/operator/src/main" "$root/operator/pom.xml" "$root/pom.xml" -newer "$jar" -print -quit)" ]]; then
     echo "building the operator..." >&2
@@ -26,7 +37,23 @@ build_jar() {
   fi
 }
 
+# What the first run builds, before it starts: each part's cold time on a 2-core machine.
+announce_builds() { # with_node
+  local parts=()
+  "$root/e2e/build-controlplane.sh" --cached \
+    || parts+=("the control plane from Go modules (etcd, kube-apiserver, kube-controller-manager, kubectl): about 7 min")
+  if "$1" && ! "$root/e2e/build-node.sh" --cached; then
+    parts+=("the node: kubelet, kube-proxy, CoreDNS, Traefik, Kaniko and crane from Go modules, and its offline images by debootstrap: about 13 min (both at once)")
+  fi
+  [[ -f "$jar" ]] || parts+=("the operator jar (Maven): about 2 min with an empty Maven cache")
+  "$1" && parts+=("then, in pods on the node, the platform's runtime image and package index: about 3.5 min the first time, less later")
+  (( ${#parts[@]} )) || return 0
+  echo "make run: building what is not in the cache yet (~/.cache/slipway; the next run starts in about 1.5 min):" >&2
+  local p; for p in "${parts[@]}"; do echo "  - $p" >&2; done
+}
+
 if [[ -n "${KUBECONFIG:-}" ]] && ! $check; then
+  "$root/e2e/prerequisites.sh" run-controlplane
   build_jar
   echo "running the operator against $(kubectl config current-context 2>/dev/null || echo "$KUBECONFIG")" >&2
   exec java -jar "$jar"
@@ -37,12 +64,16 @@ node_missing=""
 [[ "$(id -u)" -eq 0 ]] || node_missing="root (the node's kubelet, containerd and network setup)"
 [[ -z "$node_missing" && ! -d /sys/fs/cgroup ]] && node_missing="cgroups (/sys/fs/cgroup)"
 if [[ "${SLIPWAY_RUN_NODE:-1}" != "0" && -z "$node_missing" ]]; then
+  "$root/e2e/prerequisites.sh" run
+  announce_builds true
   exec "$root/e2e/run-node.sh" "$@"
 fi
 if [[ -n "$node_missing" ]]; then
   echo "no real node here: it needs $node_missing. Running the control plane alone: Projects and" >&2
   echo "Environments are reconciled, but no pod runs, so nothing builds or serves." >&2
 fi
+"$root/e2e/prerequisites.sh" run-controlplane
+announce_builds false
 
 bin="$("$root/e2e/build-controlplane.sh")"
 state="${SLIPWAY_RUN_DIR:-$root/.slipway/run}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 'make test': everything a fresh machine needs, then every test.
-#  1. checks the toolchain (Java 17+, Maven, Go, git)
+#  1. checks the toolchain (Java 17+, Maven, Go, git) and installs the Debian packages, then checks
+#     that every verb's entry script does the same before its first build
 #  2. builds the local control plane from Go modules (cached after the first time)
 #  3. builds the real node's binaries and images (root; cached after the first time)
 #  4. runs unit tests (Surefire) and integration tests against the real control plane (Failsafe),
@@ -25,7 +26,10 @@ end_phase() {
 step() { end_phase; phase_name="$*"; phase_start=$SECONDS; printf '\n==> %s\n' "$*"; }
 
 step "toolchain"
-"$root/e2e/prerequisites.sh"
+"$root/e2e/prerequisites.sh" test
+
+step "every verb calls the prerequisites step before its first build (e2e/prerequisites-test.sh)"
+bash "$root/e2e/prerequisites-test.sh"
 
 step "local control plane (etcd, kube-apiserver, kube-controller-manager, kubectl)"
 SLIPWAY_BIN_DIR="$("$root/e2e/build-controlplane.sh")"
