@@ -175,6 +175,8 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 {{- include "slipway.env" (list "SLIPWAY_RDS_KMS_KEY" $v.database.aws.kmsKey) }}
 {{- include "slipway.env" (list "SLIPWAY_RDS_INSTANCE_CLASS" $v.database.aws.instanceClass) }}
 {{- include "slipway.env" (list "SLIPWAY_RDS_STORAGE_GIB" $v.database.aws.storageGiB) }}
+{{- include "slipway.env" (list "SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES" (join "," ($v.database.aws.allowedInstanceClasses | default list))) }}
+{{- include "slipway.env" (list "SLIPWAY_RDS_MAX_STORAGE_GIB" $v.database.aws.maxStorageGiB) }}
 {{- include "slipway.env" (list "SLIPWAY_BACKUP_BUCKET" $v.backup.bucket) }}
 {{- include "slipway.env" (list "SLIPWAY_BACKUP_REGION" $v.backup.region) }}
 {{- include "slipway.env" (list "SLIPWAY_BACKUP_ENDPOINT" $v.backup.endpoint) }}

@@ -63,6 +63,8 @@ public final class OperatorConfig {
   public static final String RDS_KMS_KEY = "SLIPWAY_RDS_KMS_KEY";
   public static final String RDS_INSTANCE_CLASS = "SLIPWAY_RDS_INSTANCE_CLASS";
   public static final String RDS_STORAGE_GIB = "SLIPWAY_RDS_STORAGE_GIB";
+  public static final String RDS_ALLOWED_INSTANCE_CLASSES = "SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES";
+  public static final String RDS_MAX_STORAGE_GIB = "SLIPWAY_RDS_MAX_STORAGE_GIB";
   public static final String SHARED_DATABASE_SECRET = "SLIPWAY_SHARED_DATABASE_SECRET";
   public static final String LOCAL_POSTGRES_IMAGE = "SLIPWAY_LOCAL_POSTGRES_IMAGE";
   public static final String MIGRATION_TIMEOUT = "SLIPWAY_MIGRATION_TIMEOUT";
@@ -171,6 +173,9 @@ public final class OperatorConfig {
     b.rdsKmsKey = r.get(RDS_KMS_KEY, Function.identity(), null);
     b.rdsInstanceClass = r.get(RDS_INSTANCE_CLASS, Function.identity(), "db.t4g.micro");
     b.rdsStorageGiB = r.get(RDS_STORAGE_GIB, v -> number(v, 20, 65536), 20);
+    b.rdsAllowedInstanceClasses = r.get(RDS_ALLOWED_INSTANCE_CLASSES, OperatorConfig::instanceClasses, b.rdsAllowedInstanceClasses);
+    b.rdsMaxStorageGiB = r.get(RDS_MAX_STORAGE_GIB, v -> number(v, 20, 65536), b.rdsMaxStorageGiB);
+    rdsBounds(b.rdsInstanceClass, b.rdsStorageGiB, b.rdsAllowedInstanceClasses, b.rdsMaxStorageGiB);
     b.sharedDatabaseSecret = r.get(SHARED_DATABASE_SECRET, OperatorConfig::dnsName, null);
     b.localPostgresImage = r.get(LOCAL_POSTGRES_IMAGE, OperatorConfig::pinnedImage, DEFAULT_LOCAL_POSTGRES_IMAGE);
     b.migrationTimeout = r.get(MIGRATION_TIMEOUT, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofMinutes(15));
@@ -429,6 +434,11 @@ public final class OperatorConfig {
     return b.rdsStorageGiB;
   }
 
+  /** What a Project may ask of RDS: the allowed instance classes (classes, families such as db.t4g.*, or *) and the most storage. */
+  public dev.slipway.database.rds.InstanceBounds rdsBounds() {
+    return new dev.slipway.database.rds.InstanceBounds(b.rdsAllowedInstanceClasses, b.rdsMaxStorageGiB);
+  }
+
   /** Secret (in the operator's namespace) with the shared Postgres server's admin connection. */
   public Optional<String> sharedDatabaseSecret() {
     return Optional.ofNullable(b.sharedDatabaseSecret);
@@ -573,6 +583,8 @@ public final class OperatorConfig {
     private String rdsKmsKey;
     private String rdsInstanceClass = "db.t4g.micro";
     private int rdsStorageGiB = 20;
+    private java.util.List<String> rdsAllowedInstanceClasses = dev.slipway.database.rds.InstanceBounds.DEFAULT_CLASSES;
+    private int rdsMaxStorageGiB = dev.slipway.database.rds.InstanceBounds.DEFAULT_MAX_STORAGE_GIB;
     private String sharedDatabaseSecret;
     private String localPostgresImage = DEFAULT_LOCAL_POSTGRES_IMAGE;
     private Duration migrationTimeout = Duration.ofMinutes(15);
@@ -635,6 +647,8 @@ public final class OperatorConfig {
       c.rdsKmsKey = rdsKmsKey;
       c.rdsInstanceClass = rdsInstanceClass;
       c.rdsStorageGiB = rdsStorageGiB;
+      c.rdsAllowedInstanceClasses = rdsAllowedInstanceClasses;
+      c.rdsMaxStorageGiB = rdsMaxStorageGiB;
       c.sharedDatabaseSecret = sharedDatabaseSecret;
       c.localPostgresImage = localPostgresImage;
       c.migrationTimeout = migrationTimeout;
@@ -837,6 +851,14 @@ public final class OperatorConfig {
       return this;
     }
 
+    /** The RDS bounds, checked against the default class and storage as at start. */
+    public Builder rdsBounds(java.util.List<String> allowedInstanceClasses, int maxStorageGiB) {
+      OperatorConfig.rdsBounds(rdsInstanceClass, rdsStorageGiB, allowedInstanceClasses, maxStorageGiB);
+      rdsAllowedInstanceClasses = java.util.List.copyOf(allowedInstanceClasses);
+      rdsMaxStorageGiB = maxStorageGiB;
+      return this;
+    }
+
     public Builder releaseJobTtl(Duration v) {
       releaseJobTtl = v;
       return this;
@@ -858,6 +880,30 @@ public final class OperatorConfig {
   }
 
   // --- parsing ---------------------------------------------------------------------------------
+
+  /** Comma-separated instance classes, families (db.t4g.*) or *, as {@link dev.slipway.database.rds.InstanceBounds} takes them. */
+  private static java.util.List<String> instanceClasses(String value) {
+    java.util.List<String> classes = java.util.Arrays.stream(value.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    new dev.slipway.database.rds.InstanceBounds(classes, dev.slipway.database.rds.InstanceBounds.DEFAULT_MAX_STORAGE_GIB);
+    return classes;
+  }
+
+  /** The default class must be allowed and the default storage within the maximum: otherwise no Project without its own would work. */
+  static void rdsBounds(String defaultClass, int defaultStorageGiB, java.util.List<String> allowed, int maxStorageGiB) {
+    dev.slipway.database.rds.InstanceBounds bounds;
+    try {
+      bounds = new dev.slipway.database.rds.InstanceBounds(allowed, maxStorageGiB);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(RDS_ALLOWED_INSTANCE_CLASSES + "/" + RDS_MAX_STORAGE_GIB + ": " + e.getMessage());
+    }
+    if (!bounds.allows(defaultClass)) {
+      throw new ConfigException(RDS_INSTANCE_CLASS + " (" + defaultClass + ") is not among " + RDS_ALLOWED_INSTANCE_CLASSES + " ("
+          + String.join(",", bounds.allowedClasses()) + ")");
+    }
+    if (defaultStorageGiB > maxStorageGiB) {
+      throw new ConfigException(RDS_STORAGE_GIB + " (" + defaultStorageGiB + ") is more than " + RDS_MAX_STORAGE_GIB + " (" + maxStorageGiB + ")");
+    }
+  }
 
   private static Set<String> namespaces(String value) {
     Set<String> result = new LinkedHashSet<>();

@@ -45,6 +45,30 @@ class OperatorConfigTest {
   }
 
   @Test
+  void rdsBoundsDefaultToSmallClassesAndAreReadAndChecked() {
+    OperatorConfig d = OperatorConfig.fromEnvironment(Map.of());
+    assertThat(d.rdsBounds()).isEqualTo(dev.slipway.database.rds.InstanceBounds.DEFAULTS);
+    OperatorConfig c = OperatorConfig.fromEnvironment(Map.of(
+        "SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES", " db.t4g.* , db.r7g.large,,",
+        "SLIPWAY_RDS_MAX_STORAGE_GIB", "500",
+        "SLIPWAY_RDS_STORAGE_GIB", "50"));
+    assertThat(c.rdsBounds().allowedClasses()).containsExactly("db.t4g.*", "db.r7g.large");
+    assertThat(c.rdsBounds().maxStorageGiB()).isEqualTo(500);
+    assertThat(OperatorConfig.fromEnvironment(Map.of("SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES", "*")).rdsBounds().allows("db.r7g.16xlarge"))
+        .isTrue();
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES", "large")))
+        .isInstanceOf(OperatorConfig.ConfigException.class).hasMessageContaining("SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_RDS_INSTANCE_CLASS", "db.r6g.large")))
+        .isInstanceOf(OperatorConfig.ConfigException.class)
+        .hasMessageContaining("SLIPWAY_RDS_INSTANCE_CLASS (db.r6g.large) is not among SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_RDS_STORAGE_GIB", "200")))
+        .isInstanceOf(OperatorConfig.ConfigException.class)
+        .hasMessageContaining("SLIPWAY_RDS_STORAGE_GIB (200) is more than SLIPWAY_RDS_MAX_STORAGE_GIB (100)");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_RDS_MAX_STORAGE_GIB", "10")))
+        .isInstanceOf(OperatorConfig.ConfigException.class).hasMessageContaining("SLIPWAY_RDS_MAX_STORAGE_GIB");
+  }
+
+  @Test
   void leaseTimingsDefaultToJosdksAndAreReadAndChecked() {
     OperatorConfig d = OperatorConfig.fromEnvironment(Map.of());
     assertThat(d.leaseDuration()).isEqualTo(Duration.ofSeconds(15));
