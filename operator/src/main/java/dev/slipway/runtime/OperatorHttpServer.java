@@ -101,7 +101,10 @@ public final class OperatorHttpServer implements AutoCloseable {
     if (webhook != null && (path.equals("/hooks") || path.startsWith("/hooks/"))) {
       return hook(request);
     }
-    return probeRoute(request);
+    return switch (path) {
+      case "/healthz", "/readyz" -> probeRoute(request);
+      default -> Reply.now(Response.text(404, "not found\n"));
+    };
   }
 
   /**

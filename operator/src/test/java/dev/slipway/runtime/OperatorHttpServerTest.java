@@ -191,13 +191,24 @@ class OperatorHttpServerTest {
     HttpResponse<String> metrics = quickly(get(httpBase() + "/metrics"));
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
-    assertThat(quickly(get(httpBase() + "/nothing")).statusCode()).isEqualTo(404);
+    HttpResponse<String> nothing = quickly(get(httpBase() + "/nothing"));
+    assertThat(nothing.statusCode()).isEqualTo(404);
+    assertThat(nothing.body()).isEqualTo("not found\n");
     // The probe port serves the probes and nothing else.
     assertThat(quickly(get(probeBase() + "/metrics")).statusCode()).isEqualTo(404);
     assertThat(quickly(hookAt(probeBase() + "/hooks/git/team-a/shop", TOKEN)).statusCode()).isEqualTo(404);
     // A head beyond its bound is refused.
     assertThat(raw("GET /healthz HTTP/1.1\r\nHost: operator\r\nX-Big: " + "b".repeat(20_000) + "\r\n\r\n"))
         .startsWith("HTTP/1.1 431 ");
+  }
+
+  @Test
+  void withoutATokenThereIsNoWebhook() throws Exception {
+    OperatorConfig config = OperatorConfig.defaults().toBuilder().httpPort(0).probePort(0).build();
+    server = new OperatorHttpServer(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), () -> true, () -> false, null);
+    assertThat(quickly(hook("/hooks/git/team-a/shop", "anything")).statusCode()).isEqualTo(404);
+    assertThat(quickly(get(httpBase() + "/healthz")).statusCode()).isEqualTo(200);
+    assertThat(quickly(get(probeBase() + "/readyz")).statusCode()).isEqualTo(503);
   }
 
   // --- helpers ---------------------------------------------------------------------------------
