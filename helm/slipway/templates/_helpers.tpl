@@ -119,6 +119,8 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 - name: SLIPWAY_WATCH_NAMESPACES
   value: {{ join "," $v.watchNamespaces | quote }}
 {{- end }}
+{{- include "slipway.env" (list "SLIPWAY_HTTP_REQUEST_TIMEOUT" $v.http.requestTimeout) }}
+{{- include "slipway.env" (list "SLIPWAY_HTTP_MAX_CONNECTIONS" $v.http.maxConnections) }}
 {{- include "slipway.env" (list "SLIPWAY_RECONCILE_THREADS" $v.reconcileThreads) }}
 {{- include "slipway.env" (list "SLIPWAY_SHUTDOWN_TIMEOUT" $v.shutdownTimeout) }}
 {{- include "slipway.env" (list "SLIPWAY_LOG_LEVEL" $v.logLevel) }}

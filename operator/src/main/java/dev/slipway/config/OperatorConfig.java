@@ -17,6 +17,9 @@ public final class OperatorConfig {
 
   public static final String WATCH_NAMESPACES = "SLIPWAY_WATCH_NAMESPACES";
   public static final String HTTP_PORT = "SLIPWAY_HTTP_PORT";
+  public static final String PROBE_PORT = "SLIPWAY_PROBE_PORT";
+  public static final String HTTP_REQUEST_TIMEOUT = "SLIPWAY_HTTP_REQUEST_TIMEOUT";
+  public static final String HTTP_MAX_CONNECTIONS = "SLIPWAY_HTTP_MAX_CONNECTIONS";
   public static final String LEADER_ELECTION = "SLIPWAY_LEADER_ELECTION";
   public static final String LEASE_NAME = "SLIPWAY_LEASE_NAME";
   public static final String LEASE_NAMESPACE = "SLIPWAY_LEASE_NAMESPACE";
@@ -126,6 +129,12 @@ public final class OperatorConfig {
     Builder b = new Builder();
     b.watchNamespaces = r.get(WATCH_NAMESPACES, OperatorConfig::namespaces, Set.of());
     b.httpPort = r.get(HTTP_PORT, v -> number(v, 0, 65535), 8080);
+    b.probePort = r.get(PROBE_PORT, v -> number(v, 0, 65535), null);
+    if (b.probePort != null && b.probePort != 0 && b.probePort == b.httpPort) {
+      throw new IllegalArgumentException(PROBE_PORT + " must differ from " + HTTP_PORT + " (" + b.httpPort + "): probes get a port of their own");
+    }
+    b.httpRequestTimeout = r.get(HTTP_REQUEST_TIMEOUT, v -> atLeast(duration(v), Duration.ofSeconds(1)), b.httpRequestTimeout);
+    b.httpMaxConnections = r.get(HTTP_MAX_CONNECTIONS, v -> number(v, 1, 10000), b.httpMaxConnections);
     b.leaderElection = r.get(LEADER_ELECTION, OperatorConfig::bool, true);
     b.leaseName = r.get(LEASE_NAME, OperatorConfig::dnsName, "slipway-operator");
     b.leaseNamespace = Optional.ofNullable(r.get(LEASE_NAMESPACE, OperatorConfig::dnsName, null))
@@ -211,6 +220,28 @@ public final class OperatorConfig {
 
   public int httpPort() {
     return b.httpPort;
+  }
+
+  /**
+   * The port that answers only /healthz and /readyz, for the kubelet: callers of the HTTP port
+   * can never delay a probe. Unset: 8081, or a free port when the HTTP port is 0 (tests, and
+   * several operators on one machine).
+   */
+  public int probePort() {
+    if (b.probePort != null) {
+      return b.probePort;
+    }
+    return b.httpPort == 0 ? 0 : DEFAULT_PROBE_PORT;
+  }
+
+  /** How long one connection to either port may take, from accept to the last byte answered. */
+  public Duration httpRequestTimeout() {
+    return b.httpRequestTimeout;
+  }
+
+  /** Connections the HTTP port holds open at once; more are closed at accept. */
+  public int httpMaxConnections() {
+    return b.httpMaxConnections;
   }
 
   public boolean leaderElection() {
@@ -507,6 +538,8 @@ public final class OperatorConfig {
 
   // --- derived variants, for tests -----------------------------------------------------------
 
+  public static final int DEFAULT_PROBE_PORT = 8081;
+
   public OperatorConfig withHttpPort(int port) {
     return toBuilder().httpPort(port).build();
   }
@@ -522,7 +555,8 @@ public final class OperatorConfig {
   @Override
   public String toString() {
     return "watchNamespaces=" + (watchesAllNamespaces() ? "<all>" : String.join(",", b.watchNamespaces))
-        + " httpPort=" + b.httpPort + " leaderElection=" + b.leaderElection
+        + " httpPort=" + b.httpPort + " probePort=" + probePort() + " httpRequestTimeout=" + b.httpRequestTimeout
+        + " httpMaxConnections=" + b.httpMaxConnections + " leaderElection=" + b.leaderElection
         + " lease=" + b.leaseNamespace.orElse("<client namespace>") + "/" + b.leaseName + " identity=" + b.identity
         + " leaseDuration=" + b.leaseDuration + " renewDeadline=" + b.leaseRenewDeadline + " retryPeriod=" + b.leaseRetryPeriod
         + " reconcileThreads=" + b.reconcileThreads + " pollInterval=" + b.pollInterval
@@ -537,6 +571,9 @@ public final class OperatorConfig {
   public static final class Builder {
     private Set<String> watchNamespaces = Set.of();
     private int httpPort = 8080;
+    private Integer probePort;
+    private Duration httpRequestTimeout = Duration.ofSeconds(10);
+    private int httpMaxConnections = 256;
     private boolean leaderElection = true;
     private String leaseName = "slipway-operator";
     private Optional<String> leaseNamespace = Optional.empty();
@@ -602,6 +639,9 @@ public final class OperatorConfig {
       Builder c = new Builder();
       c.watchNamespaces = Set.copyOf(watchNamespaces);
       c.httpPort = httpPort;
+      c.probePort = probePort;
+      c.httpRequestTimeout = httpRequestTimeout;
+      c.httpMaxConnections = httpMaxConnections;
       c.leaderElection = leaderElection;
       c.leaseName = leaseName;
       c.leaseNamespace = leaseNamespace;
@@ -671,6 +711,21 @@ public final class OperatorConfig {
 
     public Builder httpPort(int v) {
       httpPort = v;
+      return this;
+    }
+
+    public Builder probePort(int v) {
+      probePort = v;
+      return this;
+    }
+
+    public Builder httpRequestTimeout(Duration v) {
+      httpRequestTimeout = v;
+      return this;
+    }
+
+    public Builder httpMaxConnections(int v) {
+      httpMaxConnections = v;
       return this;
     }
 

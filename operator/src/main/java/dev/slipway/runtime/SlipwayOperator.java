@@ -118,7 +118,7 @@ public final class SlipwayOperator implements AutoCloseable {
         new MigrationCoordinator(client, config), new AppSecret(client), clock), namespaces(config));
     operator.register(new BackupReconciler(config, collaborators.backups(), events, clock), namespaces(config));
     operator.register(new RestoreReconciler(config, collaborators.backups(), events, clock), namespaces(config));
-    http = new OperatorHttpServer(config.httpPort(), registry, this::live, this::ready,
+    http = new OperatorHttpServer(config, registry, this::live, this::ready,
         config.webhookToken().map(token -> new OperatorHttpServer.Webhook(token, poller::refreshProject)).orElse(null));
   }
 
@@ -177,6 +177,10 @@ public final class SlipwayOperator implements AutoCloseable {
 
   public int httpPort() {
     return http.port();
+  }
+
+  public int probePort() {
+    return http.probePort();
   }
 
   public PrometheusMeterRegistry registry() {

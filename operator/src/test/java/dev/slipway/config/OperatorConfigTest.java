@@ -167,6 +167,28 @@ class OperatorConfigTest {
   }
 
   @Test
+  void probesGetAPortOfTheirOwnAndTheHttpPortIsBounded() {
+    OperatorConfig c = OperatorConfig.fromEnvironment(Map.of());
+    assertThat(c.probePort()).isEqualTo(8081);
+    assertThat(c.httpRequestTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.httpMaxConnections()).isEqualTo(256);
+    // A free HTTP port (tests, several operators on one machine) frees the probe port as well.
+    assertThat(OperatorConfig.fromEnvironment(Map.of("SLIPWAY_HTTP_PORT", "0")).probePort()).isZero();
+    assertThat(OperatorConfig.defaults().withHttpPort(0).probePort()).isZero();
+    OperatorConfig set = OperatorConfig.fromEnvironment(Map.of("SLIPWAY_PROBE_PORT", "9091",
+        "SLIPWAY_HTTP_REQUEST_TIMEOUT", "3s", "SLIPWAY_HTTP_MAX_CONNECTIONS", "40"));
+    assertThat(set.probePort()).isEqualTo(9091);
+    assertThat(set.httpRequestTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(set.httpMaxConnections()).isEqualTo(40);
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_HTTP_PORT", "9090", "SLIPWAY_PROBE_PORT", "9090")))
+        .hasMessageContaining("SLIPWAY_PROBE_PORT").hasMessageContaining("SLIPWAY_HTTP_PORT");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_HTTP_REQUEST_TIMEOUT", "100ms")))
+        .hasMessageContaining("SLIPWAY_HTTP_REQUEST_TIMEOUT");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_HTTP_MAX_CONNECTIONS", "0")))
+        .hasMessageContaining("SLIPWAY_HTTP_MAX_CONNECTIONS");
+  }
+
+  @Test
   void badValuesNameTheVariable() {
     assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_HTTP_PORT", "http")))
         .isInstanceOf(OperatorConfig.ConfigException.class)

@@ -57,6 +57,11 @@ public final class RunningOperator implements AutoCloseable {
     return "http://127.0.0.1:" + operator.httpPort();
   }
 
+  /** The port of /healthz and /readyz alone, as the kubelet sees it. */
+  public String probeBase() {
+    return "http://127.0.0.1:" + operator.probePort();
+  }
+
   @Override
   public void close() {
     try {
