@@ -10,13 +10,17 @@ import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.ProjectStatus;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
+import dev.slipway.status.Convergence;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** A Project's status: its environments as their own statuses report them, and Ready. */
+/**
+ * A Project's status: its environments as their own statuses report them, Ready when every one is
+ * Ready at its current generation, and kstatus's Reconciling or Stalled ({@link #convergence}).
+ */
 public final class ProjectStatusBuilder {
 
   private ProjectStatusBuilder() {}
@@ -33,7 +37,7 @@ public final class ProjectStatusBuilder {
       s.setEnvironment(Names.environmentObjectName(spec.getProject(), spec.getEnvironment()));
       s.setStage(spec.getStage());
       s.setBranch(spec.getBranch());
-      boolean ready = es != null && Conditions.isTrue(es.getConditions(), ConditionTypes.READY);
+      boolean ready = env != null && reportedCurrent(env) && Conditions.isTrue(es.getConditions(), ConditionTypes.READY);
       s.setReady(ready);
       s.setPhase(es == null || es.getPhase() == null ? Phase.Pending : es.getPhase());
       if (es != null) {
@@ -54,6 +58,7 @@ public final class ProjectStatusBuilder {
     } else {
       conditions.set(ConditionTypes.READY, false, "EnvironmentsNotReady", "not ready: " + String.join(", ", notReady));
     }
+    convergence(specs, existing).applyTo(conditions);
 
     ProjectStatus status = new ProjectStatus();
     status.setObservedGeneration(generation);
@@ -62,5 +67,52 @@ public final class ProjectStatusBuilder {
     status.setReady((specs.size() - notReady.size()) + "/" + specs.size());
     status.setConditions(conditions.build());
     return status;
+  }
+
+  /**
+   * Stalled when an environment is (its reason, and each stalled one's message): the Project will
+   * not get Ready without a change. Otherwise Reconciling while an environment is missing, has not
+   * reported on its current spec yet, or reconciles (with what each waits for). Otherwise converged,
+   * even when not Ready (an environment stopped, or waiting for a deploy request).
+   */
+  static Convergence convergence(List<EnvironmentSpec> specs, Map<String, Environment> existing) {
+    List<String> stalled = new ArrayList<>();
+    String stalledReason = null;
+    List<String> waiting = new ArrayList<>();
+    for (EnvironmentSpec spec : specs) {
+      String name = spec.getEnvironment();
+      Environment env = existing.get(name);
+      if (env == null) {
+        waiting.add(name + ": not created yet");
+      } else if (!reportedCurrent(env)) {
+        waiting.add(name + ": " + (env.getStatus() == null || env.getStatus().getObservedGeneration() == null
+            ? "no status yet" : "has not reported on generation " + env.getMetadata().getGeneration() + " yet"));
+      } else {
+        Convergence c = Convergence.of(env.getStatus().getConditions());
+        if (c.isStalled()) {
+          stalledReason = stalledReason == null ? c.reason() : stalledReason;
+          stalled.add(name + ": " + c.message());
+        } else if (c.isReconciling()) {
+          waiting.add(name + ": " + c.message());
+        }
+      }
+    }
+    if (!stalled.isEmpty()) {
+      return Convergence.stalled(stalledReason, String.join("; ", stalled));
+    }
+    if (!waiting.isEmpty()) {
+      return Convergence.reconciling("EnvironmentsReconciling", String.join("; ", waiting));
+    }
+    return Convergence.converged();
+  }
+
+  /** The Environment's status speaks for its current spec (the Project may have just changed it). */
+  private static boolean reportedCurrent(Environment env) {
+    EnvironmentStatus es = env.getStatus();
+    if (es == null || es.getObservedGeneration() == null) {
+      return false;
+    }
+    Long generation = env.getMetadata() == null ? null : env.getMetadata().getGeneration();
+    return generation == null || generation.equals(es.getObservedGeneration());
   }
 }

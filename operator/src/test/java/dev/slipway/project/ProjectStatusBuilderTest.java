@@ -10,12 +10,15 @@ import dev.slipway.api.v1alpha1.ProjectSpec;
 import dev.slipway.api.v1alpha1.ProjectStatus;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
+import dev.slipway.status.Convergence;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ProjectStatusBuilderTest {
@@ -30,14 +33,26 @@ class ProjectStatusBuilderTest {
   }
 
   private Environment environment(String name, Phase phase, boolean ready) {
+    return environment(name, phase, ready, Convergence.converged());
+  }
+
+  /** An Environment at generation 1 that reported on it, with Ready and kstatus's condition. */
+  private Environment environment(String name, Phase phase, boolean ready, Convergence convergence) {
     Environment e = new Environment();
+    e.setMetadata(new ObjectMetaBuilder().withName("shop-" + name).withNamespace("team-a").withGeneration(1L).build());
     EnvironmentStatus s = new EnvironmentStatus();
+    s.setObservedGeneration(1L);
     s.setPhase(phase);
     s.setUrl("https://shop-" + name + ".apps.example.com");
     s.setShortCommit("3f2a9c1");
-    s.setConditions(new Conditions(null, 1, clock).set(ConditionTypes.READY, ready, ready ? "Available" : "Building", "").build());
+    Conditions c = new Conditions(null, 1, clock).set(ConditionTypes.READY, ready, ready ? "Available" : "Building", "");
+    s.setConditions(convergence.applyTo(c).build());
     e.setStatus(s);
     return e;
+  }
+
+  private static Optional<Condition> condition(ProjectStatus s, String type) {
+    return Conditions.find(s.getConditions(), type);
   }
 
   @Test
@@ -67,6 +82,64 @@ class ProjectStatusBuilderTest {
     assertThat(all.getReady()).isEqualTo("2/2");
     assertThat(Conditions.find(all.getConditions(), ConditionTypes.READY).orElseThrow().getReason()).isEqualTo("AllEnvironmentsReady");
     assertThat(all.getEnvironments()).extracting("ready").containsOnly(true);
+  }
+
+  @Test
+  void reconcilingWhileEnvironmentsAreMissingUnreportedOrBusy() {
+    ProjectStatus none = ProjectStatusBuilder.build(project(), Map.of(), clock);
+    Condition reconciling = condition(none, ConditionTypes.RECONCILING).orElseThrow();
+    assertThat(reconciling.getStatus()).isEqualTo("True");
+    assertThat(reconciling.getReason()).isEqualTo("EnvironmentsReconciling");
+    assertThat(reconciling.getMessage()).isEqualTo("test: not created yet; live: not created yet");
+    assertThat(reconciling.getObservedGeneration()).isEqualTo(4L);
+
+    Environment unreported = new Environment();
+    unreported.setMetadata(new ObjectMetaBuilder().withName("shop-live").withGeneration(1L).build());
+    ProjectStatus busy = ProjectStatusBuilder.build(project(), Map.of(
+        "test", environment("test", Phase.Building, false, Convergence.reconciling("Building", "building 3f2a9c1 in Job j")),
+        "live", unreported), clock);
+    assertThat(condition(busy, ConditionTypes.RECONCILING).orElseThrow().getMessage())
+        .isEqualTo("test: building 3f2a9c1 in Job j; live: no status yet");
+    assertThat(condition(busy, ConditionTypes.STALLED)).isEmpty();
+  }
+
+  @Test
+  void anEnvironmentWhoseStatusPredatesItsSpecIsNeitherReadyNorDone() {
+    Environment changed = environment("test", Phase.Ready, true);
+    changed.getMetadata().setGeneration(2L); // the Project just changed its spec
+    ProjectStatus status = ProjectStatusBuilder.build(project(),
+        Map.of("test", changed, "live", environment("live", Phase.Ready, true)), clock);
+    assertThat(status.getReady()).isEqualTo("1/2");
+    assertThat(Conditions.isTrue(status.getConditions(), ConditionTypes.READY)).isFalse();
+    assertThat(condition(status, ConditionTypes.RECONCILING).orElseThrow().getMessage())
+        .isEqualTo("test: has not reported on generation 2 yet");
+  }
+
+  @Test
+  void stalledWhenAnEnvironmentIsWithItsReasonAndMessage() {
+    ProjectStatus status = ProjectStatusBuilder.build(project(), Map.of(
+        "test", environment("test", Phase.Failed, false, Convergence.stalled("BuildFailed", "build of 3f2a9c1 failed: exit 3")),
+        "live", environment("live", Phase.Pending, false, Convergence.reconciling("SourceNotReady", "test has nothing Ready to promote"))),
+        clock);
+    Condition stalled = condition(status, ConditionTypes.STALLED).orElseThrow();
+    assertThat(stalled.getStatus()).isEqualTo("True");
+    assertThat(stalled.getReason()).isEqualTo("BuildFailed");
+    assertThat(stalled.getMessage()).isEqualTo("test: build of 3f2a9c1 failed: exit 3");
+    assertThat(condition(status, ConditionTypes.RECONCILING)).as("one or the other").isEmpty();
+  }
+
+  @Test
+  void convergedWhenEveryEnvironmentIsDoneEvenIfOneIsStopped() {
+    ProjectStatus ready = ProjectStatusBuilder.build(project(),
+        Map.of("test", environment("test", Phase.Ready, true), "live", environment("live", Phase.Ready, true)), clock);
+    assertThat(condition(ready, ConditionTypes.RECONCILING)).isEmpty();
+    assertThat(condition(ready, ConditionTypes.STALLED)).isEmpty();
+
+    ProjectStatus stopped = ProjectStatusBuilder.build(project(),
+        Map.of("test", environment("test", Phase.Ready, true), "live", environment("live", Phase.Stopped, false)), clock);
+    assertThat(Conditions.isTrue(stopped.getConditions(), ConditionTypes.READY)).isFalse();
+    assertThat(condition(stopped, ConditionTypes.RECONCILING)).isEmpty();
+    assertThat(condition(stopped, ConditionTypes.STALLED)).isEmpty();
   }
 
   @Test

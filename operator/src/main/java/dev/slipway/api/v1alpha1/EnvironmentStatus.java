@@ -12,7 +12,8 @@ public class EnvironmentStatus {
   private Long observedGeneration;
   private Phase phase;
 
-  @JsonPropertyDescription("SourceResolved, Built, DatabaseReady, Migrated, Deployed and Ready.")
+  @JsonPropertyDescription("SourceResolved, Built, DatabaseReady, Migrated, Deployed and Ready; Reconciling (what it"
+      + " waits for) or Stalled (what failed), present only while true, as kstatus reads them.")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("The commit the branch (or pin) resolves to now.")
