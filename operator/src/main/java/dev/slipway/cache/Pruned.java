@@ -44,7 +44,7 @@ public final class Pruned {
   /**
    * An Environment as the Project controller needs it: identity, labels and owners, the spec (to
    * compare with what the mapping wants) and the part of the status a Project reports (observed
-   * generation, phase, Ready, Reconciling, Stalled, URL, commit). Build and release histories stay
+   * generations, phase, Ready, Reconciling, Stalled, URL, commit). Build and release histories stay
    * in the Environment controller's cache only.
    */
   public static Environment projectView(Environment environment) {
@@ -53,6 +53,7 @@ public final class Pruned {
     if (full != null) {
       EnvironmentStatus summary = new EnvironmentStatus();
       summary.setObservedGeneration(full.getObservedGeneration());
+      summary.setObservedProjectGeneration(full.getObservedProjectGeneration());
       summary.setPhase(full.getPhase());
       summary.setUrl(full.getUrl());
       summary.setShortCommit(full.getShortCommit());

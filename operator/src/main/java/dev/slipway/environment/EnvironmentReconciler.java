@@ -407,6 +407,10 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     Set<Backup> backups = context.getSecondaryResources(Backup.class);
     status.setLatestBackup(latestBackup(backups));
     Optional<Project> project = context.getSecondaryResource(Project.class);
+    // The Project's own settings (env, source, release) reach this Environment without changing its
+    // spec: the Project counts this status as caught up only at the generation it was built from.
+    status.setObservedProjectGeneration(project.map(p -> p.getMetadata().getGeneration())
+        .orElse(environment.getStatus() == null ? null : environment.getStatus().getObservedProjectGeneration()));
     // Backups on schedule, and retention: the status holds when the next one is due, and this
     // reconcile is rescheduled for that moment.
     if (config.backupBucket().isPresent() && project.isPresent()) {

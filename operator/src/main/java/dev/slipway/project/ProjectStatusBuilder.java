@@ -1,5 +1,6 @@
 package dev.slipway.project;
 
+import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentSpec;
 import dev.slipway.api.v1alpha1.EnvironmentStatus;
@@ -25,8 +26,14 @@ public final class ProjectStatusBuilder {
 
   private ProjectStatusBuilder() {}
 
-  public static ProjectStatus build(Project project, Map<String, Environment> existing, Clock clock) {
-    List<EnvironmentSpec> specs = EnvironmentMapping.environmentSpecs(project);
+  /**
+   * @param existing the Project's Environments by environment name, as the cache has them (which
+   *     may not show yet what this reconcile just applied: a spec that differs from the mapping's
+   *     is not reported on)
+   * @param defaultMode the operator's database mode for Projects that name none (as the mapping uses it)
+   */
+  public static ProjectStatus build(Project project, Map<String, Environment> existing, DatabaseMode defaultMode, Clock clock) {
+    List<EnvironmentSpec> specs = EnvironmentMapping.environmentSpecs(project, defaultMode);
     List<EnvironmentSummary> summaries = new ArrayList<>();
     List<String> notReady = new ArrayList<>();
     for (EnvironmentSpec spec : specs) {
@@ -37,7 +44,7 @@ public final class ProjectStatusBuilder {
       s.setEnvironment(Names.environmentObjectName(spec.getProject(), spec.getEnvironment()));
       s.setStage(spec.getStage());
       s.setBranch(spec.getBranch());
-      boolean ready = env != null && reportedCurrent(env) && Conditions.isTrue(es.getConditions(), ConditionTypes.READY);
+      boolean ready = env != null && reportedOn(project, spec, env) && Conditions.isTrue(es.getConditions(), ConditionTypes.READY);
       s.setReady(ready);
       s.setPhase(es == null || es.getPhase() == null ? Phase.Pending : es.getPhase());
       if (es != null) {
@@ -58,7 +65,7 @@ public final class ProjectStatusBuilder {
     } else {
       conditions.set(ConditionTypes.READY, false, "EnvironmentsNotReady", "not ready: " + String.join(", ", notReady));
     }
-    convergence(specs, existing).applyTo(conditions);
+    convergence(project, specs, existing).applyTo(conditions);
 
     ProjectStatus status = new ProjectStatus();
     status.setObservedGeneration(generation);
@@ -75,7 +82,7 @@ public final class ProjectStatusBuilder {
    * reported on its current spec yet, or reconciles (with what each waits for). Otherwise converged,
    * even when not Ready (an environment stopped, or waiting for a deploy request).
    */
-  static Convergence convergence(List<EnvironmentSpec> specs, Map<String, Environment> existing) {
+  static Convergence convergence(Project project, List<EnvironmentSpec> specs, Map<String, Environment> existing) {
     List<String> stalled = new ArrayList<>();
     String stalledReason = null;
     List<String> waiting = new ArrayList<>();
@@ -84,9 +91,14 @@ public final class ProjectStatusBuilder {
       Environment env = existing.get(name);
       if (env == null) {
         waiting.add(name + ": not created yet");
-      } else if (!reportedCurrent(env)) {
-        waiting.add(name + ": " + (env.getStatus() == null || env.getStatus().getObservedGeneration() == null
-            ? "no status yet" : "has not reported on generation " + env.getMetadata().getGeneration() + " yet"));
+      } else if (!EnvironmentMapping.sameSpec(spec, env.getSpec())) {
+        waiting.add(name + ": getting the Project's new spec");
+      } else if (!reportedOn(project, spec, env)) {
+        EnvironmentStatus es = env.getStatus();
+        waiting.add(name + ": " + (es == null || es.getObservedGeneration() == null ? "no status yet"
+            : !es.getObservedGeneration().equals(env.getMetadata().getGeneration())
+                ? "has not reported on generation " + env.getMetadata().getGeneration() + " yet"
+                : "has not caught up with the Project's generation " + project.getMetadata().getGeneration() + " yet"));
       } else {
         Convergence c = Convergence.of(env.getStatus().getConditions());
         if (c.isStalled()) {
@@ -106,13 +118,18 @@ public final class ProjectStatusBuilder {
     return Convergence.converged();
   }
 
-  /** The Environment's status speaks for its current spec (the Project may have just changed it). */
-  private static boolean reportedCurrent(Environment env) {
+  /**
+   * The Environment has the spec the mapping gives (the cache may not show yet what this
+   * reconcile applied), and its status speaks for that spec and for this generation of the
+   * Project (whose env, source and release settings reach it without changing its spec).
+   */
+  private static boolean reportedOn(Project project, EnvironmentSpec desired, Environment env) {
     EnvironmentStatus es = env.getStatus();
-    if (es == null || es.getObservedGeneration() == null) {
+    if (!EnvironmentMapping.sameSpec(desired, env.getSpec()) || es == null || es.getObservedGeneration() == null) {
       return false;
     }
     Long generation = env.getMetadata() == null ? null : env.getMetadata().getGeneration();
-    return generation == null || generation.equals(es.getObservedGeneration());
+    return (generation == null || generation.equals(es.getObservedGeneration()))
+        && java.util.Objects.equals(project.getMetadata().getGeneration(), es.getObservedProjectGeneration());
   }
 }
