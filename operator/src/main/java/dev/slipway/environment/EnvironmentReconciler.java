@@ -30,6 +30,7 @@ import dev.slipway.release.MigrationCoordinator;
 import dev.slipway.release.ReleaseHistory;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
+import dev.slipway.status.Convergence;
 import dev.slipway.status.Statuses;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -233,7 +234,9 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     if (decision.target() == null) {
       ConditionValue deployed = ConditionValue.no(decision.waiting(), requests.deploy().isNew()
           ? "deploy requested; waiting for a release to deploy"
-          : "nothing to deploy yet");
+          : "AwaitingDeployRequest".equals(decision.waiting())
+              ? newest.release().shortCommit() + " is ready to deploy: set a new value of the " + Annotations.DEPLOY + " annotation"
+              : "nothing to deploy yet");
       return finish(environment, context, new Report(newest.source(), newest.built(), database.condition(), null, deployed,
           ConditionValue.no("NotDeployed", "nothing is deployed yet"), newest.resolvedCommit(), null, url, newest.builds(),
           previous.getReleases(), database.status(), observed,
@@ -386,10 +389,12 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     EnvironmentStatus previous = Optional.ofNullable(environment.getStatus()).orElseGet(EnvironmentStatus::new);
     long generation = environment.getMetadata().getGeneration() == null ? 0 : environment.getMetadata().getGeneration();
     EnvironmentStatus status = Serialization.clone(previous);
-    status.setConditions(new Conditions(previous.getConditions(), generation, clock)
+    Conditions conditions = new Conditions(previous.getConditions(), generation, clock)
         .setAll(previous.getConditions())
-        .set(ConditionTypes.DEPLOYED, Conditions.FALSE, "ReconcileError", Failures.describe(e))
-        .build());
+        .set(ConditionTypes.DEPLOYED, Conditions.FALSE, "ReconcileError", Failures.describe(e));
+    // JOSDK retries with backoff: converging still, as kstatus reads it.
+    Convergence.reconciling("ReconcileError", "retrying: " + Failures.describe(e)).applyTo(conditions);
+    status.setConditions(conditions.build());
     log.warn("{}/{}: reconcile failed: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(),
         Failures.describe(e));
     return ErrorStatusUpdateControl.patchStatus(statusPatch(environment, status));
@@ -402,6 +407,10 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     Set<Backup> backups = context.getSecondaryResources(Backup.class);
     status.setLatestBackup(latestBackup(backups));
     Optional<Project> project = context.getSecondaryResource(Project.class);
+    // The Project's own settings (env, source, release) reach this Environment without changing its
+    // spec: the Project counts this status as caught up only at the generation it was built from.
+    status.setObservedProjectGeneration(project.map(p -> p.getMetadata().getGeneration())
+        .orElse(environment.getStatus() == null ? null : environment.getStatus().getObservedProjectGeneration()));
     // Backups on schedule, and retention: the status holds when the next one is due, and this
     // reconcile is rescheduled for that moment.
     if (config.backupBucket().isPresent() && project.isPresent()) {

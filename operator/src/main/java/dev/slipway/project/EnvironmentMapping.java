@@ -103,6 +103,15 @@ public final class EnvironmentMapping {
     return stage == Stage.LIVE ? 2 : 1;
   }
 
+  /**
+   * Whether an Environment's spec is the one the mapping gives: equal JSON (the spec is written by
+   * the Project controller only and the CRD sets no defaults, so equal JSON means nothing to apply).
+   */
+  public static boolean sameSpec(EnvironmentSpec desired, EnvironmentSpec actual) {
+    var json = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
+    return java.util.Objects.equals(json.valueToTree(desired), json.valueToTree(actual));
+  }
+
   /** The Environment object for one spec, labelled for the informers that watch it. */
   public static Environment toEnvironment(Project project, EnvironmentSpec spec) {
     Environment env = new Environment();
