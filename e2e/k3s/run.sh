@@ -29,12 +29,15 @@ own_engine=false
 if [[ -n "${DOCKER_HOST:-}" ]] || { [[ -S /var/run/docker.sock ]] && docker version >/dev/null 2>&1; }; then
   say "Docker engine: yours (${DOCKER_HOST:-unix:///var/run/docker.sock}), Testcontainers as configured for it"
 else
-  exec 8>"$engine_dir.lock"
+  mkdir -p "${SLIPWAY_CACHE:-$HOME/.cache/slipway}/k3s"
+  exec 8>"${SLIPWAY_CACHE:-$HOME/.cache/slipway}/k3s/.engine.lock"
   flock 8   # one engine of this kind per machine
-  if ! engine="$("$here/dockerd.sh" start "$engine_dir")"; then
-    echo "K3sContainer tier SKIPPED: no Docker engine could start (the reason is above)" | tee "$out/summary.txt"
+  if ! engine="$("$here/dockerd.sh" start "$engine_dir" 2>"$out/engine-start.log")"; then
+    echo "K3sContainer tier SKIPPED: no Docker engine could start: $(sed 's/^dockerd ([^)]*): //' "$out/engine-start.log")" \
+      | tee "$out/summary.txt"
     exit 0
   fi
+  cat "$out/engine-start.log" >&2
   own_engine=true
   trap '"$here/dockerd.sh" stop "$engine_dir" || true' EXIT
   trap 'exit 130' INT TERM
