@@ -51,8 +51,8 @@ if [[ -n "${SLIPWAY_K3S_IMAGE:-}" ]]; then
 else
   SLIPWAY_BIN_DIR="${SLIPWAY_BIN_DIR:-$("$root/e2e/build-controlplane.sh")}"
   export SLIPWAY_BIN_DIR
-  mapfile -t built < <("$here/image.sh" --load)
-  export SLIPWAY_K3S_COMPAT_IMAGE="${built[0]}"
+  built="$("$here/image.sh" --load)"   # the image's name, then its root file system's tar
+  export SLIPWAY_K3S_COMPAT_IMAGE="${built%%$'\n'*}"
   say "cluster: the stand-in $SLIPWAY_K3S_COMPAT_IMAGE (not k3s; set SLIPWAY_K3S_IMAGE=rancher/k3s:<version> for real k3s)"
 fi
 image_ready=$SECONDS
