@@ -6,7 +6,8 @@
 #  3. builds the real node's binaries and images (root; cached after the first time), and Flux's
 #     source-controller and kustomize-controller from their Go modules (cached), for RealNodeFluxIT
 #  4. runs unit tests (Surefire) and integration tests against the real control plane (Failsafe),
-#     then the real-node tier (RealNode*IT: real pods on a one-node cluster)
+#     then the real-node tier (RealNode*IT: real pods on a one-node cluster), then the K3sContainer
+#     tier (K3s*IT on a dockerd of its own, e2e/k3s/run.sh)
 #  4. fails if the CRDs the build generated differ from the committed crds/
 #  5. runs 'make run' in check mode: as root the real node and the sample Project until its pages
 #     answer through the ingress (otherwise the control plane + operator + examples/ until reconciled)
@@ -53,6 +54,9 @@ step "moto server for the RDS tests (installed once into ~/.cache/slipway)"
 
 step "unit and integration tests"
 mvn -B -ntp verify
+
+step "K3sContainer tier: the operator against k3s (or its stand-in slipway/k3s-compat) in a container Testcontainers starts, on a dockerd of its own (e2e/k3s)"
+"$root/e2e/k3s/run.sh" --compiled
 
 step "base images and boilerplates: the real entrypoint and uwsgi.ini, against a real Postgres (pytest)"
 bash "$root/base-images/tests/run.sh"

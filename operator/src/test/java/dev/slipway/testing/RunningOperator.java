@@ -33,7 +33,8 @@ public final class RunningOperator implements AutoCloseable {
     return start(config, node.newOperatorClient());
   }
 
-  private static RunningOperator start(OperatorConfig config, KubernetesClient client) {
+  /** Against any cluster (the K3sContainer tier's); closing it closes the client. */
+  public static RunningOperator start(OperatorConfig config, KubernetesClient client) {
     try {
       // A test JVM must not exit: losing the lease shows in isLeading() and /healthz instead.
       return new RunningOperator(SlipwayOperator.start(config, client, () -> { }), client);
