@@ -498,7 +498,7 @@ class RealNodeGoldenPathIT {
     assertThat(titles(testDb)).contains("order by (anonymised)").doesNotContain("order by alice@example.com", "a note from the database");
     assertThat(titles(liveDb)).contains("order by alice@example.com");
     assertThat(client.secrets().inNamespace(n).withName("shop-test-database").get().getData()).isEqualTo(testCredentials);
-    assertThat(dev.slipway.deploy.WebPlan.restoring(Environments.get(client, n, "shop-test"))).as("the restoring hold is gone").isNull();
+    assertThat(dev.slipway.backup.RestoreHold.holder(Environments.get(client, n, "shop-test")).orElse(null)).as("the restoring hold is gone").isNull();
     assertThat(getThroughIngress("shop-test." + BASE_DOMAIN, "/", Duration.ofSeconds(60))).contains("order by (anonymised)")
         .doesNotContain("alice@example.com");
     assertThat(reasonsOfEvents("shop-test")).contains("RestoreStarted", "RestoreFinished");
@@ -515,7 +515,7 @@ class RealNodeGoldenPathIT {
     assertThat(refused.getStatus().getPhase()).isEqualTo(RestorePhase.Failed);
     assertThat(refused.getStatus().getReason()).isEqualTo("LiveNotAllowed");
     assertThat(refused.getStatus().getMessage()).contains("allowLive");
-    assertThat(dev.slipway.deploy.WebPlan.restoring(Environments.get(client, n, "shop-live"))).isNull();
+    assertThat(dev.slipway.backup.RestoreHold.holder(Environments.get(client, n, "shop-live")).orElse(null)).isNull();
     assertThat(client.resources(Backup.class).inNamespace(n).withName("into-live-safety").get()).as("nothing was even backed up").isNull();
   }
 
