@@ -32,7 +32,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -129,6 +131,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     BackupStore s = store.orElseThrow();
     String key = DumpJob.objectKey(backup);
     KubernetesClient client = context.getClient();
+    labelWithItsData(client, backup, environment);
     try {
       BackupStore.Upload upload = s.startUpload(key, Transfers.PARTS, config.backupTimeout().plus(URL_MARGIN));
       client.resource(DumpJob.transferSecret(backup, upload)).forceConflicts().serverSideApply();
@@ -207,6 +210,28 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       write(backup, next, context);
     }
     return UpdateControl.noUpdate();
+  }
+
+  /**
+   * Labels a Backup with the Project and environment it is of (a Restore reads them once the
+   * environment is gone) and, when the environment holds another environment's data unsanitised,
+   * with that environment: a Restore of this Backup then treats the data as that environment's.
+   */
+  private static void labelWithItsData(KubernetesClient client, Backup backup, Environment environment) {
+    Map<String, String> wanted = new LinkedHashMap<>();
+    wanted.put(Labels.PROJECT, environment.getSpec().getProject());
+    wanted.put(Labels.ENVIRONMENT, environment.getSpec().getEnvironment());
+    RestoreHold.unsanitizedFrom(environment).ifPresent(from -> wanted.put(Labels.UNSANITIZED_DATA, from));
+    Map<String, String> labels = backup.getMetadata().getLabels() == null ? Map.of() : backup.getMetadata().getLabels();
+    if (wanted.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
+      return;
+    }
+    client.resources(Backup.class).inNamespace(backup.getMetadata().getNamespace()).withName(backup.getMetadata().getName()).edit(b -> {
+      Map<String, String> next = b.getMetadata().getLabels() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(b.getMetadata().getLabels());
+      next.putAll(wanted);
+      b.getMetadata().setLabels(next);
+      return b;
+    });
   }
 
   record Failure(String reason, String message) {}
