@@ -10,6 +10,9 @@ import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.Restore;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.environment.EventRecorder;
+import dev.slipway.resources.Evictions;
+import dev.slipway.resources.PodResources;
+import dev.slipway.resources.Workload;
 import dev.slipway.status.Statuses;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -116,6 +119,11 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     if (dev.slipway.database.DatabaseKind.of(environment.getSpec(), config) == dev.slipway.database.DatabaseKind.NONE) {
       return fail(backup, current, context, environment, "NoDatabase",
           "Environment " + wanted + " has no database to back up: its project's database mode is none");
+    }
+    // A dump sized beyond what the platform allows would never run: said at once, not after waiting.
+    var resources = PodResources.resolve(Workload.BACKUP, PodResources.declared(environment.getSpec().getResources(), Workload.BACKUP), config);
+    if (resources.refused()) {
+      return fail(backup, current, context, environment, PodResources.REFUSED, resources.refusal().toString());
     }
     EnvironmentStatus es = environment.getStatus();
     String databaseSecret = es == null || es.getDatabase() == null ? null : es.getDatabase().getSecretName();
@@ -224,6 +232,12 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       for (Pod pod : pods) {
         if (pod.getStatus() == null) {
           continue;
+        }
+        var evicted = Evictions.forDisk(pod);
+        if (evicted.isPresent()) {
+          return new Failure(Evictions.DISK_LIMIT_EXCEEDED, "the dump is larger than the Job's local disk allows"
+              + " (its ephemeral-storage limit), so the kubelet stopped it: " + evicted.get()
+              + " Raise the project's spec.resources.backup.limits.ephemeral-storage (within the platform's maximum)");
         }
         for (ContainerStatus s : concat(pod.getStatus().getInitContainerStatuses(), pod.getStatus().getContainerStatuses())) {
           var terminated = s.getState() == null ? null : s.getState().getTerminated();

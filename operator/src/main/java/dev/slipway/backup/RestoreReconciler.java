@@ -197,7 +197,7 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
         if (job == null) {
           BackupStore.Transfer transfer = store.get().download(DumpJob.objectKey(source), config.backupTimeout().plus(BackupReconciler.URL_MARGIN));
           client.resource(RestoreJobs.transferSecret(restore, transfer)).forceConflicts().serverSideApply();
-          create(client, RestoreJobs.restore(restore, target.getStatus().getImage(), databaseSecret, transfer, config));
+          create(client, RestoreJobs.restore(restore, target, target.getStatus().getImage(), databaseSecret, transfer, config));
           conditions.set(RESTORED, false, "Running", "loading Backup " + sourceName);
           next.setMessage("restoring");
           return new Step(with(next, conditions), POLL);

@@ -1,7 +1,11 @@
 package dev.slipway.config;
 
 import java.time.Duration;
+import dev.slipway.resources.Amounts;
+import dev.slipway.resources.Budget;
+import dev.slipway.resources.Workload;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -42,8 +46,17 @@ public final class OperatorConfig {
   public static final String BUILD_TIMEOUT = "SLIPWAY_BUILD_TIMEOUT";
   public static final String BUILD_TTL = "SLIPWAY_BUILD_TTL";
   public static final String BUILD_HISTORY = "SLIPWAY_BUILD_HISTORY";
-  public static final String BUILD_CPU = "SLIPWAY_BUILD_CPU";
-  public static final String BUILD_MEMORY = "SLIPWAY_BUILD_MEMORY";
+  public static final String BUILD_REQUESTS = "SLIPWAY_BUILD_REQUESTS";
+  public static final String BUILD_LIMITS = "SLIPWAY_BUILD_LIMITS";
+  public static final String BUILD_MAX = "SLIPWAY_BUILD_MAX";
+  public static final String WEB_REQUESTS = "SLIPWAY_WEB_REQUESTS";
+  public static final String WEB_LIMITS = "SLIPWAY_WEB_LIMITS";
+  public static final String WEB_MAX = "SLIPWAY_WEB_MAX";
+  public static final String BACKUP_REQUESTS = "SLIPWAY_BACKUP_REQUESTS";
+  public static final String BACKUP_LIMITS = "SLIPWAY_BACKUP_LIMITS";
+  public static final String BACKUP_MAX = "SLIPWAY_BACKUP_MAX";
+  public static final String LOCAL_DATABASE_REQUESTS = "SLIPWAY_LOCAL_DATABASE_REQUESTS";
+  public static final String LOCAL_DATABASE_LIMITS = "SLIPWAY_LOCAL_DATABASE_LIMITS";
   public static final String PIP_INDEX_URL = "SLIPWAY_PIP_INDEX_URL";
   public static final String BASE_DOMAIN = "SLIPWAY_BASE_DOMAIN";
   public static final String INGRESS_CLASS = "SLIPWAY_INGRESS_CLASS";
@@ -150,8 +163,11 @@ public final class OperatorConfig {
     b.buildTimeout = r.get(BUILD_TIMEOUT, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofMinutes(30));
     b.buildTtl = r.get(BUILD_TTL, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofHours(24));
     b.buildHistory = r.get(BUILD_HISTORY, v -> number(v, 1, 100), 10);
-    b.buildCpu = r.get(BUILD_CPU, OperatorConfig::quantity, "1");
-    b.buildMemory = r.get(BUILD_MEMORY, OperatorConfig::quantity, "2Gi");
+    replaced(env, Map.of("SLIPWAY_BUILD_CPU", BUILD_REQUESTS + "=cpu=... (and " + BUILD_LIMITS + ")",
+        "SLIPWAY_BUILD_MEMORY", BUILD_REQUESTS + "=memory=... and " + BUILD_LIMITS + "=memory=..."));
+    for (Workload w : Workload.values()) {
+      b.resources.put(w, budget(r, w));
+    }
     b.pipIndexUrl = r.get(PIP_INDEX_URL, OperatorConfig::httpUrl, null);
     b.baseDomain = r.get(BASE_DOMAIN, OperatorConfig::domain, null);
     b.ingressClass = r.get(INGRESS_CLASS, OperatorConfig::dnsName, null);
@@ -337,12 +353,9 @@ public final class OperatorConfig {
     return b.buildHistory;
   }
 
-  public String buildCpu() {
-    return b.buildCpu;
-  }
-
-  public String buildMemory() {
-    return b.buildMemory;
+  /** Requests, limits and (where a Project may size it) maximum of one kind of pod. */
+  public Budget resources(Workload workload) {
+    return b.resources.get(workload);
   }
 
   /** The platform's wheel index, passed to builds as the PIP_INDEX_URL build argument. */
@@ -552,8 +565,7 @@ public final class OperatorConfig {
     private Duration buildTimeout = Duration.ofMinutes(30);
     private Duration buildTtl = Duration.ofHours(24);
     private int buildHistory = 10;
-    private String buildCpu = "1";
-    private String buildMemory = "2Gi";
+    private Map<Workload, Budget> resources = defaultResources();
     private String pipIndexUrl;
     private String baseDomain;
     private String ingressClass;
@@ -614,8 +626,7 @@ public final class OperatorConfig {
       c.buildTimeout = buildTimeout;
       c.buildTtl = buildTtl;
       c.buildHistory = buildHistory;
-      c.buildCpu = buildCpu;
-      c.buildMemory = buildMemory;
+      c.resources = new java.util.EnumMap<>(resources);
       c.pipIndexUrl = pipIndexUrl;
       c.baseDomain = baseDomain;
       c.ingressClass = ingressClass;
@@ -774,6 +785,16 @@ public final class OperatorConfig {
       return this;
     }
 
+    /** One workload's budget, checked as at start. */
+    public Builder resources(Workload workload, Budget budget) {
+      List<String> problems = budget.problems(workload);
+      if (!problems.isEmpty()) {
+        throw new ConfigException(String.join("; ", problems));
+      }
+      resources.put(workload, budget);
+      return this;
+    }
+
     public Builder buildTimeout(Duration v) {
       buildTimeout = v;
       return this;
@@ -910,11 +931,35 @@ public final class OperatorConfig {
     return value;
   }
 
-  private static String quantity(String value) {
-    if (!value.matches("^[0-9]+(\\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")) {
-      throw new IllegalArgumentException("'" + value + "' is not a Kubernetes quantity such as 500m or 2Gi");
+  private static Map<Workload, Budget> defaultResources() {
+    Map<Workload, Budget> m = new java.util.EnumMap<>(Workload.class);
+    for (Workload w : Workload.values()) {
+      m.put(w, w.defaults());
     }
-    return value;
+    return m;
+  }
+
+  /** A workload's defaults with what its variables name on top; contradictions stop the operator, naming the variables. */
+  private static Budget budget(Reader r, Workload w) {
+    Budget defaults = w.defaults();
+    Amounts requests = defaults.requests().overriddenBy(r.get(w.requestsVariable(), Amounts::parse, Amounts.NONE));
+    Amounts limits = defaults.limits().overriddenBy(r.get(w.limitsVariable(), Amounts::parse, Amounts.NONE));
+    Amounts max = w.maxVariable() == null ? null : defaults.max().overriddenBy(r.get(w.maxVariable(), Amounts::parse, Amounts.NONE));
+    Budget budget = new Budget(requests, limits, max);
+    List<String> problems = budget.problems(w);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(String.join("; ", problems));
+    }
+    return budget;
+  }
+
+  /** Settings that are gone: set, they stop the operator with what replaces them (never silently ignored). */
+  private static void replaced(Map<String, String> env, Map<String, String> replacements) {
+    replacements.forEach((old, now) -> {
+      if (env.get(old) != null && !env.get(old).isBlank()) {
+        throw new ConfigException(old + " is no longer read: set " + now);
+      }
+    });
   }
 
   private static String readableFile(String value) {

@@ -27,6 +27,7 @@ import dev.slipway.deploy.WebServiceDependent;
 import dev.slipway.environment.EnvironmentStatusAggregator.Observed;
 import dev.slipway.environment.EnvironmentStatusAggregator.Report;
 import dev.slipway.release.MigrationCoordinator;
+import dev.slipway.resources.PodResources;
 import dev.slipway.release.ReleaseHistory;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
@@ -87,6 +88,8 @@ import org.slf4j.LoggerFactory;
 public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<Environment> {
 
   public static final String NAME = "environment";
+  /** Reason of Deployed=False (and an Event) when the Project asks for more than the platform allows. */
+  public static final String RESOURCES_REFUSED = PodResources.REFUSED;
   static final String BY_PROJECT = "project";
 
   private static final Logger log = LoggerFactory.getLogger(EnvironmentReconciler.class);
@@ -201,6 +204,14 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
           previous.getReleases(), previous.getDatabase(), observed, phase(false, false, false, false, false, false)), null);
     }
     Project project = found.get();
+    Optional<PodResources.Refusal> refused = PodResources.refusal(project.getSpec().getResources(), config)
+        .or(() -> PodResources.refusal(environment.getSpec().getResources(), config));
+    if (refused.isPresent()) {
+      // (Requests stay pending: a deploy or retry asked for now is acted on once the sizes are fixed.)
+      Observed unchanged = new Observed(previous.getObservedRefresh(), previous.getObservedDeployRequest(),
+          previous.getObservedPasswordRotation(), previous.getObservedReleaseRetry());
+      return finish(environment, context, resourcesRefused(environment, previous, current, unchanged, refused.get()), null);
+    }
 
     // 1. Settings the platform generates (SECRET_KEY), then the database (a rotation asked for is
     //    stored first, then applied by the provider).
@@ -313,6 +324,27 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
         EnvironmentStatusAggregator.phase(newest.building() || copying, gate.migrating(), !rollout.complete() && !rollout.failed(),
             failed || rollout.failed(), database.provisioning(), rollout.scaledToZero(), rollout.complete())),
         database.recheckAfter());
+  }
+
+  /**
+   * A size the platform does not allow (above its maximum): nothing new is built, released or
+   * rolled out until the Project is fixed; what runs keeps running, with the sizes it has.
+   */
+  private Report resourcesRefused(Environment environment, EnvironmentStatus previous, Release current, Observed observed,
+      PodResources.Refusal refusal) {
+    String message = refusal + "; nothing new is built, released or rolled out here until it is fixed"
+        + (current == null ? "" : " (" + current.shortCommit() + " keeps running)");
+    boolean told = previousCondition(previous, ConditionTypes.DEPLOYED) != null
+        && RESOURCES_REFUSED.equals(previousCondition(previous, ConditionTypes.DEPLOYED).reason());
+    if (!told) {
+      events.warning(environment, RESOURCES_REFUSED, refusal.toString());
+    }
+    ConditionValue ready = previousCondition(previous, ConditionTypes.READY);
+    return new Report(previousCondition(previous, ConditionTypes.SOURCE_RESOLVED), previousCondition(previous, ConditionTypes.BUILT),
+        previousCondition(previous, ConditionTypes.DATABASE_READY), previousCondition(previous, ConditionTypes.MIGRATED),
+        ConditionValue.no(RESOURCES_REFUSED, message), ready != null ? ready : ConditionValue.no("NotDeployed", "nothing is deployed yet"),
+        previous.getResolvedCommit(), current, previous.getUrl() != null ? previous.getUrl() : WebPlan.urlOf(environment, config),
+        previous.getBuilds(), previous.getReleases(), previous.getDatabase(), observed, Phase.Failed);
   }
 
   private void rotatePassword(Environment environment) {

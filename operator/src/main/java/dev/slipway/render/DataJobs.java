@@ -64,7 +64,7 @@ final class DataJobs {
       restore.getSpec().getFrom().setEnvironment(request.restoreFrom());
       Deployment web = deployment(rendered, request.restoreInto());
       objects.add(RestoreJobs.transferSecret(restore, transfer));
-      objects.add(RestoreJobs.restore(restore, image(rendered, request.restoreInto()), CredentialsSecret.name(target), transfer, config));
+      objects.add(RestoreJobs.restore(restore, target, image(rendered, request.restoreInto()), CredentialsSecret.name(target), transfer, config));
       if (MigrationJob.runs(project, true)) {
         objects.add(RestoreJobs.command(restore, RestoreJobs.RELEASE, web, MigrationJob.command(project), config));
       }

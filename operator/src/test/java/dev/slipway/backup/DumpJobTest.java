@@ -9,6 +9,7 @@ import dev.slipway.api.v1alpha1.EnvironmentSpec;
 import dev.slipway.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.URI;
@@ -60,6 +61,20 @@ class DumpJobTest {
     assertThat(job.getSpec().getBackoffLimit()).isZero();
     assertThat(job.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getKind()).isEqualTo("Backup"));
     assertThat(job.getMetadata().getLabels()).containsEntry("slipway.dev/component", "backup").containsEntry("slipway.dev/backup", "nightly");
+  }
+
+  @Test
+  void theDumpGetsThePlatformsBackupResourcesAndItsVolumeCannotOutgrowThePod() {
+    var pod = DumpJob.desired(backup("nightly"), environment(), "registry.example/team/shop@sha256:" + "a".repeat(64), "shop-test-database",
+        TRANSFER, OperatorConfig.defaults()).getSpec().getTemplate().getSpec();
+    for (var c : List.of(pod.getInitContainers().get(0), pod.getContainers().get(0))) {
+      assertThat(c.getResources().getRequests()).containsOnlyKeys("cpu", "memory", "ephemeral-storage")
+          .containsEntry("ephemeral-storage", new Quantity("1Gi"));
+      assertThat(c.getResources().getLimits()).containsOnlyKeys("cpu", "memory", "ephemeral-storage")
+          .containsEntry("ephemeral-storage", new Quantity("10Gi"));
+    }
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getEmptyDir() != null).singleElement()
+        .satisfies(v -> assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("10Gi")));
   }
 
   @Test
