@@ -88,6 +88,8 @@ import org.slf4j.LoggerFactory;
 public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<Environment> {
 
   public static final String NAME = "environment";
+  /** Key of this reconcile's {@link DomainClaims.Outcome} in the workflow context, where finish reads it. */
+  private static final String DOMAINS_KEY = "slipway.domains";
   /** Reason of Deployed=False (and an Event) when the Project asks for more than the platform allows. */
   public static final String RESOURCES_REFUSED = PodResources.REFUSED;
   static final String BY_PROJECT = "project";
@@ -136,7 +138,8 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     // lookup, not a scan of every Environment (quadratic at a thousand of them).
     context.getPrimaryCache().addIndexers(Map.of(
         BY_PROJECT, e -> e.getSpec() == null ? List.of() : List.of(e.getMetadata().getNamespace() + "/" + e.getSpec().getProject()),
-        PromotionSignals.BY_SOURCE, PromotionSignals::sourceKey));
+        PromotionSignals.BY_SOURCE, PromotionSignals::sourceKey,
+        DomainClaims.BY_DOMAIN, DomainClaims::index));
 
     // The Project: its changes (env vars, source) reach every one of its Environments.
     var projects = new InformerEventSource<>(InformerEventSourceConfiguration.from(Project.class, Environment.class)
@@ -204,6 +207,12 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
           previous.getReleases(), previous.getDatabase(), observed, phase(false, false, false, false, false, false)), null);
     }
     Project project = found.get();
+    // Custom domains another environment serves, or names that are the platform's, are left out
+    // of what this one serves (and said so in its status).
+    DomainClaims.Outcome domains = DomainClaims.check(environment, config,
+        domain -> context.getPrimaryCache().byIndex(DomainClaims.BY_DOMAIN, domain), id -> ingresses(context).get(id));
+    context.managedWorkflowAndDependentResourceContext().put(DOMAINS_KEY, domains);
+    Environment served = domains.served(environment);
     Optional<PodResources.Refusal> refused = PodResources.refusal(project.getSpec().getResources(), config)
         .or(() -> PodResources.refusal(environment.getSpec().getResources(), config));
     if (refused.isPresent()) {
@@ -240,7 +249,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     // 3. Decide what should run.
     ReleaseDecision decision = ReleaseDecision.decide(current, newest.release(),
         Boolean.TRUE.equals(environment.getSpec().getAutoDeploy()), requests.deploy().isNew());
-    String url = WebPlan.urlOf(environment, config);
+    String url = WebPlan.urlOf(served, config);
     if (decision.target() == null) {
       ConditionValue deployed = ConditionValue.no(decision.waiting(), requests.deploy().isNew()
           ? "deploy requested; waiting for a release to deploy"
@@ -271,7 +280,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
             previousCondition(previous, ConditionTypes.MIGRATED), previous.getReleases(), null);
       } else {
         target = copy.release();
-        gate = releaseStep.gate(environment, project, target, database, requests.retryRelease(), previous.getReleases(),
+        gate = releaseStep.gate(served, project, target, database, requests.retryRelease(), previous.getReleases(),
             previousCondition(previous, ConditionTypes.MIGRATED), current == null ? null : current.image(), context);
       }
     }
@@ -286,7 +295,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     }
 
     // 5. Roll out what should serve: the new release once its gates are open, else what runs.
-    RolloutStep.Outcome rollout = rolloutStep.apply(environment, project, serve, database, context);
+    RolloutStep.Outcome rollout = rolloutStep.apply(served, project, serve, database, context);
     if (rollout.started()) {
       events.normal(environment, "RolloutStarted", "rolling out " + serve.shortCommit() + " (" + serve.image() + ")");
     }
@@ -431,6 +440,10 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   private UpdateControl<Environment> finish(Environment environment, Context<Environment> context, Report report,
       java.time.Duration recheckAfter) {
     EnvironmentStatus status = EnvironmentStatusAggregator.build(environment, report, clock);
+    var domains = context.managedWorkflowAndDependentResourceContext().get(DOMAINS_KEY, DomainClaims.Outcome.class);
+    if (domains.isPresent() && domains.get().condition() != null) {
+      recheckAfter = reportDomains(environment, status, domains.get(), recheckAfter);
+    }
     Set<Backup> backups = context.getSecondaryResources(Backup.class);
     status.setLatestBackup(latestBackup(backups));
     Optional<Project> project = context.getSecondaryResource(Project.class);
@@ -456,6 +469,31 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     }
     UpdateControl<Environment> control = UpdateControl.noUpdate();
     return recheckAfter == null ? control : control.rescheduleAfter(recheckAfter);
+  }
+
+  /** The DomainsAccepted condition; a refusal is an Event when it is new, and looked at again soon (the holder may let go). */
+  private java.time.Duration reportDomains(Environment environment, EnvironmentStatus status, DomainClaims.Outcome domains,
+      java.time.Duration recheckAfter) {
+    ConditionValue c = domains.condition();
+    var before = Conditions.find(environment.getStatus() == null ? null : environment.getStatus().getConditions(), DomainClaims.CONDITION);
+    long generation = environment.getMetadata().getGeneration() == null ? 0 : environment.getMetadata().getGeneration();
+    status.setConditions(new Conditions(environment.getStatus() == null ? null : environment.getStatus().getConditions(), generation, clock)
+        .setAll(status.getConditions()).set(DomainClaims.CONDITION, c.status(), c.reason(), c.message()).build());
+    if (!domains.anyRefused()) {
+      return recheckAfter;
+    }
+    if (before.isEmpty() || !Objects.equals(before.get().getMessage(), c.message())) {
+      events.warning(environment, DomainClaims.REFUSED, c.message());
+    }
+    return sooner(recheckAfter, DomainClaims.RECHECK);
+  }
+
+  /** The web Ingresses in the cache (every watched namespace's), by Environment id. */
+  @SuppressWarnings("unchecked")
+  private static io.javaoperatorsdk.operator.processing.event.source.Cache<io.fabric8.kubernetes.api.model.networking.v1.Ingress> ingresses(
+      Context<Environment> context) {
+    return (io.javaoperatorsdk.operator.processing.event.source.Cache<io.fabric8.kubernetes.api.model.networking.v1.Ingress>)
+        context.eventSourceRetriever().getEventSourceFor(io.fabric8.kubernetes.api.model.networking.v1.Ingress.class);
   }
 
   private static java.time.Duration sooner(java.time.Duration a, java.time.Duration b) {
