@@ -36,6 +36,10 @@ public final class DumpJob {
   static final long POSTGRES_UID = 999;
 
   static final String TRANSFER_VOLUME = "transfer";
+  /** On the transfer Secret: the multipart upload its URLs are for, when they were signed, when they expire. */
+  static final String UPLOAD_ID = "slipway.dev/upload-id";
+  static final String URLS_SIGNED = "slipway.dev/urls-signed";
+  static final String URLS_EXPIRE = "slipway.dev/urls-expire";
 
   private DumpJob() {}
 
@@ -67,10 +71,20 @@ public final class DumpJob {
         + "-" + uid8(backup) + ".dump";
   }
 
-  /** The Secret holding the presigned part URLs, one per line; owned by the Backup. */
+  /**
+   * The Secret holding the presigned part URLs, one per line; owned by the Backup. Its
+   * annotations say which upload they belong to and when they were signed and expire (none of
+   * that is secret), so the operator signs them again in time, after a restart too.
+   */
   public static Secret transferSecret(Backup backup, BackupStore.Upload upload) {
-    return OneShotJob.transferSecret(backup, transferSecretName(backup), labels(backup), Map.of(Transfers.URLS_KEY,
+    Secret secret = OneShotJob.transferSecret(backup, transferSecretName(backup), labels(backup), Map.of(Transfers.URLS_KEY,
         String.join("\n", upload.partUrls().stream().map(Object::toString).toList())));
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put(UPLOAD_ID, upload.uploadId());
+    annotations.put(URLS_SIGNED, upload.signedAt().toString());
+    annotations.put(URLS_EXPIRE, upload.expiresAt().toString());
+    secret.getMetadata().setAnnotations(annotations);
+    return secret;
   }
 
   /** The same Secret with nothing in it: applied once the URL is no longer needed. */
