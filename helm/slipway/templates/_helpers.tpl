@@ -148,6 +148,7 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 {{- include "slipway.env" (list "SLIPWAY_REGISTRY_INSECURE" $v.registry.insecure) }}
 {{- include "slipway.env" (list "SLIPWAY_REGISTRY_SECRET" $v.registry.secret) }}
 {{- include "slipway.env" (list "SLIPWAY_REGISTRY_LAYOUT" $v.registry.layout) }}
+{{- include "slipway.env" (list "SLIPWAY_REGISTRY_CREDENTIALS" $v.registry.credentials) }}
 {{- if $v.registry.authSecret }}
 - name: SLIPWAY_REGISTRY_AUTH_FILE
   value: /etc/slipway/registry-auth/config.json

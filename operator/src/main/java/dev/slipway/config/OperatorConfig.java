@@ -39,6 +39,7 @@ public final class OperatorConfig {
   public static final String REGISTRY_INSECURE = "SLIPWAY_REGISTRY_INSECURE";
   public static final String REGISTRY_SECRET = "SLIPWAY_REGISTRY_SECRET";
   public static final String REGISTRY_LAYOUT = "SLIPWAY_REGISTRY_LAYOUT";
+  public static final String REGISTRY_CREDENTIALS = "SLIPWAY_REGISTRY_CREDENTIALS";
   public static final String REGISTRY_AUTH_FILE = "SLIPWAY_REGISTRY_AUTH_FILE";
   public static final String KANIKO_IMAGE = "SLIPWAY_KANIKO_IMAGE";
   public static final String GIT_IMAGE = "SLIPWAY_GIT_IMAGE";
@@ -115,6 +116,14 @@ public final class OperatorConfig {
     PER_STAGE
   }
 
+  /** What the push credentials in the namespaces are (see build.RegistryCredentialCheck). */
+  public enum RegistryCredentials {
+    /** Each namespace's push Secret is its own: one found in two namespaces refuses their builds. */
+    PER_NAMESPACE,
+    /** One credential may serve every namespace (a single team's cluster): said at start, not refused. */
+    SHARED
+  }
+
   /** Which kind of cert-manager issuer {@link #tlsIssuer()} names. */
   public enum IssuerKind {
     ClusterIssuer,
@@ -156,6 +165,7 @@ public final class OperatorConfig {
     b.registryInsecure = r.get(REGISTRY_INSECURE, OperatorConfig::bool, false);
     b.registrySecret = r.get(REGISTRY_SECRET, OperatorConfig::dnsName, null);
     b.registryLayout = r.get(REGISTRY_LAYOUT, OperatorConfig::layout, RegistryLayout.SHARED);
+    b.registryCredentials = r.get(REGISTRY_CREDENTIALS, OperatorConfig::credentialsModel, RegistryCredentials.PER_NAMESPACE);
     b.registryAuthFile = r.get(REGISTRY_AUTH_FILE, Function.identity(), null);
     b.kanikoImage = r.get(KANIKO_IMAGE, OperatorConfig::pinnedImage, DEFAULT_KANIKO_IMAGE);
     b.gitImage = r.get(GIT_IMAGE, OperatorConfig::pinnedImage, DEFAULT_GIT_IMAGE);
@@ -311,6 +321,11 @@ public final class OperatorConfig {
 
   public RegistryLayout registryLayout() {
     return b.registryLayout;
+  }
+
+  /** Whether each namespace's push credential must be its own (the default) or one may serve them all. */
+  public RegistryCredentials registryCredentials() {
+    return b.registryCredentials;
   }
 
   /** A docker config.json the operator itself uses to copy promoted images (mounted from a Secret). */
@@ -530,6 +545,7 @@ public final class OperatorConfig {
         + " leaseDuration=" + b.leaseDuration + " renewDeadline=" + b.leaseRenewDeadline + " retryPeriod=" + b.leaseRetryPeriod
         + " reconcileThreads=" + b.reconcileThreads + " pollInterval=" + b.pollInterval
         + " registry=" + Optional.ofNullable(b.registry).orElse("<none>") + " layout=" + b.registryLayout
+        + " registryCredentials=" + b.registryCredentials
         + " baseDomain=" + Optional.ofNullable(b.baseDomain).orElse("<none>")
         + " webhook=" + (b.webhookToken == null ? "off" : "on")
         + " databaseMode=" + b.databaseMode + " awsRegion=" + Optional.ofNullable(b.awsRegion).orElse("<none>")
@@ -558,6 +574,7 @@ public final class OperatorConfig {
     private boolean registryInsecure;
     private String registrySecret;
     private RegistryLayout registryLayout = RegistryLayout.SHARED;
+    private RegistryCredentials registryCredentials = RegistryCredentials.PER_NAMESPACE;
     private String registryAuthFile;
     private String kanikoImage = DEFAULT_KANIKO_IMAGE;
     private String gitImage = DEFAULT_GIT_IMAGE;
@@ -619,6 +636,7 @@ public final class OperatorConfig {
       c.registryInsecure = registryInsecure;
       c.registrySecret = registrySecret;
       c.registryLayout = registryLayout;
+      c.registryCredentials = registryCredentials;
       c.registryAuthFile = registryAuthFile;
       c.kanikoImage = kanikoImage;
       c.gitImage = gitImage;
@@ -727,6 +745,11 @@ public final class OperatorConfig {
 
     public Builder registrySecret(String v) {
       registrySecret = v;
+      return this;
+    }
+
+    public Builder registryCredentials(RegistryCredentials v) {
+      registryCredentials = v;
       return this;
     }
 
@@ -988,6 +1011,14 @@ public final class OperatorConfig {
       case "shared" -> RegistryLayout.SHARED;
       case "per-stage" -> RegistryLayout.PER_STAGE;
       default -> throw new IllegalArgumentException("'" + value + "' is not shared or per-stage");
+    };
+  }
+
+  private static RegistryCredentials credentialsModel(String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "per-namespace" -> RegistryCredentials.PER_NAMESPACE;
+      case "shared" -> RegistryCredentials.SHARED;
+      default -> throw new IllegalArgumentException("'" + value + "' is not per-namespace or shared");
     };
   }
 

@@ -80,6 +80,7 @@ class OperatorConfigTest {
         Map.entry("SLIPWAY_REGISTRY_INSECURE", "true"),
         Map.entry("SLIPWAY_REGISTRY_SECRET", "push-creds"),
         Map.entry("SLIPWAY_REGISTRY_LAYOUT", "per-stage"),
+        Map.entry("SLIPWAY_REGISTRY_CREDENTIALS", "shared"),
         Map.entry("SLIPWAY_REGISTRY_AUTH_FILE", "/etc/slipway/registry/config.json"),
         Map.entry("SLIPWAY_BUILD_TIMEOUT", "45m"),
         Map.entry("SLIPWAY_BUILD_HISTORY", "5"),
@@ -99,6 +100,9 @@ class OperatorConfigTest {
     assertThat(c.registryInsecure()).isTrue();
     assertThat(c.registrySecret()).contains("push-creds");
     assertThat(c.registryLayout()).isEqualTo(OperatorConfig.RegistryLayout.PER_STAGE);
+    assertThat(c.registryCredentials()).isEqualTo(OperatorConfig.RegistryCredentials.SHARED);
+    assertThat(OperatorConfig.defaults().registryCredentials()).as("each namespace's own, unless said otherwise")
+        .isEqualTo(OperatorConfig.RegistryCredentials.PER_NAMESPACE);
     assertThat(c.registryAuthFile()).contains("/etc/slipway/registry/config.json");
     assertThat(c.buildTimeout()).isEqualTo(Duration.ofMinutes(45));
     assertThat(c.buildHistory()).isEqualTo(5);
