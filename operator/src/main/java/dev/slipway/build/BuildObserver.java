@@ -119,8 +119,9 @@ public final class BuildObserver {
     if (o.contains("error resolving dockerfile path") || (o.contains("dockerfile") && o.contains("no such file or directory"))) {
       return "DockerfileNotFound";
     }
+    // ("Permission denied" from a RUN step is the Dockerfile's own failure, not the registry's.)
     if (o.contains("error pushing image") || o.contains("failed to push") || o.contains("unauthorized")
-        || o.contains("denied") || o.contains("push permission")) {
+        || (o.contains("denied") && !o.contains("permission denied")) || o.contains("push permission")) {
       return "PushFailed";
     }
     return "BuildFailed";

@@ -100,6 +100,12 @@ class BuildObserverTest {
         List.of(pod("kaniko", 137, "OOMKilled", "", false))).reason()).isEqualTo("OutOfMemory");
     assertThat(BuildObserver.observe(job("Failed", "BackoffLimitExceeded"),
         List.of(pod("kaniko", 1, "Error", "error building image: RUN pip install: exit status 1", false))).reason()).isEqualTo("BuildFailed");
+    // A RUN step refused a file: the Dockerfile's failure, not the registry's.
+    assertThat(BuildObserver.observe(job("Failed", "BackoffLimitExceeded"), List.of(pod("kaniko", 1, "Error",
+        "dd: failed to open '/filler': Permission denied\nerror building image: error building stage: failed to execute command", false)))
+        .reason()).isEqualTo("BuildFailed");
+    assertThat(BuildObserver.observe(job("Failed", "BackoffLimitExceeded"), List.of(pod("kaniko", 1, "Error",
+        "denied: requested access to the resource is denied", false))).reason()).isEqualTo("PushFailed");
   }
 
   @Test
