@@ -62,7 +62,7 @@ for v in $vars; do grep -q "name: $v\$" "$tmp/full.yaml" "$tmp/namespaced.yaml" 
 check "full (+ namespaced) values set all $(wc -w <<<"$vars") operator variables${missing:+ (missing:$missing)}" test -z "$missing"
 unset_default="$(grep -oE 'name: SLIPWAY_[A-Z_]+' "$tmp/default.yaml" | awk '{print $2}' | sort | tr '\n' ' ')"
 check "default values leave unset settings out (env: $unset_default)" \
-  test "$unset_default" = "SLIPWAY_HTTP_PORT SLIPWAY_LEADER_ELECTION SLIPWAY_LEASE_NAME SLIPWAY_LEASE_NAMESPACE SLIPWAY_PROBE_PORT "
+  test "$unset_default" = "SLIPWAY_HTTP_PORT SLIPWAY_LEADER_ELECTION SLIPWAY_LEASE_NAME SLIPWAY_LEASE_NAMESPACE SLIPWAY_PROBE_PORT SLIPWAY_REGISTRY_CREDENTIALS "
 check "the image digest wins over the tag" grep -q 'image: "registry.example.com/platform/slipway-operator@sha256:0123' "$tmp/full.yaml"
 check "AWS credentials come only from an optional secretKeyRef" \
   bash -c "grep -A5 'name: SLIPWAY_AWS_SECRET_ACCESS_KEY' '$tmp/full.yaml' | grep -q 'optional: true'"

@@ -131,7 +131,7 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
         BackupStore.Transfer transfer = store.orElseThrow().download(DumpJob.objectKey(load.source()),
             config.backupTimeout().plus(BackupReconciler.URL_MARGIN));
         client.resource(RestoreJobs.transferSecret(restore, transfer)).forceConflicts().serverSideApply();
-        create(client, RestoreJobs.restore(restore, target.getStatus().getImage(), RestoreSteps.databaseSecret(target), transfer, config));
+        create(client, RestoreJobs.restore(restore, target, target.getStatus().getImage(), RestoreSteps.databaseSecret(target), transfer, config));
       } else if (action instanceof Action.Run run) {
         create(client, RestoreJobs.command(restore, run.step(), facts.web(), run.command(), config));
       } else if (action instanceof Action.Spend) {

@@ -1,7 +1,11 @@
 package dev.slipway.config;
 
 import java.time.Duration;
+import dev.slipway.resources.Amounts;
+import dev.slipway.resources.Budget;
+import dev.slipway.resources.Workload;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +42,7 @@ public final class OperatorConfig {
   public static final String REGISTRY_INSECURE = "SLIPWAY_REGISTRY_INSECURE";
   public static final String REGISTRY_SECRET = "SLIPWAY_REGISTRY_SECRET";
   public static final String REGISTRY_LAYOUT = "SLIPWAY_REGISTRY_LAYOUT";
+  public static final String REGISTRY_CREDENTIALS = "SLIPWAY_REGISTRY_CREDENTIALS";
   public static final String REGISTRY_AUTH_FILE = "SLIPWAY_REGISTRY_AUTH_FILE";
   public static final String KANIKO_IMAGE = "SLIPWAY_KANIKO_IMAGE";
   public static final String GIT_IMAGE = "SLIPWAY_GIT_IMAGE";
@@ -45,8 +50,17 @@ public final class OperatorConfig {
   public static final String BUILD_TIMEOUT = "SLIPWAY_BUILD_TIMEOUT";
   public static final String BUILD_TTL = "SLIPWAY_BUILD_TTL";
   public static final String BUILD_HISTORY = "SLIPWAY_BUILD_HISTORY";
-  public static final String BUILD_CPU = "SLIPWAY_BUILD_CPU";
-  public static final String BUILD_MEMORY = "SLIPWAY_BUILD_MEMORY";
+  public static final String BUILD_REQUESTS = "SLIPWAY_BUILD_REQUESTS";
+  public static final String BUILD_LIMITS = "SLIPWAY_BUILD_LIMITS";
+  public static final String BUILD_MAX = "SLIPWAY_BUILD_MAX";
+  public static final String WEB_REQUESTS = "SLIPWAY_WEB_REQUESTS";
+  public static final String WEB_LIMITS = "SLIPWAY_WEB_LIMITS";
+  public static final String WEB_MAX = "SLIPWAY_WEB_MAX";
+  public static final String BACKUP_REQUESTS = "SLIPWAY_BACKUP_REQUESTS";
+  public static final String BACKUP_LIMITS = "SLIPWAY_BACKUP_LIMITS";
+  public static final String BACKUP_MAX = "SLIPWAY_BACKUP_MAX";
+  public static final String LOCAL_DATABASE_REQUESTS = "SLIPWAY_LOCAL_DATABASE_REQUESTS";
+  public static final String LOCAL_DATABASE_LIMITS = "SLIPWAY_LOCAL_DATABASE_LIMITS";
   public static final String PIP_INDEX_URL = "SLIPWAY_PIP_INDEX_URL";
   public static final String BASE_DOMAIN = "SLIPWAY_BASE_DOMAIN";
   public static final String INGRESS_CLASS = "SLIPWAY_INGRESS_CLASS";
@@ -107,6 +121,14 @@ public final class OperatorConfig {
     PER_STAGE
   }
 
+  /** What the push credentials in the namespaces are (see build.RegistryCredentialCheck). */
+  public enum RegistryCredentials {
+    /** Each namespace's push Secret is its own: one found in two namespaces refuses their builds. */
+    PER_NAMESPACE,
+    /** One credential may serve every namespace (a single team's cluster): said at start, not refused. */
+    SHARED
+  }
+
   /** Which kind of cert-manager issuer {@link #tlsIssuer()} names. */
   public enum IssuerKind {
     ClusterIssuer,
@@ -154,6 +176,7 @@ public final class OperatorConfig {
     b.registryInsecure = r.get(REGISTRY_INSECURE, OperatorConfig::bool, false);
     b.registrySecret = r.get(REGISTRY_SECRET, OperatorConfig::dnsName, null);
     b.registryLayout = r.get(REGISTRY_LAYOUT, OperatorConfig::layout, RegistryLayout.SHARED);
+    b.registryCredentials = r.get(REGISTRY_CREDENTIALS, OperatorConfig::credentialsModel, RegistryCredentials.PER_NAMESPACE);
     b.registryAuthFile = r.get(REGISTRY_AUTH_FILE, Function.identity(), null);
     b.kanikoImage = r.get(KANIKO_IMAGE, OperatorConfig::pinnedImage, DEFAULT_KANIKO_IMAGE);
     b.gitImage = r.get(GIT_IMAGE, OperatorConfig::pinnedImage, DEFAULT_GIT_IMAGE);
@@ -161,8 +184,11 @@ public final class OperatorConfig {
     b.buildTimeout = r.get(BUILD_TIMEOUT, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofMinutes(30));
     b.buildTtl = r.get(BUILD_TTL, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofHours(24));
     b.buildHistory = r.get(BUILD_HISTORY, v -> number(v, 1, 100), 10);
-    b.buildCpu = r.get(BUILD_CPU, OperatorConfig::quantity, "1");
-    b.buildMemory = r.get(BUILD_MEMORY, OperatorConfig::quantity, "2Gi");
+    replaced(env, Map.of("SLIPWAY_BUILD_CPU", BUILD_REQUESTS + "=cpu=... (and " + BUILD_LIMITS + ")",
+        "SLIPWAY_BUILD_MEMORY", BUILD_REQUESTS + "=memory=... and " + BUILD_LIMITS + "=memory=..."));
+    for (Workload w : Workload.values()) {
+      b.resources.put(w, budget(r, w));
+    }
     b.pipIndexUrl = r.get(PIP_INDEX_URL, OperatorConfig::httpUrl, null);
     b.baseDomain = r.get(BASE_DOMAIN, OperatorConfig::domain, null);
     b.ingressClass = r.get(INGRESS_CLASS, OperatorConfig::dnsName, null);
@@ -333,6 +359,11 @@ public final class OperatorConfig {
     return b.registryLayout;
   }
 
+  /** Whether each namespace's push credential must be its own (the default) or one may serve them all. */
+  public RegistryCredentials registryCredentials() {
+    return b.registryCredentials;
+  }
+
   /** A docker config.json the operator itself uses to copy promoted images (mounted from a Secret). */
   public Optional<String> registryAuthFile() {
     return Optional.ofNullable(b.registryAuthFile);
@@ -373,12 +404,9 @@ public final class OperatorConfig {
     return b.buildHistory;
   }
 
-  public String buildCpu() {
-    return b.buildCpu;
-  }
-
-  public String buildMemory() {
-    return b.buildMemory;
+  /** Requests, limits and (where a Project may size it) maximum of one kind of pod. */
+  public Budget resources(Workload workload) {
+    return b.resources.get(workload);
   }
 
   /** The platform's wheel index, passed to builds as the PIP_INDEX_URL build argument. */
@@ -561,6 +589,7 @@ public final class OperatorConfig {
         + " leaseDuration=" + b.leaseDuration + " renewDeadline=" + b.leaseRenewDeadline + " retryPeriod=" + b.leaseRetryPeriod
         + " reconcileThreads=" + b.reconcileThreads + " pollInterval=" + b.pollInterval
         + " registry=" + Optional.ofNullable(b.registry).orElse("<none>") + " layout=" + b.registryLayout
+        + " registryCredentials=" + b.registryCredentials
         + " baseDomain=" + Optional.ofNullable(b.baseDomain).orElse("<none>")
         + " webhook=" + (b.webhookToken == null ? "off" : "on")
         + " databaseMode=" + b.databaseMode + " awsRegion=" + Optional.ofNullable(b.awsRegion).orElse("<none>")
@@ -592,6 +621,7 @@ public final class OperatorConfig {
     private boolean registryInsecure;
     private String registrySecret;
     private RegistryLayout registryLayout = RegistryLayout.SHARED;
+    private RegistryCredentials registryCredentials = RegistryCredentials.PER_NAMESPACE;
     private String registryAuthFile;
     private String kanikoImage = DEFAULT_KANIKO_IMAGE;
     private String gitImage = DEFAULT_GIT_IMAGE;
@@ -599,8 +629,7 @@ public final class OperatorConfig {
     private Duration buildTimeout = Duration.ofMinutes(30);
     private Duration buildTtl = Duration.ofHours(24);
     private int buildHistory = 10;
-    private String buildCpu = "1";
-    private String buildMemory = "2Gi";
+    private Map<Workload, Budget> resources = defaultResources();
     private String pipIndexUrl;
     private String baseDomain;
     private String ingressClass;
@@ -659,6 +688,7 @@ public final class OperatorConfig {
       c.registryInsecure = registryInsecure;
       c.registrySecret = registrySecret;
       c.registryLayout = registryLayout;
+      c.registryCredentials = registryCredentials;
       c.registryAuthFile = registryAuthFile;
       c.kanikoImage = kanikoImage;
       c.gitImage = gitImage;
@@ -666,8 +696,7 @@ public final class OperatorConfig {
       c.buildTimeout = buildTimeout;
       c.buildTtl = buildTtl;
       c.buildHistory = buildHistory;
-      c.buildCpu = buildCpu;
-      c.buildMemory = buildMemory;
+      c.resources = new java.util.EnumMap<>(resources);
       c.pipIndexUrl = pipIndexUrl;
       c.baseDomain = baseDomain;
       c.ingressClass = ingressClass;
@@ -788,6 +817,11 @@ public final class OperatorConfig {
       return this;
     }
 
+    public Builder registryCredentials(RegistryCredentials v) {
+      registryCredentials = v;
+      return this;
+    }
+
     public Builder registryLayout(RegistryLayout v) {
       registryLayout = v;
       return this;
@@ -840,6 +874,16 @@ public final class OperatorConfig {
 
     public Builder localPostgresImage(String v) {
       localPostgresImage = v;
+      return this;
+    }
+
+    /** One workload's budget, checked as at start. */
+    public Builder resources(Workload workload, Budget budget) {
+      List<String> problems = budget.problems(workload);
+      if (!problems.isEmpty()) {
+        throw new ConfigException(String.join("; ", problems));
+      }
+      resources.put(workload, budget);
       return this;
     }
 
@@ -1011,11 +1055,35 @@ public final class OperatorConfig {
     return value;
   }
 
-  private static String quantity(String value) {
-    if (!value.matches("^[0-9]+(\\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")) {
-      throw new IllegalArgumentException("'" + value + "' is not a Kubernetes quantity such as 500m or 2Gi");
+  private static Map<Workload, Budget> defaultResources() {
+    Map<Workload, Budget> m = new java.util.EnumMap<>(Workload.class);
+    for (Workload w : Workload.values()) {
+      m.put(w, w.defaults());
     }
-    return value;
+    return m;
+  }
+
+  /** A workload's defaults with what its variables name on top; contradictions stop the operator, naming the variables. */
+  private static Budget budget(Reader r, Workload w) {
+    Budget defaults = w.defaults();
+    Amounts requests = defaults.requests().overriddenBy(r.get(w.requestsVariable(), Amounts::parse, Amounts.NONE));
+    Amounts limits = defaults.limits().overriddenBy(r.get(w.limitsVariable(), Amounts::parse, Amounts.NONE));
+    Amounts max = w.maxVariable() == null ? null : defaults.max().overriddenBy(r.get(w.maxVariable(), Amounts::parse, Amounts.NONE));
+    Budget budget = new Budget(requests, limits, max);
+    List<String> problems = budget.problems(w);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(String.join("; ", problems));
+    }
+    return budget;
+  }
+
+  /** Settings that are gone: set, they stop the operator with what replaces them (never silently ignored). */
+  private static void replaced(Map<String, String> env, Map<String, String> replacements) {
+    replacements.forEach((old, now) -> {
+      if (env.get(old) != null && !env.get(old).isBlank()) {
+        throw new ConfigException(old + " is no longer read: set " + now);
+      }
+    });
   }
 
   private static String readableFile(String value) {
@@ -1044,6 +1112,14 @@ public final class OperatorConfig {
       case "shared" -> RegistryLayout.SHARED;
       case "per-stage" -> RegistryLayout.PER_STAGE;
       default -> throw new IllegalArgumentException("'" + value + "' is not shared or per-stage");
+    };
+  }
+
+  private static RegistryCredentials credentialsModel(String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "per-namespace" -> RegistryCredentials.PER_NAMESPACE;
+      case "shared" -> RegistryCredentials.SHARED;
+      default -> throw new IllegalArgumentException("'" + value + "' is not per-namespace or shared");
     };
   }
 

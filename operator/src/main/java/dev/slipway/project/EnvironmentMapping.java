@@ -59,6 +59,7 @@ public final class EnvironmentMapping {
     for (EnvironmentTemplate entry : effectiveMapping(project)) {
       EnvironmentSpec spec = toSpec(project.getMetadata().getName(), entry);
       spec.setDatabase(database(project.getSpec() == null ? null : project.getSpec().getDatabase(), spec.getStage(), defaultMode));
+      spec.setResources(project.getSpec() == null ? null : project.getSpec().getResources());
       result.add(spec);
     }
     return result;

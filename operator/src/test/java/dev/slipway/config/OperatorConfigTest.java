@@ -3,6 +3,7 @@ package dev.slipway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.slipway.resources.Workload;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -103,11 +104,12 @@ class OperatorConfigTest {
         Map.entry("SLIPWAY_REGISTRY_INSECURE", "true"),
         Map.entry("SLIPWAY_REGISTRY_SECRET", "push-creds"),
         Map.entry("SLIPWAY_REGISTRY_LAYOUT", "per-stage"),
+        Map.entry("SLIPWAY_REGISTRY_CREDENTIALS", "shared"),
         Map.entry("SLIPWAY_REGISTRY_AUTH_FILE", "/etc/slipway/registry/config.json"),
         Map.entry("SLIPWAY_BUILD_TIMEOUT", "45m"),
         Map.entry("SLIPWAY_BUILD_HISTORY", "5"),
-        Map.entry("SLIPWAY_BUILD_CPU", "500m"),
-        Map.entry("SLIPWAY_BUILD_MEMORY", "3Gi"),
+        Map.entry("SLIPWAY_BUILD_REQUESTS", "cpu=500m,memory=3Gi"),
+        Map.entry("SLIPWAY_BUILD_LIMITS", "memory=3Gi"),
         Map.entry("SLIPWAY_PIP_INDEX_URL", "https://wheels.example.com/simple"),
         Map.entry("SLIPWAY_POLL_INTERVAL", "2m"),
         Map.entry("SLIPWAY_GIT_TIMEOUT", "10s"),
@@ -122,11 +124,16 @@ class OperatorConfigTest {
     assertThat(c.registryInsecure()).isTrue();
     assertThat(c.registrySecret()).contains("push-creds");
     assertThat(c.registryLayout()).isEqualTo(OperatorConfig.RegistryLayout.PER_STAGE);
+    assertThat(c.registryCredentials()).isEqualTo(OperatorConfig.RegistryCredentials.SHARED);
+    assertThat(OperatorConfig.defaults().registryCredentials()).as("each namespace's own, unless said otherwise")
+        .isEqualTo(OperatorConfig.RegistryCredentials.PER_NAMESPACE);
     assertThat(c.registryAuthFile()).contains("/etc/slipway/registry/config.json");
     assertThat(c.buildTimeout()).isEqualTo(Duration.ofMinutes(45));
     assertThat(c.buildHistory()).isEqualTo(5);
-    assertThat(c.buildCpu()).isEqualTo("500m");
-    assertThat(c.buildMemory()).isEqualTo("3Gi");
+    assertThat(c.resources(Workload.BUILD).requests().values())
+        .containsExactly(Map.entry("cpu", "500m"), Map.entry("memory", "3Gi"), Map.entry("ephemeral-storage", "4Gi"));
+    assertThat(c.resources(Workload.BUILD).limits().values())
+        .containsExactly(Map.entry("cpu", "2"), Map.entry("memory", "3Gi"), Map.entry("ephemeral-storage", "8Gi"));
     assertThat(c.pipIndexUrl()).contains("https://wheels.example.com/simple");
     assertThat(c.pollInterval()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.gitTimeout()).isEqualTo(Duration.ofSeconds(10));
