@@ -37,20 +37,20 @@ if [[ "${1:-}" == --cached ]]; then
   if [[ -e "$node_cache/built-$inputs_key" ]] && "$here/build-controlplane.sh" --cached; then exit 0; else exit 1; fi
 fi
 
-# 1. control plane + node components + harness (its own cache and lock)
-cp_bin="$("$here/build-controlplane.sh")"
-
 exec 8>"$node_cache/.build.lock"
 flock 8   # two builds at once would only race each other
 
-go_version="$(go env GOVERSION)"
-
 # The root file systems (debootstrap: mostly downloading and unpacking) build in the background
-# while the Go tools compile.
+# while the control plane and the Go tools compile: on a cold machine they take about as long.
 rootfs_log="$node_cache/rootfs-background.log"
 SLIPWAY_NODE_CACHE="$node_cache" "$here/node/images.sh" --rootfs-only >"$rootfs_log" 2>&1 &
 rootfs_pid=$!
 trap 'kill $rootfs_pid 2>/dev/null || true' EXIT
+
+# 1. control plane + node components + harness (its own cache and lock)
+cp_bin="$("$here/build-controlplane.sh")"
+
+go_version="$(go env GOVERSION)"
 
 # 2. Go tools, one module each under e2e/node/tools (go.sum pins every dependency)
 build_tool() { # name package binary [ldflags]
@@ -72,7 +72,7 @@ build_tool() { # name package binary [ldflags]
 }
 crane="$(build_tool crane github.com/google/go-containerregistry/cmd/crane crane)"
 crictl="$(build_tool crictl sigs.k8s.io/cri-tools/cmd/crictl crictl)"
-coredns="$(build_tool coredns github.com/coredns/coredns coredns)"
+coredns="$(build_tool coredns . coredns)"   # main.go: the Corefile's plugins only
 kaniko="$(build_tool kaniko github.com/chainguard-dev/kaniko/cmd/executor executor \
   "-X github.com/chainguard-dev/kaniko/pkg/version.version=$(cd "$here/node/tools/kaniko" && go list -m -f '{{.Version}}' github.com/chainguard-dev/kaniko)")"
 traefik="$(build_tool traefik github.com/traefik/traefik/v3/cmd/traefik traefik \

@@ -4,7 +4,8 @@
 #     that every verb's entry script does the same before its first build
 #  2. builds the local control plane from Go modules (cached after the first time)
 #  3. builds the real node's binaries and images (root; cached after the first time), and Flux's
-#     source-controller and kustomize-controller from their Go modules (cached), for RealNodeFluxIT
+#     source-controller and kustomize-controller from their Go modules (cached), for RealNodeFluxIT;
+#     both start in the background beside step 2
 #  4. runs unit tests (Surefire) and integration tests against the real control plane (Failsafe),
 #     then the real-node tier (RealNode*IT: real pods on a one-node cluster), then the K3sContainer
 #     tier (K3s*IT on a dockerd of its own, e2e/k3s/run.sh)
@@ -33,18 +34,39 @@ step "toolchain"
 step "every verb calls the prerequisites step before its first build (e2e/prerequisites-test.sh)"
 bash "$root/e2e/prerequisites-test.sh"
 
+# The three builds start together: on a cold machine each one waits on downloads part of the time
+# (Go modules, Debian packages), which the others fill; warm, each finds its cache in a second.
+builds="$(mktemp -d)"
+background_build() { # name script -> runs it in the background, stdout and stderr to $builds/<name>.*
+  "$2" >"$builds/$1.out" 2>"$builds/$1.log" &
+  eval "${1}_pid=$!"
+}
+finish_build() { # name -> waits for it (in this shell: it is this shell's child), shows what it said
+  local pid_var="${1}_pid" rc=0
+  wait "${!pid_var}" || rc=$?
+  cat "$builds/$1.log"
+  if (( rc != 0 )); then echo "$1 build failed (exit $rc)" >&2; exit "$rc"; fi
+}
+background_build node "$root/e2e/build-node.sh"
+background_build flux "$root/e2e/flux/build.sh"
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+
 step "local control plane (etcd, kube-apiserver, kube-controller-manager, kubectl)"
 SLIPWAY_BIN_DIR="$("$root/e2e/build-controlplane.sh")"
 export SLIPWAY_BIN_DIR
 "$SLIPWAY_BIN_DIR/kube-apiserver" --version
 
 step "real node: kubelet, kube-proxy, kube-scheduler, CoreDNS, Traefik, Kaniko, crane and the offline images (cached in ~/.cache/slipway)"
-SLIPWAY_NODE_BUNDLE="$("$root/e2e/build-node.sh")"
+finish_build node
+SLIPWAY_NODE_BUNDLE="$(cat "$builds/node.out")"
 export SLIPWAY_NODE_BUNDLE
 
 step "Flux source-controller and kustomize-controller from their Go modules, for the GitOps test (cached in ~/.cache/slipway/flux)"
-SLIPWAY_FLUX_DIR="$("$root/e2e/flux/build.sh")"
+finish_build flux
+SLIPWAY_FLUX_DIR="$(cat "$builds/flux.out")"
 export SLIPWAY_FLUX_DIR
+trap - EXIT
+rm -rf "$builds"
 
 step "Argo CD health checks (helm/slipway/extras/argocd-cm.yaml) on sample objects, in gopher-lua as Argo CD runs them"
 (cd "$root/e2e/argocd-health" && go test -count=1 -v .)
