@@ -30,6 +30,13 @@ final class PromotionStep {
     boolean ready() {
       return release != null;
     }
+
+    /** The gate a copy not there yet closes: the release waits for it, or failed with it. */
+    ReleaseStep.Outcome heldBack(EnvironmentStatus previous) {
+      return new ReleaseStep.Outcome(failed ? ReleaseStep.Gate.FAILED : ReleaseStep.Gate.WAITING,
+          ConditionValue.no(copying ? "Promoting" : "PromotionFailed", built.message()), ReleaseStep.previousMigrated(previous),
+          previous.getReleases(), null);
+    }
   }
 
   private final OperatorConfig config;

@@ -3,6 +3,7 @@ package dev.slipway.environment;
 import dev.slipway.api.v1alpha1.Backup;
 import dev.slipway.api.v1alpha1.BackupPhase;
 import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.ReleaseRecord;
 import dev.slipway.backup.RestoreHold;
@@ -13,6 +14,8 @@ import dev.slipway.deploy.WebPlan;
 import dev.slipway.release.MigrationCoordinator;
 import dev.slipway.release.MigrationJob;
 import dev.slipway.release.ReleaseHistory;
+import dev.slipway.status.ConditionTypes;
+import dev.slipway.status.Conditions;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Clock;
 import java.time.Instant;
@@ -46,6 +49,11 @@ final class ReleaseStep {
     boolean open() {
       return gate == Gate.OPEN;
     }
+
+    /** No gate to pass (what runs is what should): the Migrated condition and history stay as they are. */
+    static Outcome unchanged(EnvironmentStatus previous) {
+      return new Outcome(Gate.OPEN, null, previousMigrated(previous), previous.getReleases(), null);
+    }
   }
 
   private final OperatorConfig config;
@@ -61,11 +69,23 @@ final class ReleaseStep {
   }
 
   /**
-   * @param previousMigrated the Migrated condition as the status has it (its message keeps the
-   *     end of a failed command's output after the Job is gone)
-   * @param serving the image that serves now (its history entry is kept)
+   * @param previous the status before this reconcile: its release history, what serves now (its
+   *     history entry is kept) and the Migrated condition (its message keeps the end of a failed
+   *     command's output after the Job is gone)
    */
-  Outcome gate(Environment environment, Project project, Release target, DatabaseStep.Outcome database, Requests.Request retry,
+  Outcome gate(Environment environment, Project project, Release target, DatabaseStep.Outcome database, Requests requests,
+      EnvironmentStatus previous, Context<Environment> context) {
+    return gate(environment, project, target, database, requests.retryRelease(), previous.getReleases(), previousMigrated(previous),
+        previous.getImage(), context);
+  }
+
+  /** The Migrated condition as the status has it (null: none). */
+  static ConditionValue previousMigrated(EnvironmentStatus previous) {
+    return Conditions.find(previous.getConditions(), ConditionTypes.MIGRATED)
+        .map(c -> new ConditionValue(c.getStatus(), c.getReason(), c.getMessage())).orElse(null);
+  }
+
+  private Outcome gate(Environment environment, Project project, Release target, DatabaseStep.Outcome database, Requests.Request retry,
       List<ReleaseRecord> history, ConditionValue previousMigrated, String serving, Context<Environment> context) {
     Optional<String> restore = RestoreHold.holder(environment);
     if (restore.isPresent() && !java.util.Objects.equals(target.image(), serving)) {

@@ -2,11 +2,14 @@ package dev.slipway.environment;
 
 import dev.slipway.Annotations;
 import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.backup.RestoreHold;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.deploy.Release;
 import dev.slipway.deploy.WebPlan;
+import dev.slipway.status.ConditionTypes;
+import dev.slipway.status.Conditions;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.Optional;
@@ -28,12 +31,42 @@ final class RolloutStep {
       boolean scaledToZero) {}
 
   private final OperatorConfig config;
+  private final EventRecorder events;
 
-  RolloutStep(OperatorConfig config) {
+  RolloutStep(OperatorConfig config, EventRecorder events) {
     this.config = config;
+    this.events = events;
   }
 
-  Outcome apply(Environment environment, Project project, Release serve, DatabaseStep.Outcome database, Context<Environment> context) {
+  /**
+   * Applies the web objects for {@code serve} and says how far the rollout came, with an Event
+   * when it starts, and when it finishes or fails (once: not again while the status says so).
+   */
+  Outcome apply(Environment environment, Project project, Release serve, DatabaseStep.Outcome database, EnvironmentStatus previous,
+      Context<Environment> context) {
+    Outcome rollout = rollOut(environment, project, serve, database, context);
+    String running = serve.shortCommit() + " (" + serve.image() + ")";
+    if (rollout.started()) {
+      events.normal(environment, "RolloutStarted", "rolling out " + running);
+    }
+    if (rollout.complete() && !rollout.scaledToZero()) {
+      boolean wasReady = Conditions.isTrue(previous.getConditions(), ConditionTypes.READY) && serve.image().equals(previous.getImage());
+      if (!wasReady) {
+        events.normal(environment, "RolloutFinished", "running " + running + ": " + rollout.ready().message());
+      }
+    }
+    if (rollout.failed()) {
+      boolean wasFailed = Conditions.find(previous.getConditions(), ConditionTypes.READY)
+          .map(c -> rollout.ready().reason().equals(c.getReason())).orElse(false);
+      if (!wasFailed) {
+        events.warning(environment, "RolloutFailed", rollout.ready().message());
+      }
+    }
+    return rollout;
+  }
+
+  private Outcome rollOut(Environment environment, Project project, Release serve, DatabaseStep.Outcome database,
+      Context<Environment> context) {
     Optional<Deployment> existing = context.getSecondaryResource(Deployment.class);
     boolean started = existing.map(d -> !serve.image().equals(d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()))
         .orElse(true);
