@@ -9,6 +9,7 @@ import dev.slipway.build.BuildNames;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.deploy.Release;
 import dev.slipway.promote.ImageReference;
+import dev.slipway.promote.PromotionException;
 import dev.slipway.release.ReleaseHistory;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
@@ -98,10 +99,19 @@ final class PromotionStep {
       return new Copy(null, ConditionValue.no("Promoting", "copying " + decided.image() + " to " + to.repositoryReference()), true, false);
     }
     if (copy.get().error() != null) {
-      return new Copy(null, ConditionValue.no("PromotionFailed", copy.get().error()), false, true);
+      return new Copy(null, ConditionValue.no(failedReason(copy.get().reason()), copy.get().error()), false, true);
     }
     String copied = copy.get().result().byDigest();
     return new Copy(new Release(decided.commit(), copied, decided.image()),
         ConditionValue.yes("Promoted", "copied " + decided.image() + " to " + copied), false, false);
+  }
+
+  /**
+   * Built's reason when the copy failed: what kind of failure, as Git's are told apart
+   * (PromotionUnauthorized, PromotionNotFound, PromotionUnreachable, PromotionTimeout, PromotionTls,
+   * PromotionInvalid), PromotionFailed for anything else. (Deployed says PromotionFailed either way.)
+   */
+  static String failedReason(PromotionException.Reason reason) {
+    return reason == null || reason == PromotionException.Reason.Failed ? "PromotionFailed" : "Promotion" + reason.name();
   }
 }
