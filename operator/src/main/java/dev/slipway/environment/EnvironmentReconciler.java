@@ -30,6 +30,8 @@ import dev.slipway.resources.PodResources;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
 import dev.slipway.status.Convergence;
+import dev.slipway.status.EventReason;
+import dev.slipway.status.EventRecorder;
 import dev.slipway.status.Statuses;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -95,8 +97,6 @@ import org.slf4j.LoggerFactory;
 public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<Environment> {
 
   public static final String NAME = "environment";
-  /** Reason of Deployed=False (and an Event) when the Project asks for more than the platform allows. */
-  public static final String RESOURCES_REFUSED = PodResources.REFUSED;
   static final String BY_PROJECT = "project";
 
   private static final Logger log = LoggerFactory.getLogger(EnvironmentReconciler.class);
@@ -282,7 +282,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
       status.domains(condition, domains.anyRefused());
       ConditionValue before = status.previousCondition(DomainClaims.CONDITION);
       if (domains.anyRefused() && (before == null || !Objects.equals(before.message(), condition.message()))) {
-        events.warning(environment, DomainClaims.REFUSED, condition.message());
+        events.warning(environment, EventReason.DomainRefused, condition.message());
       }
     }
     return domains.served(environment);
@@ -297,10 +297,10 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     String message = refusal + "; nothing new is built, released or rolled out here until it is fixed"
         + (current == null ? "" : " (" + current.shortCommit() + " keeps running)");
     ConditionValue before = status.previousCondition(ConditionTypes.DEPLOYED);
-    if (before == null || !RESOURCES_REFUSED.equals(before.reason())) {
-      events.warning(environment, RESOURCES_REFUSED, refusal.toString());
+    if (before == null || !Reasons.Deployed.ResourcesRefused.is(before.reason())) {
+      events.warning(environment, EventReason.ResourcesRefused, refusal.toString());
     }
-    return status.refused(ConditionValue.no(RESOURCES_REFUSED, message), WebPlan.urlOf(environment, config));
+    return status.refused(ConditionValue.no(Reasons.Deployed.ResourcesRefused, message), WebPlan.urlOf(environment, config));
   }
 
   private void rotatePassword(Environment environment, Requests.Request rotation, EnvironmentStatusAggregator status) {
@@ -309,9 +309,9 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     }
     status.rotationAnswered(rotation.value());
     if (databases.rotatePassword(environment)) {
-      events.normal(environment, "PasswordRotated", "the database role gets a new password; the pods restart with it");
+      events.normal(environment, EventReason.PasswordRotated, "the database role gets a new password; the pods restart with it");
     } else {
-      events.warning(environment, "RotationUnsupported", "password rotation on request is done for shared databases only");
+      events.warning(environment, EventReason.RotationUnsupported, "password rotation on request is done for shared databases only");
     }
   }
 
@@ -373,13 +373,13 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
       if (!state.finalSnapshot().equals(database.getFinalSnapshot())) {
         database.setFinalSnapshot(state.finalSnapshot());
         status.setDatabase(database);
-        events.normal(environment, "FinalSnapshot", "the database is kept as final snapshot " + state.finalSnapshot());
+        events.normal(environment, EventReason.FinalSnapshot, "the database is kept as final snapshot " + state.finalSnapshot());
       }
     }
     if (!Statuses.sameContent(environment.getStatus(), status)) {
       Statuses.applyAndCache(environment, statusPatch(environment, status), context);
       if (!"Deleting".equals(state.reason())) {
-        events.warning(environment, "DeletionBlocked", state.message());
+        events.warning(environment, EventReason.DeletionBlocked, state.message());
       }
     }
     return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds("Deleting".equals(state.reason()) ? 10 : 60));
@@ -393,9 +393,9 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   public ErrorStatusUpdateControl<Environment> updateErrorStatus(Environment environment, Context<Environment> context, Exception e) {
     EnvironmentStatus status = Serialization.clone(Optional.ofNullable(environment.getStatus()).orElseGet(EnvironmentStatus::new));
     Conditions conditions = carriedOver(environment, status)
-        .set(ConditionTypes.DEPLOYED, Conditions.FALSE, "ReconcileError", Failures.describe(e));
+        .set(ConditionTypes.DEPLOYED, Conditions.FALSE, Reasons.Deployed.ReconcileError.name(), Failures.describe(e));
     // JOSDK retries with backoff: converging still, as kstatus reads it.
-    Convergence.reconciling("ReconcileError", "retrying: " + Failures.describe(e)).applyTo(conditions);
+    Convergence.reconciling(Reasons.Deployed.ReconcileError.name(), "retrying: " + Failures.describe(e)).applyTo(conditions);
     status.setConditions(conditions.build());
     log.warn("{}/{}: reconcile failed: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(),
         Failures.describe(e));

@@ -31,11 +31,10 @@ import java.util.Set;
  */
 final class EnvironmentStatusAggregator {
 
-  static final String AWAITING_DEPLOY_REQUEST = "AwaitingDeployRequest";
   /** Failures that go away by themselves (the poller retries with backoff): still converging. */
-  static final Set<String> TRANSIENT = Set.of("RemoteUnreachable", "ReconcileError");
+  static final Set<String> TRANSIENT = Set.of(Reasons.SourceResolved.RemoteUnreachable.name(), Reasons.Deployed.ReconcileError.name());
   /** Waiting for a person's request, as the spec asks (autoDeploy: false): done, not converging. */
-  static final Set<String> HELD = Set.of(AWAITING_DEPLOY_REQUEST);
+  static final Set<String> HELD = Set.of(Reasons.Deployed.AwaitingDeployRequest.name());
   static final String NOTHING_DEPLOYED = "nothing is deployed yet";
 
   /** What the steps found the environment busy with, or standing at; the phase is derived from these. */
@@ -119,7 +118,7 @@ final class EnvironmentStatusAggregator {
   }
 
   EnvironmentStatusAggregator projectMissing(String project) {
-    source = ConditionValue.unknown("ProjectNotFound", "Project " + project + " does not exist");
+    source = ConditionValue.unknown(Reasons.SourceResolved.ProjectNotFound, "Project " + project + " does not exist");
     return this;
   }
 
@@ -153,7 +152,7 @@ final class EnvironmentStatusAggregator {
     migrated = previousCondition(ConditionTypes.MIGRATED);
     deployed = deployedRefused;
     ConditionValue before = previousCondition(ConditionTypes.READY);
-    ready = before != null ? before : ConditionValue.no("NotDeployed", NOTHING_DEPLOYED);
+    ready = before != null ? before : ConditionValue.no(Reasons.Ready.NotDeployed, NOTHING_DEPLOYED);
     url = url != null ? url : defaultUrl;
     activities.add(Activity.FAILED);
     return this;
@@ -256,16 +255,16 @@ final class EnvironmentStatusAggregator {
       return gate.deployed();
     }
     if (rollout != null) {
-      boolean newerWaits = decision != null && AWAITING_DEPLOY_REQUEST.equals(decision.waiting()) && newest != null;
+      boolean newerWaits = decision != null && Reasons.Deployed.AwaitingDeployRequest.is(decision.waiting()) && newest != null;
       return rollout.complete() && !rollout.scaledToZero() && newerWaits
-          ? ConditionValue.yes("RolledOut", rollout.deployed().message() + "; " + readyToDeploy(newest))
+          ? ConditionValue.yes(Reasons.Deployed.RolledOut, rollout.deployed().message() + "; " + readyToDeploy(newest))
           : rollout.deployed();
     }
     if (deployed != null) {
       return deployed;
     }
     return decision == null || decision.waiting() == null ? null
-        : ConditionValue.no(decision.waiting(), waitingMessage(decision.waiting(), newest));
+        : ConditionValue.no(Reasons.Deployed.valueOf(decision.waiting()), waitingMessage(decision.waiting(), newest));
   }
 
   /**
@@ -282,7 +281,7 @@ final class EnvironmentStatusAggregator {
     if (decision == null) {
       return null;
     }
-    return ConditionValue.no("NotDeployed", gate != null && !gate.open() ? gate.deployed().message() : NOTHING_DEPLOYED);
+    return ConditionValue.no(Reasons.Ready.NotDeployed, gate != null && !gate.open() ? gate.deployed().message() : NOTHING_DEPLOYED);
   }
 
   Phase phase() {
@@ -331,13 +330,13 @@ final class EnvironmentStatusAggregator {
     }
     if (phase == Phase.Failed) {
       ConditionValue failure = steps.stream().filter(v -> Conditions.FALSE.equals(v.status())).findFirst()
-          .orElse(ConditionValue.no("Failed", "failed"));
+          .orElse(ConditionValue.reported(false, "Failed", "failed"));
       return TRANSIENT.contains(failure.reason())
           ? Convergence.reconciling(failure.reason(), "retrying: " + failure.message())
           : Convergence.stalled(failure.reason(), failure.message());
     }
     ConditionValue waiting = steps.stream().filter(v -> !v.isTrue()).findFirst()
-        .orElse(ConditionValue.unknown(phase.name(), "phase " + phase));
+        .orElse(new ConditionValue(Conditions.UNKNOWN, phase.name(), "phase " + phase));
     return HELD.contains(waiting.reason()) ? Convergence.converged() : Convergence.reconciling(waiting.reason(), waiting.message());
   }
 
@@ -385,9 +384,9 @@ final class EnvironmentStatusAggregator {
 
   /** Deployed while nothing runs, by what the decision waits for. */
   private static String waitingMessage(String waiting, Release newest) {
-    return switch (waiting) {
-      case "DeployRequestWaiting" -> "deploy requested; waiting for a release to deploy";
-      case AWAITING_DEPLOY_REQUEST -> readyToDeploy(newest);
+    return switch (Reasons.Deployed.valueOf(waiting)) {
+      case DeployRequestWaiting -> "deploy requested; waiting for a release to deploy";
+      case AwaitingDeployRequest -> readyToDeploy(newest);
       default -> "nothing to deploy yet";
     };
   }

@@ -4,6 +4,7 @@ import dev.slipway.api.v1alpha1.Backup;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.status.EventRecorder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Clock;
 

@@ -29,12 +29,12 @@ import org.junit.jupiter.api.Test;
 class EnvironmentStatusAggregatorTest {
 
   private final Clock clock = Clock.fixed(Instant.parse("2026-03-01T00:00:00Z"), ZoneOffset.UTC);
-  private static final ConditionValue RESOLVED = ConditionValue.yes("Resolved", "develop is at 3f2a9c1");
-  private static final ConditionValue BUILT = ConditionValue.yes("Succeeded", "built 3f2a9c1 as r/shop@sha256:1");
-  private static final ConditionValue NO_DB = ConditionValue.yes("NoDatabase", "the project has no database");
-  private static final ConditionValue MIGRATED = ConditionValue.yes("Succeeded", "release command succeeded");
-  private static final ConditionValue ROLLED_OUT = ConditionValue.yes("RolledOut", "runs 3f2a9c1");
-  private static final ConditionValue AVAILABLE = ConditionValue.yes("Available", "1/1 replicas at http://shop-test.apps.test");
+  private static final ConditionValue RESOLVED = yes("Resolved", "develop is at 3f2a9c1");
+  private static final ConditionValue BUILT = yes("Succeeded", "built 3f2a9c1 as r/shop@sha256:1");
+  private static final ConditionValue NO_DB = yes("NoDatabase", "the project has no database");
+  private static final ConditionValue MIGRATED = yes("Succeeded", "release command succeeded");
+  private static final ConditionValue ROLLED_OUT = yes("RolledOut", "runs 3f2a9c1");
+  private static final ConditionValue AVAILABLE = yes("Available", "1/1 replicas at http://shop-test.apps.test");
 
   private static Environment environment(long generation) {
     Environment e = new Environment();
@@ -66,6 +66,18 @@ class EnvironmentStatusAggregatorTest {
     return java.util.Arrays.stream(values).filter(java.util.Objects::nonNull).toList();
   }
 
+  private static ConditionValue yes(String reason, String message) {
+    return new ConditionValue(Conditions.TRUE, reason, message);
+  }
+
+  private static ConditionValue no(String reason, String message) {
+    return new ConditionValue(Conditions.FALSE, reason, message);
+  }
+
+  private static ConditionValue unknown(String reason, String message) {
+    return new ConditionValue(Conditions.UNKNOWN, reason, message);
+  }
+
   private static Optional<Condition> condition(EnvironmentStatus s, String type) {
     return Conditions.find(s.getConditions(), type);
   }
@@ -73,7 +85,7 @@ class EnvironmentStatusAggregatorTest {
   @Test
   void aBuildInProgressIsReconcilingWithWhatItWaitsFor() {
     EnvironmentStatus s = steps(environment(1),
-        candidate(ConditionValue.no("Building", "building 3f2a9c1 in Job shop-build-3f2a9c1aaaaa"), true, false, null)).build();
+        candidate(no("Building", "building 3f2a9c1 in Job shop-build-3f2a9c1aaaaa"), true, false, null)).build();
     assertThat(s.getPhase()).isEqualTo(Phase.Building);
     assertThat(condition(s, ConditionTypes.DEPLOYED).orElseThrow().getReason()).isEqualTo("NothingToDeploy");
     Condition reconciling = condition(s, ConditionTypes.RECONCILING).orElseThrow();
@@ -88,16 +100,16 @@ class EnvironmentStatusAggregatorTest {
   @Test
   void everyBusyPhaseIsReconciling() {
     assertThat(EnvironmentStatusAggregator.convergence(Phase.Pending,
-        conditions(ConditionValue.unknown("Resolving", "resolving develop at https://git.example.com/shop.git"))))
+        conditions(unknown("Resolving", "resolving develop at https://git.example.com/shop.git"))))
         .satisfies(c -> {
           assertThat(c.isReconciling()).isTrue();
           assertThat(c.reason()).isEqualTo("Resolving");
         });
     assertThat(EnvironmentStatusAggregator.convergence(Phase.Migrating, conditions(RESOLVED, BUILT, NO_DB,
-        ConditionValue.no("Running", "migrating in Job shop-test-release-1"), ConditionValue.no("WaitingForRelease", "migrating for 3f2a9c1"),
-        ConditionValue.no("NotDeployed", "migrating for 3f2a9c1"))).reason()).isEqualTo("Running");
+        no("Running", "migrating in Job shop-test-release-1"), no("WaitingForRelease", "migrating for 3f2a9c1"),
+        no("NotDeployed", "migrating for 3f2a9c1"))).reason()).isEqualTo("Running");
     assertThat(EnvironmentStatusAggregator.convergence(Phase.Deploying, conditions(RESOLVED, BUILT, NO_DB, MIGRATED,
-        ConditionValue.no("RollingOut", "rolling out 3f2a9c1: 0/1 updated"), ConditionValue.no("RollingOut", "0/1 updated"))))
+        no("RollingOut", "rolling out 3f2a9c1: 0/1 updated"), no("RollingOut", "0/1 updated"))))
         .satisfies(c -> {
           assertThat(c.isReconciling()).isTrue();
           assertThat(c.message()).isEqualTo("rolling out 3f2a9c1: 0/1 updated");
@@ -107,7 +119,7 @@ class EnvironmentStatusAggregatorTest {
   @Test
   void aFailedBuildIsStalledWithTheBuildsMessage() {
     EnvironmentStatus s = steps(environment(2),
-        candidate(ConditionValue.no("BuildFailed", "build of 3f2a9c1 failed: RUN exit 3: the build breaks here"), false, true, null)).build();
+        candidate(no("BuildFailed", "build of 3f2a9c1 failed: RUN exit 3: the build breaks here"), false, true, null)).build();
     assertThat(s.getPhase()).isEqualTo(Phase.Failed);
     Condition stalled = condition(s, ConditionTypes.STALLED).orElseThrow();
     assertThat(stalled.getStatus()).isEqualTo("True");
@@ -119,8 +131,8 @@ class EnvironmentStatusAggregatorTest {
   @Test
   void aRolloutPastItsDeadlineIsStalled() {
     var c = EnvironmentStatusAggregator.convergence(Phase.Failed, conditions(RESOLVED, BUILT, NO_DB, MIGRATED,
-        ConditionValue.no("RolloutFailed", "rolling out 3f2a9c1 failed: CrashLoopBackOff"),
-        ConditionValue.no("ProgressDeadlineExceeded", "CrashLoopBackOff")));
+        no("RolloutFailed", "rolling out 3f2a9c1 failed: CrashLoopBackOff"),
+        no("ProgressDeadlineExceeded", "CrashLoopBackOff")));
     assertThat(c.isStalled()).isTrue();
     assertThat(c.reason()).isEqualTo("RolloutFailed");
   }
@@ -128,7 +140,7 @@ class EnvironmentStatusAggregatorTest {
   @Test
   void anUnreachableRemoteIsRetriedSoItIsReconcilingNotStalled() {
     var c = EnvironmentStatusAggregator.convergence(Phase.Failed, conditions(
-        ConditionValue.no("RemoteUnreachable", "git.example.com: connection refused"), BUILT, NO_DB, MIGRATED, ROLLED_OUT, AVAILABLE));
+        no("RemoteUnreachable", "git.example.com: connection refused"), BUILT, NO_DB, MIGRATED, ROLLED_OUT, AVAILABLE));
     assertThat(c.isReconciling()).isTrue();
     assertThat(c.reason()).isEqualTo("RemoteUnreachable");
     assertThat(c.message()).isEqualTo("retrying: git.example.com: connection refused");
@@ -138,11 +150,11 @@ class EnvironmentStatusAggregatorTest {
   void readyStoppedAndWaitingForADeployRequestAreConverged() {
     Map<Phase, List<ConditionValue>> cases = new LinkedHashMap<>();
     cases.put(Phase.Ready, conditions(RESOLVED, BUILT, NO_DB, MIGRATED, ROLLED_OUT, AVAILABLE));
-    cases.put(Phase.Stopped, conditions(RESOLVED, BUILT, NO_DB, MIGRATED, ConditionValue.yes("ScaledToZero", "runs 3f2a9c1 with 0 replicas"),
-        ConditionValue.no("ScaledToZero", "0/0 (replicas: 0)")));
+    cases.put(Phase.Stopped, conditions(RESOLVED, BUILT, NO_DB, MIGRATED, yes("ScaledToZero", "runs 3f2a9c1 with 0 replicas"),
+        no("ScaledToZero", "0/0 (replicas: 0)")));
     cases.put(Phase.Pending, conditions(RESOLVED, BUILT, NO_DB,
-        ConditionValue.no("AwaitingDeployRequest", "3f2a9c1 is ready to deploy: set a new value of the slipway.dev/deploy annotation"),
-        ConditionValue.no("NotDeployed", "nothing is deployed yet")));
+        no("AwaitingDeployRequest", "3f2a9c1 is ready to deploy: set a new value of the slipway.dev/deploy annotation"),
+        no("NotDeployed", "nothing is deployed yet")));
     cases.forEach((phase, steps) -> assertThat(EnvironmentStatusAggregator.convergence(phase, steps)).as(phase.name())
         .isEqualTo(Convergence.converged()));
   }
@@ -150,7 +162,7 @@ class EnvironmentStatusAggregatorTest {
   @Test
   void reconcilingGoesAwayOnceReadyAndAQuietReconcileChangesNothing() {
     Environment e = environment(1);
-    Candidate building = candidate(ConditionValue.no("Building", "building 3f2a9c1 in Job j"), true, false, null);
+    Candidate building = candidate(no("Building", "building 3f2a9c1 in Job j"), true, false, null);
     EnvironmentStatus first = steps(e, building).build();
     assertThat(condition(first, ConditionTypes.RECONCILING)).isPresent();
     e.setStatus(first);
@@ -197,7 +209,7 @@ class EnvironmentStatusAggregatorTest {
   @Test
   void deployedAndReadyAreDerivedFromTheStepsThatRan() {
     record Row(String name, java.util.function.Consumer<EnvironmentStatusAggregator> steps, String deployed, String ready, Phase phase) {}
-    ConditionValue waitingForDb = ConditionValue.no("WaitingForDatabase", "waiting for the database before deploying 3f2a9c1");
+    ConditionValue waitingForDb = no("WaitingForDatabase", "waiting for the database before deploying 3f2a9c1");
     List<Row> table = List.of(
         new Row("no Project: nothing but the source", a -> a.projectMissing("shop"), null, null, Phase.Pending),
         new Row("nothing to deploy", a -> a.record(ReleaseDecision.decide(null, null, true, false), "u"),
@@ -215,8 +227,8 @@ class EnvironmentStatusAggregatorTest {
         }, "WaitingForDatabase:" + waitingForDb.message(), "NotDeployed:" + waitingForDb.message(), Phase.Pending),
         new Row("a new release held while the old one serves", a -> {
           a.record(ReleaseDecision.decide(null, RELEASE, true, false), "u");
-          a.record(new ReleaseStep.Outcome(ReleaseStep.Gate.FAILED, ConditionValue.no("WaitingForRelease", "the release command failed"),
-              ConditionValue.no("MigrationFailed", "exit 1"), List.of(), null));
+          a.record(new ReleaseStep.Outcome(ReleaseStep.Gate.FAILED, no("WaitingForRelease", "the release command failed"),
+              no("MigrationFailed", "exit 1"), List.of(), null));
           a.record(rolledOut(), RELEASE);
         }, "WaitingForRelease:the release command failed", "Available:" + AVAILABLE.message(), Phase.Failed),
         new Row("rolled out, a newer build waits for a deploy request", a -> {
@@ -230,15 +242,15 @@ class EnvironmentStatusAggregatorTest {
         new Row("rolling out", a -> {
           a.record(ReleaseDecision.decide(null, RELEASE, true, false), "u");
           a.record(new ReleaseStep.Outcome(ReleaseStep.Gate.OPEN, null, MIGRATED, List.of(), null));
-          a.record(new RolloutStep.Outcome(ConditionValue.no("RollingOut", "rolling out"), ConditionValue.no("RollingOut", "0/1"), false,
+          a.record(new RolloutStep.Outcome(no("RollingOut", "rolling out"), no("RollingOut", "0/1"), false,
               "u", true, false, false), RELEASE);
         }, "RollingOut:rolling out", "RollingOut:0/1", Phase.Deploying),
         new Row("scaled to zero", a -> {
           a.record(ReleaseDecision.decide(null, RELEASE, true, false), "u");
-          a.record(new RolloutStep.Outcome(ConditionValue.yes("ScaledToZero", "0 replicas"), ConditionValue.no("ScaledToZero", "0/0"), true,
+          a.record(new RolloutStep.Outcome(yes("ScaledToZero", "0 replicas"), no("ScaledToZero", "0/0"), true,
               "u", false, false, true), RELEASE);
         }, "ScaledToZero:0 replicas", "ScaledToZero:0/0", Phase.Stopped),
-        new Row("sizes refused, nothing ran before", a -> a.refused(ConditionValue.no("ResourcesRefused", "too big"), "u"),
+        new Row("sizes refused, nothing ran before", a -> a.refused(no("ResourcesRefused", "too big"), "u"),
             "ResourcesRefused:too big", "NotDeployed:nothing is deployed yet", Phase.Failed));
     for (Row row : table) {
       EnvironmentStatusAggregator a = new EnvironmentStatusAggregator(environment(1), clock);
@@ -263,7 +275,7 @@ class EnvironmentStatusAggregatorTest {
     assertThat(seen.getObservedReleaseRetry()).isEqualTo("t1");
     assertThat(seen.getObservedDeployRequest()).as("answered by the rollout, not by being seen").isNull();
     EnvironmentStatusAggregator refused = new EnvironmentStatusAggregator(e, clock);
-    refused.refused(ConditionValue.no("ResourcesRefused", "too big"), "u");
+    refused.refused(no("ResourcesRefused", "too big"), "u");
     assertThat(refused.build().getObservedRefresh()).as("sizes refused: requests stay pending").isNull();
   }
 }

@@ -7,7 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Built's reason for a failed promotion copy: the kind of failure, as Git's reasons tell them apart. */
-class PromotionStepTest {
+class PromotionReasonsTest {
 
   @Test
   void aFailedCopySaysWhatKindOfFailureItWas() {
@@ -20,7 +20,7 @@ class PromotionStepTest {
         Reason.Invalid, "PromotionInvalid",
         Reason.Failed, "PromotionFailed");
     assertThat(table).hasSize(Reason.values().length);
-    table.forEach((reason, built) -> assertThat(PromotionStep.failedReason(reason)).as(reason.name()).isEqualTo(built));
-    assertThat(PromotionStep.failedReason(null)).isEqualTo("PromotionFailed");
+    table.forEach((reason, built) -> assertThat(Reasons.Built.promotionFailed(reason).name()).as(reason.name()).isEqualTo(built));
+    assertThat(Reasons.Built.promotionFailed(null).name()).isEqualTo("PromotionFailed");
   }
 }
