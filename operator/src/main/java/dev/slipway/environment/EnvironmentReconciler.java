@@ -393,12 +393,12 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   public ErrorStatusUpdateControl<Environment> updateErrorStatus(Environment environment, Context<Environment> context, Exception e) {
     EnvironmentStatus status = Serialization.clone(Optional.ofNullable(environment.getStatus()).orElseGet(EnvironmentStatus::new));
     Conditions conditions = carriedOver(environment, status)
-        .set(ConditionTypes.DEPLOYED, Conditions.FALSE, Reasons.Deployed.ReconcileError.name(), Failures.describe(e));
+        .set(ConditionTypes.DEPLOYED, Conditions.FALSE, Reasons.Deployed.ReconcileError.name(), SafeFailureText.describe(e));
     // JOSDK retries with backoff: converging still, as kstatus reads it.
-    Convergence.reconciling(Reasons.Deployed.ReconcileError.name(), "retrying: " + Failures.describe(e)).applyTo(conditions);
+    Convergence.reconciling(Reasons.Deployed.ReconcileError.name(), "retrying: " + SafeFailureText.describe(e)).applyTo(conditions);
     status.setConditions(conditions.build());
     log.warn("{}/{}: reconcile failed: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(),
-        Failures.describe(e));
+        SafeFailureText.describe(e));
     Statuses.applyAndCache(environment, statusPatch(environment, status), context);
     return ErrorStatusUpdateControl.noStatusUpdate();
   }

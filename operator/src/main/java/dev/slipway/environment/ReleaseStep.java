@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -90,7 +91,7 @@ final class ReleaseStep {
   private Outcome gate(Environment environment, Project project, Release target, DatabaseStep.Outcome database, Requests.Request retry,
       List<ReleaseRecord> history, ConditionValue previousMigrated, String serving, Context<Environment> context) {
     Optional<String> restore = RestoreHold.holder(environment);
-    if (restore.isPresent() && !java.util.Objects.equals(target.image(), serving)) {
+    if (restore.isPresent() && !Objects.equals(target.image(), serving)) {
       return waitingForRestore(restore.get(), target, history);
     }
     if (!database.ready()) {

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -27,7 +28,7 @@ import java.util.Optional;
 final class SourceStep {
 
   /** How long a reconcile waits for the poller's first answer before it reports "Resolving". */
-  static final java.time.Duration FIRST_ANSWER_GRACE = java.time.Duration.ofSeconds(10);
+  static final Duration FIRST_ANSWER_GRACE = Duration.ofSeconds(10);
 
   /**
    * The resolved commit (null: none yet or failed) and the SourceResolved condition;
