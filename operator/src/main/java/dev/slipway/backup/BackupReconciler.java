@@ -9,10 +9,11 @@ import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.Restore;
 import dev.slipway.config.OperatorConfig;
-import dev.slipway.environment.EventRecorder;
 import dev.slipway.resources.Evictions;
 import dev.slipway.resources.PodResources;
 import dev.slipway.resources.Workload;
+import dev.slipway.status.EventReason;
+import dev.slipway.status.EventRecorder;
 import dev.slipway.status.Statuses;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -172,7 +173,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     next.setCommit(es.getDeployedCommit());
     next.setImage(es.getImage());
     write(backup, next, context);
-    events.normal(environment, "BackupStarted", "Backup " + backup.getMetadata().getName() + " started (Job " + DumpJob.name(backup) + ")");
+    events.normal(environment, EventReason.BackupStarted, "Backup " + backup.getMetadata().getName() + " started (Job " + DumpJob.name(backup) + ")");
     return firstResign == null ? UpdateControl.noUpdate() : UpdateControl.<Backup>noUpdate().rescheduleAfter(firstResign);
   }
 
@@ -252,7 +253,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       next.setSize(human(size.getAsLong()));
       write(backup, next, context);
       if (environment != null) {
-        events.normal(environment, "BackupSucceeded", "Backup " + backup.getMetadata().getName() + ": " + human(size.getAsLong())
+        events.normal(environment, EventReason.BackupSucceeded, "Backup " + backup.getMetadata().getName() + ": " + human(size.getAsLong())
             + " stored at " + current.getLocation());
       }
       return UpdateControl.noUpdate();
@@ -357,7 +358,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     if (reader.isPresent()) {
       // Deleting the dump now would fail that Restore half-way (retention deletes old Backups too).
       if (toldWaiting.add(backup.getMetadata().getUid())) {
-        events.normal(backup, "DeletionWaiting", "kept until Restore " + reader.get() + ", which reads it, has finished");
+        events.normal(backup, EventReason.DeletionWaiting, "kept until Restore " + reader.get() + ", which reads it, has finished");
       }
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT);
     }
@@ -424,7 +425,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     next.setCompletionTime(now());
     write(backup, next, context);
     if (environment != null) {
-      events.warning(environment, "BackupFailed", "Backup " + backup.getMetadata().getName() + ": " + reason + ": " + message);
+      events.warning(environment, EventReason.BackupFailed, "Backup " + backup.getMetadata().getName() + ": " + reason + ": " + message);
     }
     return UpdateControl.noUpdate();
   }

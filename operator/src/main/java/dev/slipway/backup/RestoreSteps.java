@@ -12,6 +12,7 @@ import dev.slipway.config.OperatorConfig;
 import dev.slipway.release.MigrationJob;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
+import dev.slipway.status.EventReason;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -101,7 +102,7 @@ final class RestoreSteps {
     record Lift(String unsanitizedFrom) implements Action {}
 
     /** An Event on the target. */
-    record Tell(boolean warning, String reason, String message) implements Action {}
+    record Tell(boolean warning, EventReason reason, String message) implements Action {}
   }
 
   /** The status to write, what to do, and when to look again (null: not before something changes). */
@@ -140,7 +141,7 @@ final class RestoreSteps {
     String unsanitized = unsanitizedAfter(look);
     look.actions.add(new Action.Lift(unsanitized));
     if (unsanitized != null) {
-      look.actions.add(new Action.Tell(true, "RestoreDeleted", "Restore " + facts.name() + " was deleted before the data from " + unsanitized
+      look.actions.add(new Action.Tell(true, EventReason.RestoreDeleted, "Restore " + facts.name() + " was deleted before the data from " + unsanitized
           + " was sanitised: " + facts.targetName() + " stays stopped"));
     }
     return new Cleanup(List.copyOf(look.actions), false);
@@ -252,7 +253,7 @@ final class RestoreSteps {
     if (!f.name().equals(holder)) {
       // (A hold whose Restore is gone or finished is taken over.)
       l.actions.add(new Action.Hold());
-      l.actions.add(new Action.Tell(false, "RestoreStarted", "Restore " + f.name() + ": stopping " + target + " to load Backup "
+      l.actions.add(new Action.Tell(false, EventReason.RestoreStarted, "Restore " + f.name() + ": stopping " + target + " to load Backup "
           + l.next.getSourceBackup() + " (safety Backup " + l.next.getSafetyBackup() + " taken once nothing of it runs)"));
     }
     if (!f.runningReleases().isEmpty()) {
@@ -423,7 +424,7 @@ final class RestoreSteps {
     next.setPhase(RestorePhase.Succeeded);
     next.setMessage(target + " serves Backup " + next.getSourceBackup());
     next.setCompletionTime(l.now());
-    l.actions.add(new Action.Tell(false, "RestoreFinished", "Restore " + f.name() + ": " + target + " serves Backup " + next.getSourceBackup()
+    l.actions.add(new Action.Tell(false, EventReason.RestoreFinished, "Restore " + f.name() + ": " + target + " serves Backup " + next.getSourceBackup()
         + " (safety Backup " + next.getSafetyBackup() + ")"));
     return l.finish(null);
   }
@@ -527,7 +528,7 @@ final class RestoreSteps {
     next.setReason(failure.reason);
     next.setMessage(message);
     next.setCompletionTime(l.now());
-    l.actions.add(new Action.Tell(true, "RestoreFailed", "Restore " + l.facts.name() + ": " + message));
+    l.actions.add(new Action.Tell(true, EventReason.RestoreFailed, "Restore " + l.facts.name() + ": " + message));
     return l.finish(null);
   }
 

@@ -9,6 +9,8 @@ import dev.slipway.build.BuildNames;
 import dev.slipway.build.BuildState;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.deploy.Release;
+import dev.slipway.status.EventReason;
+import dev.slipway.status.EventRecorder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.List;
 import java.util.Optional;
@@ -35,11 +37,11 @@ final class BuildStep {
     String commit = source.commit();
     if (commit == null) {
       return new Candidate(null, null, source.condition(),
-          ConditionValue.unknown("WaitingForSource", "no commit to build yet"), history, false, source.failed());
+          ConditionValue.unknown(Reasons.Built.WaitingForSource, "no commit to build yet"), history, false, source.failed());
     }
     if (config.registry().isEmpty()) {
       return new Candidate(null, commit, source.condition(),
-          ConditionValue.no("RegistryNotConfigured", "the operator has no image registry (" + OperatorConfig.REGISTRY + ")"),
+          ConditionValue.no(Reasons.Built.RegistryNotConfigured, "the operator has no image registry (" + OperatorConfig.REGISTRY + ")"),
           history, false, true);
     }
     BuildCoordinator.Outcome outcome = builds.ensure(environment, project, commit, retryFailed, context);
@@ -49,26 +51,26 @@ final class BuildStep {
     List<BuildRecord> recorded = BuildHistory.record(history, commit, repository, state, config.buildHistory());
     String shortCommit = commit.substring(0, 7);
     if (outcome.started()) {
-      events.normal(environment, "BuildStarted", "building " + shortCommit + " in Job " + state.job());
+      events.normal(environment, EventReason.BuildStarted, "building " + shortCommit + " in Job " + state.job());
     }
     if (state.running()) {
       return new Candidate(null, commit, source.condition(),
-          ConditionValue.no("Building", "building " + shortCommit + " in Job " + state.job()), recorded, true, source.failed());
+          ConditionValue.no(Reasons.Built.Building, "building " + shortCommit + " in Job " + state.job()), recorded, true, source.failed());
     }
     boolean changed = before.isEmpty() || !state.result().name().equals(before.get().getResult());
     if (state.failed()) {
       if (changed) {
-        events.warning(environment, "BuildFailed", "build of " + shortCommit + " failed (" + state.reason() + "): " + state.message());
+        events.warning(environment, EventReason.BuildFailed, "build of " + shortCommit + " failed (" + state.reason() + "): " + state.message());
       }
       return new Candidate(null, commit, source.condition(),
-          ConditionValue.no(state.reason(), "build of " + shortCommit + " failed: " + state.message()), recorded, false, true);
+          ConditionValue.reported(false, state.reason(), "build of " + shortCommit + " failed: " + state.message()), recorded, false, true);
     }
     String image = outcome.image();
     if (changed && !outcome.reused()) {
-      events.normal(environment, "BuildSucceeded", "built " + shortCommit + " as " + image);
+      events.normal(environment, EventReason.BuildSucceeded, "built " + shortCommit + " as " + image);
     }
     return new Candidate(new Release(commit, image), commit, source.condition(),
-        ConditionValue.yes(outcome.reused() ? "Reused" : "Succeeded", "built " + shortCommit + " as " + image), recorded, false,
+        ConditionValue.yes(outcome.reused() ? Reasons.Built.Reused : Reasons.Built.Succeeded, "built " + shortCommit + " as " + image), recorded, false,
         source.failed());
   }
 }

@@ -37,12 +37,12 @@ final class DatabaseStep {
   Outcome ensure(Environment environment, EnvironmentStatus previous) {
     DatabaseCoordinator.Outcome db = databases.ensure(environment);
     if (!db.needed()) {
-      return new Outcome(db, true, ConditionValue.yes("NoDatabase", "the project has no database"), null, null, false, false);
+      return new Outcome(db, true, ConditionValue.yes(Reasons.DatabaseReady.NoDatabase, "the project has no database"), null, null, false, false);
     }
     if (db.pending()) {
       var known = Conditions.find(previous.getConditions(), ConditionTypes.DATABASE_READY);
       ConditionValue condition = known.map(c -> new ConditionValue(c.getStatus(), c.getReason(), c.getMessage()))
-          .orElse(ConditionValue.unknown("Checking", "looking at the database"));
+          .orElse(ConditionValue.unknown(Reasons.DatabaseReady.Checking, "looking at the database"));
       DatabaseStatus status = previous.getDatabase() != null ? previous.getDatabase() : status(environment, db, null);
       return new Outcome(db, condition.isTrue(), condition, status, null, !condition.isTrue(), false);
     }
@@ -53,10 +53,10 @@ final class DatabaseStep {
     }
     Duration recheck = DatabaseCoordinator.recheckAfter(db.kind(), s, config);
     return switch (s.phase()) {
-      case Ready -> new Outcome(db, true, ConditionValue.yes(s.reason(), s.message()), status,
+      case Ready -> new Outcome(db, true, ConditionValue.reported(true, s.reason(), s.message()), status,
           db.kind() == DatabaseKind.LOCAL ? null : recheck, false, false);
-      case Provisioning -> new Outcome(db, false, ConditionValue.no(s.reason(), s.message()), status, recheck, true, false);
-      case Failed, Refused -> new Outcome(db, false, ConditionValue.no(s.reason(), s.message()), status, recheck, false, true);
+      case Provisioning -> new Outcome(db, false, ConditionValue.reported(false, s.reason(), s.message()), status, recheck, true, false);
+      case Failed, Refused -> new Outcome(db, false, ConditionValue.reported(false, s.reason(), s.message()), status, recheck, false, true);
     };
   }
 

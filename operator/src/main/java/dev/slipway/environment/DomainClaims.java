@@ -5,6 +5,7 @@ import dev.slipway.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,9 +26,9 @@ final class DomainClaims {
   /** Index of the Environment cache: the custom domains each Environment names. */
   static final String BY_DOMAIN = "domain";
   static final String CONDITION = "DomainsAccepted";
-  static final String REFUSED = "DomainRefused";
+  static final String REFUSED = Reasons.DomainsAccepted.DomainRefused.name();
   /** How soon a refused domain is looked at again (the Environment that holds it may let it go). */
-  static final java.time.Duration RECHECK = java.time.Duration.ofMinutes(1);
+  static final Duration RECHECK = Duration.ofMinutes(1);
 
   /** @param accepted the custom domains it serves; @param refusals one line per refused domain */
   record Outcome(List<String> accepted, List<String> refusals) {
@@ -42,9 +43,9 @@ final class DomainClaims {
         return null;
       }
       if (refusals.isEmpty()) {
-        return ConditionValue.yes("Accepted", "serves " + String.join(", ", accepted));
+        return ConditionValue.yes(Reasons.DomainsAccepted.Accepted, "serves " + String.join(", ", accepted));
       }
-      return ConditionValue.no(REFUSED, String.join("; ", refusals)
+      return ConditionValue.no(Reasons.DomainsAccepted.DomainRefused, String.join("; ", refusals)
           + (accepted.isEmpty() ? "" : "; serves " + String.join(", ", accepted)));
     }
 

@@ -1,5 +1,6 @@
 package dev.slipway.environment;
 
+import dev.slipway.build.BuildObserver;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -34,7 +35,7 @@ final class PodTrouble {
             String reason = c.getState().getWaiting().getReason();
             var last = c.getLastState() == null ? null : c.getLastState().getTerminated();
             if (last != null) {
-              String output = last.getMessage() == null ? "" : dev.slipway.build.BuildObserver.clean(last.getMessage(), "");
+              String output = last.getMessage() == null ? "" : BuildObserver.clean(last.getMessage(), "");
               reason += " (exit " + last.getExitCode() + (output.isEmpty() ? "" : ": " + output) + ")";
             } else if (c.getState().getWaiting().getMessage() != null) {
               reason += " (" + c.getState().getWaiting().getMessage() + ")";

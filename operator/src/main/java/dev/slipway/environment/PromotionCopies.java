@@ -19,8 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PromotionCopies extends BackgroundEventSource<PromotionCopies.Copy, Environment> {
 
-  /** A requested copy and, once finished, its result or error message. */
-  public record Copy(ImageReference source, ImageReference target, ImageReference result, String error, boolean done) {}
+  /** A requested copy and, once finished, its result or why it failed (reason and a message safe to show). */
+  public record Copy(ImageReference source, ImageReference target, ImageReference result, PromotionException.Reason reason, String error,
+      boolean done) {}
 
   private final ImageCopier copier;
   private final Map<ResourceID, Copy> copies = new ConcurrentHashMap<>();
@@ -44,16 +45,17 @@ public final class PromotionCopies extends BackgroundEventSource<PromotionCopies
     if (current != null && current.source().equals(source) && current.target().equals(target)) {
       return current.done() ? Optional.of(current) : Optional.empty();
     }
-    Copy pending = new Copy(source, target, null, null, false);
+    Copy pending = new Copy(source, target, null, null, null, false);
     copies.put(id, pending);
     runInBackground(() -> {
       Copy finished;
       try {
-        finished = new Copy(source, target, copier.copy(source, target), null, true);
+        finished = new Copy(source, target, copier.copy(source, target), null, null, true);
       } catch (PromotionException e) {
-        finished = new Copy(source, target, null, e.getMessage(), true);
+        finished = new Copy(source, target, null, e.reason(), e.getMessage(), true);
       } catch (RuntimeException e) {
-        finished = new Copy(source, target, null, "copy failed: " + e.getClass().getSimpleName(), true);
+        finished = new Copy(source, target, null, PromotionException.Reason.Failed,
+            "copy failed: " + e.getClass().getSimpleName(), true);
       }
       if (copies.replace(id, pending, finished)) {
         getEventHandler().handleEvent(new Event(id));

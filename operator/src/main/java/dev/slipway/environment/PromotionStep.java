@@ -30,6 +30,13 @@ final class PromotionStep {
     boolean ready() {
       return release != null;
     }
+
+    /** The gate a copy not there yet closes: the release waits for it, or failed with it. */
+    ReleaseStep.Outcome heldBack(EnvironmentStatus previous) {
+      return new ReleaseStep.Outcome(failed ? ReleaseStep.Gate.FAILED : ReleaseStep.Gate.WAITING,
+          ConditionValue.no(copying ? Reasons.Deployed.Promoting : Reasons.Deployed.PromotionFailed, built.message()), ReleaseStep.previousMigrated(previous),
+          previous.getReleases(), null);
+    }
   }
 
   private final OperatorConfig config;
@@ -43,23 +50,23 @@ final class PromotionStep {
   Candidate newest(Environment environment, EnvironmentStatus previous, Context<Environment> context) {
     EnvironmentSpec spec = environment.getSpec();
     String from = spec.getPromoteFrom();
-    ConditionValue neverBuilt = ConditionValue.yes("Promoted", "never built here: runs what " + from + " has Ready");
+    ConditionValue neverBuilt = ConditionValue.yes(Reasons.Built.Promoted, "never built here: runs what " + from + " has Ready");
     // Read from the controller's own cache: one copy of every Environment in memory, not two.
     Optional<Environment> source = context.getPrimaryCache().get(new ResourceID(
         Names.environmentObjectName(spec.getProject(), from), environment.getMetadata().getNamespace()));
     if (source.isEmpty()) {
       return new Candidate(null, previous.getResolvedCommit(),
-          ConditionValue.no("SourceEnvironmentNotFound", "environment " + from + " does not exist"), neverBuilt, previous.getBuilds(),
+          ConditionValue.no(Reasons.SourceResolved.SourceEnvironmentNotFound, "environment " + from + " does not exist"), neverBuilt, previous.getBuilds(),
           false, true);
     }
     EnvironmentStatus s = source.get().getStatus();
     boolean sourceReady = s != null && s.getImage() != null && Conditions.isTrue(s.getConditions(), ConditionTypes.READY);
     if (!sourceReady) {
       return new Candidate(null, previous.getResolvedCommit(),
-          ConditionValue.unknown("SourceNotReady", from + " has nothing Ready to promote"), neverBuilt, previous.getBuilds(), false, false);
+          ConditionValue.unknown(Reasons.SourceResolved.SourceNotReady, from + " has nothing Ready to promote"), neverBuilt, previous.getBuilds(), false, false);
     }
     return new Candidate(new Release(s.getDeployedCommit(), s.getImage()), s.getDeployedCommit(),
-        ConditionValue.yes("PromotedFrom", from + " runs " + s.getShortCommit() + " and is Ready"), neverBuilt, previous.getBuilds(),
+        ConditionValue.yes(Reasons.SourceResolved.PromotedFrom, from + " runs " + s.getShortCommit() + " and is Ready"), neverBuilt, previous.getBuilds(),
         false, false);
   }
 
@@ -77,7 +84,7 @@ final class PromotionStep {
     Optional<ReleaseRecord> known = ReleaseHistory.copyOf(history, decided.image());
     if (known.isPresent()) {
       return new Copy(new Release(decided.commit(), known.get().getImage(), decided.image()),
-          ConditionValue.yes("Promoted", "runs " + known.get().getImage() + ", a copy of " + decided.image()), false, false);
+          ConditionValue.yes(Reasons.Built.Promoted, "runs " + known.get().getImage() + ", a copy of " + decided.image()), false, false);
     }
     ResourceID id = ResourceID.fromResource(environment);
     ImageReference from = ImageReference.parse(decided.image());
@@ -88,13 +95,13 @@ final class PromotionStep {
     }
     Optional<PromotionCopies.Copy> copy = copies.copy(id, from, to);
     if (copy.isEmpty()) {
-      return new Copy(null, ConditionValue.no("Promoting", "copying " + decided.image() + " to " + to.repositoryReference()), true, false);
+      return new Copy(null, ConditionValue.no(Reasons.Built.Promoting, "copying " + decided.image() + " to " + to.repositoryReference()), true, false);
     }
     if (copy.get().error() != null) {
-      return new Copy(null, ConditionValue.no("PromotionFailed", copy.get().error()), false, true);
+      return new Copy(null, ConditionValue.no(Reasons.Built.promotionFailed(copy.get().reason()), copy.get().error()), false, true);
     }
     String copied = copy.get().result().byDigest();
     return new Copy(new Release(decided.commit(), copied, decided.image()),
-        ConditionValue.yes("Promoted", "copied " + decided.image() + " to " + copied), false, false);
+        ConditionValue.yes(Reasons.Built.Promoted, "copied " + decided.image() + " to " + copied), false, false);
   }
 }

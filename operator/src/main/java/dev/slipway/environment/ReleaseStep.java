@@ -3,6 +3,7 @@ package dev.slipway.environment;
 import dev.slipway.api.v1alpha1.Backup;
 import dev.slipway.api.v1alpha1.BackupPhase;
 import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.ReleaseRecord;
 import dev.slipway.backup.RestoreHold;
@@ -13,11 +14,16 @@ import dev.slipway.deploy.WebPlan;
 import dev.slipway.release.MigrationCoordinator;
 import dev.slipway.release.MigrationJob;
 import dev.slipway.release.ReleaseHistory;
+import dev.slipway.status.ConditionTypes;
+import dev.slipway.status.Conditions;
+import dev.slipway.status.EventReason;
+import dev.slipway.status.EventRecorder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -46,6 +52,11 @@ final class ReleaseStep {
     boolean open() {
       return gate == Gate.OPEN;
     }
+
+    /** No gate to pass (what runs is what should): the Migrated condition and history stay as they are. */
+    static Outcome unchanged(EnvironmentStatus previous) {
+      return new Outcome(Gate.OPEN, null, previousMigrated(previous), previous.getReleases(), null);
+    }
   }
 
   private final OperatorConfig config;
@@ -61,19 +72,31 @@ final class ReleaseStep {
   }
 
   /**
-   * @param previousMigrated the Migrated condition as the status has it (its message keeps the
-   *     end of a failed command's output after the Job is gone)
-   * @param serving the image that serves now (its history entry is kept)
+   * @param previous the status before this reconcile: its release history, what serves now (its
+   *     history entry is kept) and the Migrated condition (its message keeps the end of a failed
+   *     command's output after the Job is gone)
    */
-  Outcome gate(Environment environment, Project project, Release target, DatabaseStep.Outcome database, Requests.Request retry,
+  Outcome gate(Environment environment, Project project, Release target, DatabaseStep.Outcome database, Requests requests,
+      EnvironmentStatus previous, Context<Environment> context) {
+    return gate(environment, project, target, database, requests.retryRelease(), previous.getReleases(), previousMigrated(previous),
+        previous.getImage(), context);
+  }
+
+  /** The Migrated condition as the status has it (null: none). */
+  static ConditionValue previousMigrated(EnvironmentStatus previous) {
+    return Conditions.find(previous.getConditions(), ConditionTypes.MIGRATED)
+        .map(c -> new ConditionValue(c.getStatus(), c.getReason(), c.getMessage())).orElse(null);
+  }
+
+  private Outcome gate(Environment environment, Project project, Release target, DatabaseStep.Outcome database, Requests.Request retry,
       List<ReleaseRecord> history, ConditionValue previousMigrated, String serving, Context<Environment> context) {
     Optional<String> restore = RestoreHold.holder(environment);
-    if (restore.isPresent() && !java.util.Objects.equals(target.image(), serving)) {
+    if (restore.isPresent() && !Objects.equals(target.image(), serving)) {
       return waitingForRestore(restore.get(), target, history);
     }
     if (!database.ready()) {
       return new Outcome(Gate.WAITING,
-          ConditionValue.no("WaitingForDatabase", "waiting for the database before deploying " + target.shortCommit()), null, history, null);
+          ConditionValue.no(Reasons.Deployed.WaitingForDatabase, "waiting for the database before deploying " + target.shortCommit()), null, history, null);
     }
     if (!MigrationJob.runs(project, database.db().needed())) {
       return new Outcome(Gate.OPEN, null, null, history, null);
@@ -92,7 +115,7 @@ final class ReleaseStep {
     boolean again = known.isPresent() && RestoreHold.decidedBeforeRestore(environment, known.get().getStartedAt());
     if (again) {
       attempt++;
-      events.normal(environment, "ReleaseRestarted", "the release of " + target.shortCommit() + " was decided before a Restore replaced"
+      events.normal(environment, EventReason.ReleaseRestarted, "the release of " + target.shortCommit() + " was decided before a Restore replaced"
           + " the database; it is decided again (attempt " + attempt + ")");
     } else if (known.isPresent() && ReleaseHistory.MIGRATION_FAILED.equals(known.get().getResult())) {
       if (!retry.isNew()) {
@@ -100,12 +123,12 @@ final class ReleaseStep {
         ReleaseRecord r = known.get();
         ConditionValue migrated = previousMigrated != null && "False".equals(previousMigrated.status())
             && r.getReason() != null && r.getReason().equals(previousMigrated.reason())
-            ? previousMigrated : ConditionValue.no(r.getReason(), failureMessage(r));
+            ? previousMigrated : ConditionValue.reported(false, r.getReason(), failureMessage(r));
         return new Outcome(Gate.FAILED, failedDeploy(target), migrated, history, null);
       }
       attempt++;
       answered = retry.value();
-      events.normal(environment, "ReleaseRetried", "running the release command for " + target.shortCommit() + " again (attempt "
+      events.normal(environment, EventReason.ReleaseRetried, "running the release command for " + target.shortCommit() + " again (attempt "
           + attempt + ")");
     }
 
@@ -123,9 +146,9 @@ final class ReleaseStep {
       if (foreign.isPresent()) {
         String why = foreign.get() + ", so the release command of " + target.shortCommit() + " did not run; delete it, or set a new value"
             + " of slipway.dev/retry-release to back up under a new name and release";
-        events.warning(environment, "ReleaseBlocked", why);
+        events.warning(environment, EventReason.ReleaseBlocked, why);
         String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
-        return new Outcome(Gate.FAILED, failedDeploy(target), ConditionValue.no(PreReleaseBackup.NAME_TAKEN, why),
+        return new Outcome(Gate.FAILED, failedDeploy(target), ConditionValue.no(Reasons.Migrated.BackupNameTaken, why),
             ReleaseHistory.record(history, target, ReleaseHistory.MIGRATION_FAILED, PreReleaseBackup.NAME_TAKEN, null, attempt, now,
                 config.buildHistory(), serving), answered);
       }
@@ -136,17 +159,17 @@ final class ReleaseStep {
       if (phase == BackupPhase.Failed) {
         String why = "Backup " + name + " before the release of " + target.shortCommit() + " failed (" + taken.get().getStatus().getReason()
             + "), so the release command did not run; set a new value of slipway.dev/retry-release to back up and release again";
-        events.warning(environment, "ReleaseBlocked", why);
+        events.warning(environment, EventReason.ReleaseBlocked, why);
         String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
-        return new Outcome(Gate.FAILED, failedDeploy(target), ConditionValue.no("BackupFailed", why),
+        return new Outcome(Gate.FAILED, failedDeploy(target), ConditionValue.no(Reasons.Migrated.BackupFailed, why),
             ReleaseHistory.withBackup(ReleaseHistory.record(history, target, ReleaseHistory.MIGRATION_FAILED, "BackupFailed", null, attempt,
                 now, config.buildHistory(), serving), target, name), answered);
       }
       if (phase != BackupPhase.Succeeded) {
         // Recorded now, so that a retried release is no longer seen as failed while its new Backup runs.
         String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
-        return new Outcome(Gate.WAITING, ConditionValue.no("WaitingForBackup", "backing up the database before releasing "
-            + target.shortCommit()), ConditionValue.no("BackingUp", "Backup " + name + " runs before the release command"),
+        return new Outcome(Gate.WAITING, ConditionValue.no(Reasons.Deployed.WaitingForBackup, "backing up the database before releasing "
+            + target.shortCommit()), ConditionValue.no(Reasons.Migrated.BackingUp, "Backup " + name + " runs before the release command"),
             ReleaseHistory.withBackup(ReleaseHistory.record(history, target, ReleaseHistory.BACKING_UP, null, null, attempt, now,
                 config.buildHistory(), serving), target, name), answered);
       }
@@ -156,27 +179,27 @@ final class ReleaseStep {
     WebPlan plan = WebPlan.of(environment, project, target, config, database.db().secretName());
     MigrationCoordinator.Outcome run = migrations.ensure(plan, project, attempt, JobCache.of(context));
     if (run.started()) {
-      events.normal(environment, "MigrationStarted", run.message() + " for " + target.shortCommit());
+      events.normal(environment, EventReason.MigrationStarted, run.message() + " for " + target.shortCommit());
     }
     String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
     int limit = config.buildHistory();
     return switch (run.result()) {
-      case Running -> new Outcome(Gate.WAITING, ConditionValue.no("WaitingForRelease", "migrating for " + target.shortCommit()),
-          ConditionValue.no("Running", run.message()),
+      case Running -> new Outcome(Gate.WAITING, ConditionValue.no(Reasons.Deployed.WaitingForRelease, "migrating for " + target.shortCommit()),
+          ConditionValue.no(Reasons.Migrated.Running, run.message()),
           linked(ReleaseHistory.record(history, target, ReleaseHistory.MIGRATING, null, run.job(), attempt, now, limit, serving), target,
               backup), answered, true);
       case Failed -> {
-        events.warning(environment, "MigrationFailed", run.message());
-        yield new Outcome(Gate.FAILED, failedDeploy(target), ConditionValue.no(run.reason(), run.message()),
+        events.warning(environment, EventReason.MigrationFailed, run.message());
+        yield new Outcome(Gate.FAILED, failedDeploy(target), ConditionValue.reported(false, run.reason(), run.message()),
             linked(ReleaseHistory.record(history, target, ReleaseHistory.MIGRATION_FAILED, run.reason(), run.job(), attempt, now, limit,
                 serving), target, backup), answered);
       }
-      case Succeeded -> new Outcome(Gate.OPEN, null, ConditionValue.yes("Succeeded", run.message()), history, answered);
+      case Succeeded -> new Outcome(Gate.OPEN, null, ConditionValue.yes(Reasons.Migrated.Succeeded, run.message()), history, answered);
     };
   }
 
   private static Outcome waitingForRestore(String restore, Release target, List<ReleaseRecord> history) {
-    return new Outcome(Gate.WAITING, ConditionValue.no("WaitingForRestore",
+    return new Outcome(Gate.WAITING, ConditionValue.no(Reasons.Deployed.WaitingForRestore,
         "Restore " + restore + " replaces the database; " + target.shortCommit() + " is released after it"), null, history, null);
   }
 
@@ -186,16 +209,16 @@ final class ReleaseStep {
   }
 
   private static ConditionValue failedDeploy(Release target) {
-    return ConditionValue.no("WaitingForRelease", "the release command failed for " + target.shortCommit()
+    return ConditionValue.no(Reasons.Deployed.WaitingForRelease, "the release command failed for " + target.shortCommit()
         + "; set a new value of slipway.dev/retry-release to run it again");
   }
 
   private static String failureMessage(ReleaseRecord r) {
-    if (PreReleaseBackup.NAME_TAKEN.equals(r.getReason())) {
+    if (Reasons.Migrated.BackupNameTaken.is(r.getReason())) {
       return "a Backup named as the one before this release was not taken for it, so the release command did not run;"
           + " set a new value of slipway.dev/retry-release to back up under a new name and release";
     }
-    if ("BackupFailed".equals(r.getReason())) {
+    if (Reasons.Migrated.BackupFailed.is(r.getReason())) {
       return "Backup " + r.getBackup() + " before the release failed, so the release command did not run;"
           + " set a new value of slipway.dev/retry-release to back up and release again";
     }

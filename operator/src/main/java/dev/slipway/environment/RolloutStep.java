@@ -2,11 +2,16 @@ package dev.slipway.environment;
 
 import dev.slipway.Annotations;
 import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.backup.RestoreHold;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.deploy.Release;
 import dev.slipway.deploy.WebPlan;
+import dev.slipway.status.ConditionTypes;
+import dev.slipway.status.Conditions;
+import dev.slipway.status.EventReason;
+import dev.slipway.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.Optional;
@@ -28,12 +33,42 @@ final class RolloutStep {
       boolean scaledToZero) {}
 
   private final OperatorConfig config;
+  private final EventRecorder events;
 
-  RolloutStep(OperatorConfig config) {
+  RolloutStep(OperatorConfig config, EventRecorder events) {
     this.config = config;
+    this.events = events;
   }
 
-  Outcome apply(Environment environment, Project project, Release serve, DatabaseStep.Outcome database, Context<Environment> context) {
+  /**
+   * Applies the web objects for {@code serve} and says how far the rollout came, with an Event
+   * when it starts, and when it finishes or fails (once: not again while the status says so).
+   */
+  Outcome apply(Environment environment, Project project, Release serve, DatabaseStep.Outcome database, EnvironmentStatus previous,
+      Context<Environment> context) {
+    Outcome rollout = rollOut(environment, project, serve, database, context);
+    String running = serve.shortCommit() + " (" + serve.image() + ")";
+    if (rollout.started()) {
+      events.normal(environment, EventReason.RolloutStarted, "rolling out " + running);
+    }
+    if (rollout.complete() && !rollout.scaledToZero()) {
+      boolean wasReady = Conditions.isTrue(previous.getConditions(), ConditionTypes.READY) && serve.image().equals(previous.getImage());
+      if (!wasReady) {
+        events.normal(environment, EventReason.RolloutFinished, "running " + running + ": " + rollout.ready().message());
+      }
+    }
+    if (rollout.failed()) {
+      boolean wasFailed = Conditions.find(previous.getConditions(), ConditionTypes.READY)
+          .map(c -> rollout.ready().reason().equals(c.getReason())).orElse(false);
+      if (!wasFailed) {
+        events.warning(environment, EventReason.RolloutFailed, rollout.ready().message());
+      }
+    }
+    return rollout;
+  }
+
+  private Outcome rollOut(Environment environment, Project project, Release serve, DatabaseStep.Outcome database,
+      Context<Environment> context) {
     Optional<Deployment> existing = context.getSecondaryResource(Deployment.class);
     boolean started = existing.map(d -> !serve.image().equals(d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()))
         .orElse(true);
@@ -45,24 +80,24 @@ final class RolloutStep {
     Rollout rollout = Rollout.of(context.getSecondaryResource(Deployment.class).orElse(null), serve.image());
     String running = serve.shortCommit() + " (" + serve.image() + ")";
     if (rollout.scaledToZero() && rollout.complete()) {
-      ConditionValue ready = RestoreHold.unsanitizedMessage(environment).map(why -> ConditionValue.no("UnsanitizedData", why))
-          .orElse(ConditionValue.no("ScaledToZero", rollout.message() + " (replicas: 0)"));
-      return new Outcome(ConditionValue.yes("ScaledToZero", "runs " + running + " with 0 replicas"), ready, true, plan.url(), started,
+      ConditionValue ready = RestoreHold.unsanitizedMessage(environment).map(why -> ConditionValue.no(Reasons.Ready.UnsanitizedData, why))
+          .orElse(ConditionValue.no(Reasons.Ready.ScaledToZero, rollout.message() + " (replicas: 0)"));
+      return new Outcome(ConditionValue.yes(Reasons.Deployed.ScaledToZero, "runs " + running + " with 0 replicas"), ready, true, plan.url(), started,
           false, true);
     }
     if (rollout.complete()) {
-      return new Outcome(ConditionValue.yes("RolledOut", "runs " + running),
-          ConditionValue.yes("Available", rollout.message() + " at " + plan.url()), true, plan.url(), started, false, false);
+      return new Outcome(ConditionValue.yes(Reasons.Deployed.RolledOut, "runs " + running),
+          ConditionValue.yes(Reasons.Ready.Available, rollout.message() + " at " + plan.url()), true, plan.url(), started, false, false);
     }
     if (rollout.failed()) {
       String why = PodTrouble.describe(context.getClient(), plan.namespace(), plan.selector(), serve.image());
       String message = rollout.message() + (why.isEmpty() ? "" : ": " + why)
           + (rollout.available() > 0 ? "; the pods of the previous version keep serving" : "");
-      return new Outcome(ConditionValue.no("RolloutFailed", "rolling out " + running + " failed: " + message),
-          ConditionValue.no("ProgressDeadlineExceeded", message), false, plan.url(), started, true, false);
+      return new Outcome(ConditionValue.no(Reasons.Deployed.RolloutFailed, "rolling out " + running + " failed: " + message),
+          ConditionValue.no(Reasons.Ready.ProgressDeadlineExceeded, message), false, plan.url(), started, true, false);
     }
-    return new Outcome(ConditionValue.no("RollingOut", "rolling out " + running + ": " + rollout.message()),
-        ConditionValue.no("RollingOut", rollout.message()), false, plan.url(), started, false, false);
+    return new Outcome(ConditionValue.no(Reasons.Deployed.RollingOut, "rolling out " + running + ": " + rollout.message()),
+        ConditionValue.no(Reasons.Ready.RollingOut, rollout.message()), false, plan.url(), started, false, false);
   }
 
   /**

@@ -11,6 +11,8 @@ import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.Stage;
 import dev.slipway.backup.CronSchedule;
 import dev.slipway.backup.RestoreHold;
+import dev.slipway.status.EventReason;
+import dev.slipway.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -151,7 +153,7 @@ final class ScheduledBackups {
   /** Makes what the plan says; a Backup already there (a reconcile that ran twice) is fine. */
   static void apply(Plan plan, KubernetesClient client, Environment environment, EventRecorder events) {
     if (plan.warning() != null) {
-      events.warning(environment, "BackupScheduleInvalid", plan.warning());
+      events.warning(environment, EventReason.BackupScheduleInvalid, plan.warning());
     }
     if (plan.create() != null) {
       try {
@@ -164,7 +166,7 @@ final class ScheduledBackups {
     }
     for (Backup old : plan.prune()) {
       client.resource(old).delete();
-      events.normal(environment, "BackupExpired", "removed " + kind(old) + " Backup " + old.getMetadata().getName()
+      events.normal(environment, EventReason.BackupExpired, "removed " + kind(old) + " Backup " + old.getMetadata().getName()
           + ": newer ones are kept");
     }
   }

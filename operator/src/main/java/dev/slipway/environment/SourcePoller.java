@@ -10,9 +10,11 @@ import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -302,11 +304,11 @@ public final class SourcePoller extends AbstractEventSource<SourcePoller.Observa
         String host = url.substring(url.indexOf('@') + 1, colon);
         return host.isEmpty() || host.contains("/") ? null : "ssh://" + host;
       }
-      java.net.URI uri = java.net.URI.create(url);
+      URI uri = URI.create(url);
       if (uri.getHost() == null || "file".equalsIgnoreCase(uri.getScheme())) {
         return null;
       }
-      return uri.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+      return uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
     } catch (IllegalArgumentException e) {
       return null;
     }

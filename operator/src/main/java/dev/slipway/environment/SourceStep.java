@@ -10,10 +10,13 @@ import dev.slipway.git.GitUrls;
 import dev.slipway.git.SourceCredentialsPolicy;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
+import dev.slipway.status.EventReason;
+import dev.slipway.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -25,7 +28,7 @@ import java.util.Optional;
 final class SourceStep {
 
   /** How long a reconcile waits for the poller's first answer before it reports "Resolving". */
-  static final java.time.Duration FIRST_ANSWER_GRACE = java.time.Duration.ofSeconds(10);
+  static final Duration FIRST_ANSWER_GRACE = Duration.ofSeconds(10);
 
   /**
    * The resolved commit (null: none yet or failed) and the SourceResolved condition;
@@ -59,7 +62,7 @@ final class SourceStep {
     }
     if (spec.getCommit() != null) {
       poller.forget(id);
-      return new Outcome(spec.getCommit(), ConditionValue.yes("Pinned", "pinned to " + spec.getCommit()), false);
+      return new Outcome(spec.getCommit(), ConditionValue.yes(Reasons.SourceResolved.Pinned, "pinned to " + spec.getCommit()), false);
     }
     poller.track(id, new SourcePoller.Target(environment.getMetadata().getNamespace(), spec.getProject(), source.getUrl(),
         spec.getBranch(), source.getCredentialsSecret()));
@@ -77,13 +80,13 @@ final class SourceStep {
         return new Outcome(previous.getResolvedCommit(), lastAnswer.get(), false);
       }
       return new Outcome(previous.getResolvedCommit(),
-          ConditionValue.unknown("Resolving", "resolving " + spec.getBranch() + " at " + GitUrls.redact(source.getUrl())), false,
+          ConditionValue.unknown(Reasons.SourceResolved.Resolving, "resolving " + spec.getBranch() + " at " + GitUrls.redact(source.getUrl())), false,
           poller.trackedFor(id).compareTo(FIRST_ANSWER_GRACE) < 0);
     }
     if (seen.get().resolved()) {
-      return new Outcome(seen.get().commit(), ConditionValue.yes("Resolved", spec.getBranch() + " is at " + seen.get().commit()), false);
+      return new Outcome(seen.get().commit(), ConditionValue.yes(Reasons.SourceResolved.Resolved, spec.getBranch() + " is at " + seen.get().commit()), false);
     }
-    ConditionValue failed = ConditionValue.no(seen.get().error().name(), seen.get().message());
+    ConditionValue failed = ConditionValue.no(Reasons.SourceResolved.of(seen.get().error()), seen.get().message());
     warnOnce(environment, previous, failed);
     // The last commit resolved stays known (and keeps running); the condition says what is wrong now.
     return new Outcome(previous.getResolvedCommit(), failed, true);
@@ -101,15 +104,15 @@ final class SourceStep {
       try {
         secret = client.secrets().inNamespace(namespace).withName(name).get();
       } catch (KubernetesClientException e) {
-        return Optional.of(ConditionValue.no("AuthFailed", "cannot read credentials Secret " + name + " (HTTP " + e.getCode() + ")"));
+        return Optional.of(ConditionValue.no(Reasons.SourceResolved.AuthFailed, "cannot read credentials Secret " + name + " (HTTP " + e.getCode() + ")"));
       }
       if (secret == null) {
-        return Optional.of(ConditionValue.no("AuthFailed", "credentials Secret " + name + " does not exist in namespace " + namespace));
+        return Optional.of(ConditionValue.no(Reasons.SourceResolved.AuthFailed, "credentials Secret " + name + " does not exist in namespace " + namespace));
       }
       labels = secret.getMetadata().getLabels() == null ? Map.of() : secret.getMetadata().getLabels();
     }
     return SourceCredentialsPolicy.check(source.getUrl(), name, labels, config.gitAllowPlainHttp())
-        .map(r -> ConditionValue.no(r.reason(), r.message()));
+        .map(r -> ConditionValue.reported(false, r.reason(), r.message()));
   }
 
   /** An Event when the source turns bad (or bad in another way), not on every reconcile. */
@@ -118,7 +121,7 @@ final class SourceStep {
         .map(c -> "False".equals(c.getStatus()) && now.reason().equals(c.getReason()))
         .orElse(false);
     if (!same) {
-      events.warning(environment, "SourceFailed", now.reason() + ": " + now.message());
+      events.warning(environment, EventReason.SourceFailed, now.reason() + ": " + now.message());
     }
   }
 }

@@ -10,7 +10,6 @@ import dev.slipway.database.LocalDatabase;
 import dev.slipway.database.ProvisioningWork;
 import dev.slipway.release.MigrationCoordinator;
 import dev.slipway.environment.EnvironmentReconciler;
-import dev.slipway.environment.EventRecorder;
 import dev.slipway.environment.PromotionCopies;
 import dev.slipway.environment.SourcePoller;
 import dev.slipway.project.ProjectReconciler;
@@ -22,6 +21,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import dev.slipway.backup.BackupReconciler;
 import dev.slipway.backup.RestoreReconciler;
+import dev.slipway.status.EventRecorder;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;

@@ -311,7 +311,7 @@ class RestoreStepsTest {
     Decision done = w.decide();
     assertThat(done.status().getPhase()).isEqualTo(RestorePhase.Succeeded);
     assertThat(done.status().getCompletionTime()).isEqualTo("2026-12-01T10:00:00Z");
-    assertThat(only(done, Action.Tell.class).reason()).isEqualTo("RestoreFinished");
+    assertThat(only(done, Action.Tell.class).reason().name()).isEqualTo("RestoreFinished");
     assertThat(done.again()).isNull();
   }
 

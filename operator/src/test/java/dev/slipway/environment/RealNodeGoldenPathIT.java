@@ -25,7 +25,6 @@ import dev.slipway.api.v1alpha1.RestorePhase;
 import dev.slipway.api.v1alpha1.RestoreSource;
 import dev.slipway.api.v1alpha1.RestoreSpec;
 import dev.slipway.api.v1alpha1.Stage;
-import dev.slipway.build.BuildNames;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.database.shared.SharedPostgresProvisioner;
 import dev.slipway.git.SourceCredentialsPolicy;

@@ -1,4 +1,4 @@
-package dev.slipway.environment;
+package dev.slipway.status;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Kubernetes Events on Slipway's objects (what `kubectl describe env` shows). Recording is best
  * effort: a refused Event is logged, never fails a reconcile. Messages must already be free of
- * credentials.
+ * credentials. Reasons are {@link EventReason}s.
  */
 public final class EventRecorder {
 
@@ -31,12 +31,12 @@ public final class EventRecorder {
     this.clock = clock;
   }
 
-  public void normal(HasMetadata object, String reason, String message) {
-    record(object, "Normal", reason, message);
+  public void normal(HasMetadata object, EventReason reason, String message) {
+    record(object, "Normal", reason.name(), message);
   }
 
-  public void warning(HasMetadata object, String reason, String message) {
-    record(object, "Warning", reason, message);
+  public void warning(HasMetadata object, EventReason reason, String message) {
+    record(object, "Warning", reason.name(), message);
   }
 
   private void record(HasMetadata object, String type, String reason, String message) {

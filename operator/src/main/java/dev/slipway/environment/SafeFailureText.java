@@ -5,10 +5,13 @@ import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.stream.Collectors;
 
-/** A short description of an unexpected failure that is safe to show in a status. */
-final class Failures {
+/**
+ * A short description of an unexpected failure that is safe to show in a status (not to be
+ * confused with {@code git/Failures}, which classifies Git's failures into reasons).
+ */
+final class SafeFailureText {
 
-  private Failures() {}
+  private SafeFailureText() {}
 
   /**
    * For API errors: the HTTP code, the reason and the fields the API server named; never the
