@@ -310,7 +310,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     if (gate.open()) {
       // (A held-back release stays on top of the history; what still serves is listed below it.)
       releases = ReleaseHistory.record(releases, serve, rollout.complete() ? ReleaseHistory.DEPLOYED : ReleaseHistory.ROLLING_OUT,
-          null, null, null, now(), config.buildHistory(), serve.image());
+          null, null, null, now(), config.build().history(), serve.image());
     }
     ConditionValue deployed = gate.deployed() != null ? gate.deployed() : rollout.deployed();
     if (gate.deployed() == null && rollout.complete() && !rollout.scaledToZero() && "AwaitingDeployRequest".equals(decision.waiting()) && newest.release() != null) {
@@ -458,7 +458,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
         .orElse(environment.getStatus() == null ? null : environment.getStatus().getObservedProjectGeneration()));
     // Backups on schedule, and retention: the status holds when the next one is due, and this
     // reconcile is rescheduled for that moment.
-    if (config.backupBucket().isPresent() && project.isPresent()) {
+    if (config.backup().bucket().isPresent() && project.isPresent()) {
       ScheduledBackups.Plan schedule = ScheduledBackups.plan(environment, project.get(), backups, clock.instant());
       ScheduledBackups.apply(schedule, context.getClient(), environment, events);
       status.setBackupSchedule(schedule.status());

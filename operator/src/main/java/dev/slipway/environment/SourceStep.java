@@ -108,7 +108,7 @@ final class SourceStep {
       }
       labels = secret.getMetadata().getLabels() == null ? Map.of() : secret.getMetadata().getLabels();
     }
-    return SourceCredentialsPolicy.check(source.getUrl(), name, labels, config.gitAllowPlainHttp())
+    return SourceCredentialsPolicy.check(source.getUrl(), name, labels, config.source().allowPlainHttp())
         .map(r -> ConditionValue.no(r.reason(), r.message()));
   }
 
