@@ -69,6 +69,7 @@ class SettingsDeclarationsTest {
     // Every component declares its variable (Settings refuses to load otherwise) and reads at its default.
     OperatorConfig defaults = OperatorConfig.defaults();
     assertThat(defaults.http().probePort()).isEqualTo(HttpSettings.DEFAULT_PROBE_PORT);
+    assertThat(Settings.read(LogSettings.class, java.util.Map.of()).level()).as("read by logback, declared here").isEqualTo("INFO");
     Set<String> seen = new TreeSet<>();
     for (Settings.Setting s : Settings.all()) {
       assertThat(seen.add(s.variable())).as("%s is declared once", s.variable()).isTrue();
