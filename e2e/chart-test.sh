@@ -53,9 +53,16 @@ check "helm template with every value set (e2e/helm/values-full.yaml)" test -s "
 helm template slipway "$chart" -n slipway-system -f e2e/helm/values-namespaced.yaml > "$tmp/namespaced.yaml" 2>&1
 check "helm template with e2e/helm/values-namespaced.yaml" grep -q '^kind: Role$' "$tmp/namespaced.yaml"
 
-# Every operator variable (README's Configuration table and OperatorConfig) is set by the full values.
-vars="$( { grep -oE '^\| `SLIPWAY_[A-Z_]+`( / `SLIPWAY_[A-Z_]+`)?' README.md | grep -oE 'SLIPWAY_[A-Z_]+';
-           grep -oE 'String [A-Z_]+ = "SLIPWAY_[A-Z_]+"' operator/src/main/java/dev/slipway/config/OperatorConfig.java | grep -oE 'SLIPWAY_[A-Z_]+'; } | sort -u)"
+# Every variable the operator's settings declare is set by the full values. The build lists them
+# (dev.slipway.config.Settings, at process-classes); SettingsDeclarationsTest checks the README's
+# Configuration table and the templates against the same declarations.
+settings_list=operator/target/settings/variables.txt
+if [[ ! -f "$settings_list" ]]; then
+  echo "listing the declared settings (mvn -pl operator process-classes)..."
+  mvn -B -ntp -q -pl operator process-classes > "$tmp/mvn-settings.log" 2>&1 || tail -30 "$tmp/mvn-settings.log"
+fi
+vars="$(cat "$settings_list" 2>/dev/null)"
+check "the build lists the declared settings ($settings_list)" test -n "$vars"
 missing=""
 # (SLIPWAY_WATCH_NAMESPACES belongs to the namespaced mode, so that rendering counts too.)
 for v in $vars; do grep -q "name: $v\$" "$tmp/full.yaml" "$tmp/namespaced.yaml" || missing+=" $v"; done

@@ -42,7 +42,7 @@ public final class Main {
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("shutting down: finishing reconciles in progress (up to {})", config.shutdownTimeout());
+      log.info("shutting down: finishing reconciles in progress (up to {})", config.controllers().shutdownTimeout());
       try {
         slipway.close();
         client.close();

@@ -98,7 +98,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     }
     if (store.isEmpty()) {
       return fail(backup, current, context, null, "StorageNotConfigured",
-          "no backup storage is configured: the platform sets " + OperatorConfig.BACKUP_BUCKET + " (Helm: backup.bucket)");
+          "no backup storage is configured: the platform sets SLIPWAY_BACKUP_BUCKET (Helm: backup.bucket)");
     }
     KubernetesClient client = context.getClient();
     String namespace = backup.getMetadata().getNamespace();
@@ -147,8 +147,8 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     labelWithItsData(client, backup, environment);
     Duration firstResign;
     try {
-      BackupStore.Upload upload = s.startUpload(key, Transfers.PARTS, config.backupTimeout().plus(URL_MARGIN));
-      firstResign = resignIn(upload.signedAt(), upload.expiresAt(), clock.instant().plus(config.backupTimeout()), clock.instant());
+      BackupStore.Upload upload = s.startUpload(key, Transfers.PARTS, config.backup().timeout().plus(URL_MARGIN));
+      firstResign = resignIn(upload.signedAt(), upload.expiresAt(), clock.instant().plus(config.backup().timeout()), clock.instant());
       client.resource(DumpJob.transferSecret(backup, upload)).forceConflicts().serverSideApply();
       Job job = DumpJob.desired(backup, environment, es.getImage(), databaseSecret, upload, config);
       try {
@@ -191,7 +191,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     }
     String started = job.getStatus() != null && job.getStatus().getStartTime() != null ? job.getStatus().getStartTime()
         : job.getMetadata().getCreationTimestamp();
-    Instant deadline = (started == null ? clock.instant() : Instant.parse(started)).plus(config.backupTimeout());
+    Instant deadline = (started == null ? clock.instant() : Instant.parse(started)).plus(config.backup().timeout());
     Instant signed = Instant.parse(annotations.getOrDefault(DumpJob.URLS_SIGNED, annotations.get(DumpJob.URLS_EXPIRE)));
     Duration wait = resignIn(signed, Instant.parse(annotations.get(DumpJob.URLS_EXPIRE)), deadline, clock.instant());
     if (wait == null) {
@@ -202,7 +202,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     }
     try {
       BackupStore.Upload upload = store.orElseThrow().signParts(DumpJob.objectKey(backup), annotations.get(DumpJob.UPLOAD_ID), Transfers.PARTS,
-          config.backupTimeout().plus(URL_MARGIN));
+          config.backup().timeout().plus(URL_MARGIN));
       context.getClient().resource(DumpJob.transferSecret(backup, upload)).forceConflicts().serverSideApply();
       log.debug("backup {}/{}: part URLs signed again, valid until {}", backup.getMetadata().getNamespace(), backup.getMetadata().getName(),
           upload.expiresAt());
@@ -308,7 +308,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
         : job.getStatus().getConditions().stream().filter(c -> "Failed".equals(c.getType())).map(JobCondition::getReason)
             .filter(Objects::nonNull).findFirst().orElse(null);
     if ("DeadlineExceeded".equals(jobReason)) {
-      return new Failure("Timeout", "the dump Job ran longer than " + OperatorConfig.BACKUP_TIMEOUT + " allows");
+      return new Failure("Timeout", "the dump Job ran longer than SLIPWAY_BACKUP_TIMEOUT allows");
     }
     try {
       List<Pod> pods = client.pods().inNamespace(job.getMetadata().getNamespace()).withLabel("job-name", job.getMetadata().getName()).list().getItems();

@@ -112,7 +112,7 @@ public final class DumpJob {
     labels.put(Labels.ENVIRONMENT, environment.getSpec().getEnvironment());
     Container dump = new ContainerBuilder()
         .withName(DUMP_CONTAINER)
-        .withImage(config.backupPostgresImage())
+        .withImage(config.backup().postgresImage())
         .withCommand("pg_dump")
         // Custom format: compressed, and pg_restore can pick, reorder and --clean from it.
         .withArgs("--format=custom", "--no-owner", "--no-privileges", "--file=" + Transfers.DUMP)
@@ -138,7 +138,7 @@ public final class DumpJob {
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
     // The dump runs first and must finish; only then is there something to upload.
-    Job job = OneShotJob.of(backup, name(backup), labels, config.backupTimeout(), OneShotJob.restricted(), List.of(), List.of(dump),
+    Job job = OneShotJob.of(backup, name(backup), labels, config.backup().timeout(), OneShotJob.restricted(), List.of(), List.of(dump),
         List.of(uploader), PodResources.ephemeralStorageLimit(resources));
     job.getSpec().getTemplate().getSpec().getVolumes().add(new VolumeBuilder().withName(TRANSFER_VOLUME)
         .withNewSecret().withSecretName(transferSecretName(backup)).withDefaultMode(0444).endSecret().build());

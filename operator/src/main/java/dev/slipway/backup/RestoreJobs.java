@@ -82,7 +82,7 @@ public final class RestoreJobs {
         .build();
     Container load = new ContainerBuilder()
         .withName(RESTORE)
-        .withImage(config.backupPostgresImage())
+        .withImage(config.backup().postgresImage())
         .withCommand("pg_restore")
         // One transaction: a restore that fails leaves the database as it was.
         .withArgs("--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
@@ -93,7 +93,7 @@ public final class RestoreJobs {
         .withSecurityContext(DumpJob.postgresUser())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
-    return OneShotJob.of(restore, name(restore, RESTORE), labels(restore), config.backupTimeout(), OneShotJob.restricted(), List.of(),
+    return OneShotJob.of(restore, name(restore, RESTORE), labels(restore), config.backup().timeout(), OneShotJob.restricted(), List.of(),
         List.of(download), List.of(load), PodResources.ephemeralStorageLimit(resources));
   }
 
@@ -110,7 +110,7 @@ public final class RestoreJobs {
         .withSecurityContext(app.getSecurityContext())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
-    return OneShotJob.of(restore, name(restore, step), labels(restore), config.migrationTimeout(), pod.getSecurityContext(),
+    return OneShotJob.of(restore, name(restore, step), labels(restore), config.database().migrationTimeout(), pod.getSecurityContext(),
         pod.getImagePullSecrets(), List.of(), List.of(run), null);
   }
 }

@@ -129,7 +129,7 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
         stop.jobs().forEach(j -> delete(client, j));
       } else if (action instanceof Action.Load load) {
         BackupStore.Transfer transfer = store.orElseThrow().download(DumpJob.objectKey(load.source()),
-            config.backupTimeout().plus(BackupReconciler.URL_MARGIN));
+            config.backup().timeout().plus(BackupReconciler.URL_MARGIN));
         client.resource(RestoreJobs.transferSecret(restore, transfer)).forceConflicts().serverSideApply();
         create(client, RestoreJobs.restore(restore, target, target.getStatus().getImage(), RestoreSteps.databaseSecret(target), transfer, config));
       } else if (action instanceof Action.Run run) {

@@ -8,7 +8,6 @@ import dev.slipway.api.v1alpha1.Restore;
 import dev.slipway.api.v1alpha1.RestorePhase;
 import dev.slipway.api.v1alpha1.RestoreStatus;
 import dev.slipway.api.v1alpha1.Stage;
-import dev.slipway.config.OperatorConfig;
 import dev.slipway.release.MigrationJob;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
@@ -165,7 +164,7 @@ final class RestoreSteps {
     }
     if (!f.storeConfigured()) {
       return Optional.of(fail(l, Failure.STORAGE_NOT_CONFIGURED,
-          "no backup storage is configured: the platform sets " + OperatorConfig.BACKUP_BUCKET));
+          "no backup storage is configured: the platform sets SLIPWAY_BACKUP_BUCKET"));
     }
     if (databaseSecret(target) == null || target.getStatus().getImage() == null) {
       return Optional.of(pending(l, "NotDeployed", f.targetName() + " has no database or runs no image yet"));

@@ -76,12 +76,12 @@ public final class S3BackupStore implements BackupStore {
 
   /** The store the operator's settings call for, if a bucket is configured. */
   public static Optional<BackupStore> fromConfig(OperatorConfig config) {
-    return config.backupBucket().map(bucket -> {
-      AwsCredentialsProvider credentials = config.awsAccessKeyId().isPresent() && config.awsSecretAccessKey().isPresent()
-          ? StaticCredentialsProvider.create(AwsBasicCredentials.create(config.awsAccessKeyId().get(), config.awsSecretAccessKey().get()))
+    return config.backup().bucket().map(bucket -> {
+      AwsCredentialsProvider credentials = config.aws().accessKeyId().isPresent() && config.aws().secretAccessKey().isPresent()
+          ? StaticCredentialsProvider.create(AwsBasicCredentials.create(config.aws().accessKeyId().get(), config.aws().secretAccessKey().get()))
           : DefaultCredentialsProvider.builder().build();
-      return new S3BackupStore(bucket, config.backupRegion().orElseThrow(), config.backupEndpoint().map(URI::create).orElse(null),
-          config.backupKmsKey().orElse(null), credentials);
+      return new S3BackupStore(bucket, config.backup().region().orElseThrow(), config.backup().endpoint().map(URI::create).orElse(null),
+          config.backup().kmsKey().orElse(null), credentials);
     });
   }
 

@@ -14,7 +14,7 @@ public final class BuildNames {
 
   /** The repository builds of a project are pushed to. */
   public static String repository(OperatorConfig config, String namespace, String project) {
-    String registry = config.registry().orElseThrow(() -> new IllegalStateException("no registry configured"));
+    String registry = config.registry().url().orElseThrow(() -> new IllegalStateException("no registry configured"));
     return registry + "/" + namespace + "/" + project;
   }
 

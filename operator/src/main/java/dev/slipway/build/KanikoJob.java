@@ -115,7 +115,7 @@ public final class KanikoJob {
           .endSecret().build());
       sourceMounts.add(new VolumeMountBuilder().withName("git-credentials").withMountPath(GIT_SECRET_DIR).withReadOnly(true).build());
     }
-    config.registrySecret().ifPresent(secret -> {
+    config.registry().secret().ifPresent(secret -> {
       volumes.add(new VolumeBuilder().withName("registry-credentials")
           .withNewSecret().withSecretName(secret).withOptional(true)
           .addNewItem().withKey(".dockerconfigjson").withPath("config.json").endItem()
@@ -128,7 +128,7 @@ public final class KanikoJob {
     sourceEnv.add(new EnvVarBuilder().withName("SOURCE_COMMIT").withValue(request.commit()).build());
     sourceEnv.add(new EnvVarBuilder().withName("HOME").withValue("/tmp").build());
     if (request.sourceUrl().startsWith("https://")) {
-      config.gitCaCertificates().ifPresent(pem -> sourceEnv.add(new EnvVarBuilder().withName("SOURCE_CA_CERTIFICATES").withValue(pem).build()));
+      config.source().caCertificates().ifPresent(pem -> sourceEnv.add(new EnvVarBuilder().withName("SOURCE_CA_CERTIFICATES").withValue(pem).build()));
     }
     if (credentials != null) {
       for (String[] kv : new String[][] {{"GIT_USERNAME", "username"}, {"GIT_PASSWORD", "password"}, {"GIT_TOKEN", "token"}}) {
@@ -139,7 +139,7 @@ public final class KanikoJob {
 
     Container source = new ContainerBuilder()
         .withName(SOURCE_CONTAINER)
-        .withImage(config.gitImage())
+        .withImage(config.build().gitImage())
         .withCommand("/bin/sh", "-c", FETCH_SCRIPT)
         .withEnv(sourceEnv)
         .withVolumeMounts(sourceMounts)
@@ -160,7 +160,7 @@ public final class KanikoJob {
     args.add("--digest-file=/dev/termination-log");
     args.add("--label=org.opencontainers.image.revision=" + request.commit());
     args.add("--label=org.opencontainers.image.source=" + GitUrls.redact(request.sourceUrl()));
-    config.pipIndexUrl().ifPresent(url -> {
+    config.build().pipIndexUrl().ifPresent(url -> {
       args.add("--build-arg=PIP_INDEX_URL=" + url);
       // pip refuses an index on plain http:// unless its host is trusted; an in-cluster index
       // (the chart's package index) is served that way
@@ -168,8 +168,8 @@ public final class KanikoJob {
         args.add("--build-arg=PIP_TRUSTED_HOST=" + java.net.URI.create(url).getHost());
       }
     });
-    config.runtimeImage().ifPresent(runtime -> args.add("--build-arg=SLIPWAY_RUNTIME_IMAGE=" + runtime));
-    if (config.registryInsecure()) {
+    config.build().runtimeImage().ifPresent(runtime -> args.add("--build-arg=SLIPWAY_RUNTIME_IMAGE=" + runtime));
+    if (config.registry().insecure()) {
       // Pushing there and pulling FROM images there (the runtime base image lives beside the builds).
       args.add("--insecure");
       args.add("--skip-tls-verify");
@@ -181,7 +181,7 @@ public final class KanikoJob {
     // privileged, cannot escalate, and gets no service-account token.
     Container kaniko = new ContainerBuilder()
         .withName(KANIKO_CONTAINER)
-        .withImage(config.kanikoImage())
+        .withImage(config.build().kanikoImage())
         .withArgs(args)
         .withVolumeMounts(kanikoMounts)
         .withTerminationMessagePolicy("FallbackToLogsOnError")
@@ -201,8 +201,8 @@ public final class KanikoJob {
         .endMetadata()
         .withNewSpec()
         .withBackoffLimit(0)
-        .withActiveDeadlineSeconds(config.buildTimeout().toSeconds())
-        .withTtlSecondsAfterFinished((int) Math.min(Integer.MAX_VALUE, config.buildTtl().toSeconds()))
+        .withActiveDeadlineSeconds(config.build().timeout().toSeconds())
+        .withTtlSecondsAfterFinished((int) Math.min(Integer.MAX_VALUE, config.build().ttl().toSeconds()))
         .withNewTemplate()
         .withNewMetadata().withLabels(labels).endMetadata()
         .withNewSpec()

@@ -3,6 +3,7 @@ package dev.slipway.build;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.config.RegistrySettings;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -57,15 +58,15 @@ public final class RegistryCredentialCheck {
 
   /** Whether a build in this namespace may push with its credential; reads its push Secret (and, on a match, the other's again). */
   public Optional<Refusal> refusal(String namespace) {
-    Optional<String> secretName = config.registrySecret();
-    String host = config.registryHost().orElse(null);
+    Optional<String> secretName = config.registry().secret();
+    String host = config.registry().host().orElse(null);
     if (secretName.isEmpty() || host == null) {
       return Optional.empty();
     }
     Optional<String> mine = read(namespace);
     if (mine.isEmpty()) {
       fingerprints.remove(namespace);
-      return Optional.of(new Refusal(MISSING, "this namespace has no push Secret " + secretName.get() + " (" + OperatorConfig.REGISTRY_SECRET
+      return Optional.of(new Refusal(MISSING, "this namespace has no push Secret " + secretName.get() + " (SLIPWAY_REGISTRY_SECRET"
           + ") with a credential for " + host + ": builds here push with the namespace's own credential; ask the platform team for one,"
           + " then set a new value of the slipway.dev/refresh annotation to build again"));
     }
@@ -87,12 +88,12 @@ public final class RegistryCredentialCheck {
     Set<String> all = new TreeSet<>(sharing);
     all.add(namespace);
     warnShared(host, all);
-    if (config.registryCredentials() == OperatorConfig.RegistryCredentials.SHARED) {
+    if (config.registry().credentials() == RegistrySettings.Credentials.SHARED) {
       return Optional.empty();
     }
     return Optional.of(new Refusal(SHARED, "the push Secret " + secretName.get() + " in this namespace holds the same credential for " + host
         + " as another namespace's: this build could read it and push to that namespace's images. Builds here wait for a credential"
-        + " of this namespace's own (limited to " + config.registry().orElse(host) + "/" + namespace + "/); ask the platform team, then"
+        + " of this namespace's own (limited to " + config.registry().url().orElse(host) + "/" + namespace + "/); ask the platform team, then"
         + " set a new value of the slipway.dev/refresh annotation to build again"));
   }
 
@@ -103,26 +104,26 @@ public final class RegistryCredentialCheck {
    * build of a namespace already knows the others (one Secret read per namespace).
    */
   public void audit() {
-    if (config.registry().isEmpty()) {
+    if (config.registry().url().isEmpty()) {
       return;
     }
-    String host = config.registryHost().orElseThrow();
-    if (config.registrySecret().isEmpty()) {
+    String host = config.registry().host().orElseThrow();
+    if (config.registry().secret().isEmpty()) {
       log.warn("{} is unset: builds push to {} without credentials, so the registry accepts pushes from anyone who reaches it and every"
           + " tenant's builds can push to every other tenant's images; give each namespace its own push credential (README: Security model)",
-          OperatorConfig.REGISTRY_SECRET, host);
+          "SLIPWAY_REGISTRY_SECRET", host);
       return;
     }
-    if (config.registryCredentials() == OperatorConfig.RegistryCredentials.SHARED) {
+    if (config.registry().credentials() == RegistrySettings.Credentials.SHARED) {
       log.warn("{}=shared: one push credential may serve every namespace; every tenant's builds can read it (RUN steps see what Kaniko"
-          + " mounts) and push to every other tenant's images on {}", OperatorConfig.REGISTRY_CREDENTIALS, host);
+          + " mounts) and push to every other tenant's images on {}", "SLIPWAY_REGISTRY_CREDENTIALS", host);
     }
     try {
       for (String namespace : namespaces()) {
         read(namespace).ifPresent(f -> fingerprints.put(namespace, f));
       }
     } catch (KubernetesClientException e) {
-      log.warn("cannot check the push Secrets ({}): {}", OperatorConfig.REGISTRY_SECRET, e.getMessage());
+      log.warn("cannot check the push Secrets ({}): {}", "SLIPWAY_REGISTRY_SECRET", e.getMessage());
       return;
     }
     fingerprints.entrySet().stream()
@@ -135,14 +136,14 @@ public final class RegistryCredentialCheck {
     if (warned.add(String.join(",", namespaces))) {
       log.warn("the push Secrets {} ({}) of namespaces {} hold one and the same credential for {}: each namespace's builds can read it and"
           + " push to the others' images; give each namespace its own, limited to <registry>/<namespace>/ (README: Security model){}",
-          config.registrySecret().orElseThrow(), OperatorConfig.REGISTRY_SECRET, String.join(", ", namespaces), host,
-          config.registryCredentials() == OperatorConfig.RegistryCredentials.PER_NAMESPACE ? "; their builds are refused until then" : "");
+          config.registry().secret().orElseThrow(), "SLIPWAY_REGISTRY_SECRET", String.join(", ", namespaces), host,
+          config.registry().credentials() == RegistrySettings.Credentials.PER_NAMESPACE ? "; their builds are refused until then" : "");
     }
   }
 
   private Set<String> namespaces() {
-    if (!config.watchesAllNamespaces()) {
-      return config.watchNamespaces();
+    if (!config.controllers().watchesAllNamespaces()) {
+      return config.controllers().watchNamespaces();
     }
     return client.resources(Project.class).inAnyNamespace().list().getItems().stream()
         .map(p -> p.getMetadata().getNamespace()).collect(Collectors.toCollection(TreeSet::new));
@@ -150,8 +151,8 @@ public final class RegistryCredentialCheck {
 
   /** The fingerprint of the namespace's credential for the registry's host, if its push Secret has one. */
   private Optional<String> read(String namespace) {
-    Secret secret = client.secrets().inNamespace(namespace).withName(config.registrySecret().orElseThrow()).get();
-    return fingerprint(secret, config.registryHost().orElseThrow());
+    Secret secret = client.secrets().inNamespace(namespace).withName(config.registry().secret().orElseThrow()).get();
+    return fingerprint(secret, config.registry().host().orElseThrow());
   }
 
   /** SHA-256 of what a dockerconfigjson Secret holds for {@code host} (auth, or username and password, or a token); empty if nothing. */

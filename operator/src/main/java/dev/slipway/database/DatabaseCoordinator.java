@@ -79,9 +79,9 @@ public final class DatabaseCoordinator {
       Optional<DatabaseProvisioner> provisioner = kind == DatabaseKind.DEDICATED ? dedicated : shared.get();
       if (provisioner.isEmpty()) {
         state = kind == DatabaseKind.DEDICATED
-            ? notConfigured("AwsNotConfigured", "the operator has no AWS region (" + OperatorConfig.AWS_REGION + ")")
+            ? notConfigured("AwsNotConfigured", "the operator has no AWS region (SLIPWAY_AWS_REGION)")
             : notConfigured("SharedServerNotConfigured",
-                "the operator has no shared database server (" + OperatorConfig.SHARED_DATABASE_SECRET + ")");
+                "the operator has no shared database server (SLIPWAY_SHARED_DATABASE_SECRET)");
       } else {
         DatabaseRequest request = request(environment, stored.password(), stored.pending(), null);
         DatabaseProvisioner p = provisioner.get();
@@ -111,7 +111,7 @@ public final class DatabaseCoordinator {
   public static Duration recheckAfter(DatabaseKind kind, ProvisionState state, OperatorConfig config) {
     boolean rds = kind == DatabaseKind.DEDICATED;
     return switch (state.phase()) {
-      case Ready -> config.databaseRecheck().orElse(rds ? Duration.ofMinutes(10) : Duration.ofMinutes(5));
+      case Ready -> config.database().recheck().orElse(rds ? Duration.ofMinutes(10) : Duration.ofMinutes(5));
       case Provisioning -> rds ? Duration.ofSeconds(15) : Duration.ofSeconds(5);
       case Failed, Refused -> rds ? Duration.ofMinutes(1) : Duration.ofSeconds(30);
     };

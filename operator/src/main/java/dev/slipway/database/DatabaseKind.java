@@ -16,7 +16,7 @@ public enum DatabaseKind {
   /** From the Environment's own spec (the Project controller filled in the effective mode). */
   public static DatabaseKind of(dev.slipway.api.v1alpha1.EnvironmentSpec environment, OperatorConfig config) {
     DatabaseSpec spec = environment.getDatabase();
-    DatabaseMode mode = spec != null && spec.getMode() != null ? spec.getMode() : config.databaseMode();
+    DatabaseMode mode = spec != null && spec.getMode() != null ? spec.getMode() : config.database().mode();
     return of(mode, environment.getStage());
   }
 

@@ -84,7 +84,7 @@ public final class LocalDatabase {
         .endSecurityContext()
         .addNewContainer()
         .withName("postgres")
-        .withImage(config.localPostgresImage())
+        .withImage(config.database().localPostgresImage())
         .addNewPort().withName("postgres").withContainerPort(5432).endPort()
         .addNewEnv().withName("POSTGRES_USER").withValue(USER).endEnv()
         .addNewEnv().withName("POSTGRES_DB").withValue(DATABASE).endEnv()

@@ -62,7 +62,7 @@ public record WebPlan(
       String credentialsVersion) {
     EnvironmentSpec spec = environment.getSpec();
     List<String> hosts = hosts(spec, config);
-    boolean tls = config.tlsIssuer().isPresent() && spec.getStage() != Stage.LOCAL && !hosts.isEmpty();
+    boolean tls = config.web().tlsIssuer().isPresent() && spec.getStage() != Stage.LOCAL && !hosts.isEmpty();
     int wanted = spec.getReplicas() != null ? spec.getReplicas() : (spec.getStage() == Stage.LIVE ? 2 : 1);
     // Nothing serves while a Restore replaces the data, nor another environment's data unsanitised.
     int replicas = RestoreHold.replicas(environment, wanted);
@@ -76,7 +76,7 @@ public record WebPlan(
   /** {@code <project>-<environment>.<base domain>} first, then the custom domains. */
   static List<String> hosts(EnvironmentSpec spec, OperatorConfig config) {
     Set<String> hosts = new LinkedHashSet<>();
-    config.baseDomain().ifPresent(d -> hosts.add(spec.getProject() + "-" + spec.getEnvironment() + "." + d));
+    config.web().baseDomain().ifPresent(d -> hosts.add(spec.getProject() + "-" + spec.getEnvironment() + "." + d));
     if (spec.getDomains() != null) {
       hosts.addAll(spec.getDomains());
     }
@@ -170,7 +170,7 @@ public record WebPlan(
   public static String urlOf(Environment environment, OperatorConfig config) {
     EnvironmentSpec spec = environment.getSpec();
     List<String> hosts = hosts(spec, config);
-    boolean tls = config.tlsIssuer().isPresent() && spec.getStage() != Stage.LOCAL && !hosts.isEmpty();
+    boolean tls = config.web().tlsIssuer().isPresent() && spec.getStage() != Stage.LOCAL && !hosts.isEmpty();
     return url(environment.getMetadata().getName(), environment.getMetadata().getNamespace(), hosts, tls);
   }
 

@@ -1,7 +1,7 @@
 package dev.slipway.deploy;
 
 import dev.slipway.OwnerReferences;
-import dev.slipway.config.OperatorConfig;
+import dev.slipway.config.WebSettings;
 import dev.slipway.resources.PodResources;
 import dev.slipway.resources.Workload;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
@@ -40,9 +40,9 @@ public final class WebResources {
     // Liveness (and startup) ask whether the process is alive, never the database: a database
     // outage makes pods unready (no traffic), it must not restart them all. Readiness asks the
     // health path, which checks the database.
-    Probe startup = probe(plan, plan.config().livenessPath(), 5, 3, 60);
-    Probe readiness = probe(plan, plan.config().healthPath(), 5, 5, 3);
-    Probe liveness = probe(plan, plan.config().livenessPath(), 20, 5, 3);
+    Probe startup = probe(plan, plan.config().web().livenessPath(), 5, 3, 60);
+    Probe readiness = probe(plan, plan.config().web().healthPath(), 5, 5, 3);
+    Probe liveness = probe(plan, plan.config().web().livenessPath(), 20, 5, 3);
     Deployment d = new DeploymentBuilder()
         .withNewMetadata()
         .withName(plan.name())
@@ -53,7 +53,7 @@ public final class WebResources {
         .withReplicas(plan.replicas())
         .withRevisionHistoryLimit(5)
         // After this long without progress (pods that crash, never get ready) the rollout has failed.
-        .withProgressDeadlineSeconds((int) plan.config().rolloutDeadline().toSeconds())
+        .withProgressDeadlineSeconds((int) plan.config().web().rolloutDeadline().toSeconds())
         .withNewSelector().withMatchLabels(plan.selector()).endSelector()
         .withNewStrategy()
         .withType("RollingUpdate")
@@ -141,10 +141,10 @@ public final class WebResources {
         .withNewSpec()
         .withRules(rules)
         .endSpec();
-    plan.config().ingressClass().ifPresent(c -> b.editSpec().withIngressClassName(c).endSpec());
+    plan.config().web().ingressClass().ifPresent(c -> b.editSpec().withIngressClassName(c).endSpec());
     if (plan.tls()) {
-      String issuer = plan.config().tlsIssuer().orElseThrow();
-      String annotation = plan.config().tlsIssuerKind() == OperatorConfig.IssuerKind.ClusterIssuer
+      String issuer = plan.config().web().tlsIssuer().orElseThrow();
+      String annotation = plan.config().web().tlsIssuerKind() == WebSettings.IssuerKind.ClusterIssuer
           ? "cert-manager.io/cluster-issuer"
           : "cert-manager.io/issuer";
       b.editMetadata().addToAnnotations(annotation, issuer).endMetadata();

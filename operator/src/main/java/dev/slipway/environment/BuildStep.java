@@ -39,16 +39,16 @@ final class BuildStep {
       return new Candidate(null, null, source.condition(),
           ConditionValue.unknown(Reasons.Built.WaitingForSource, "no commit to build yet"), history, false, source.failed());
     }
-    if (config.registry().isEmpty()) {
+    if (config.registry().url().isEmpty()) {
       return new Candidate(null, commit, source.condition(),
-          ConditionValue.no(Reasons.Built.RegistryNotConfigured, "the operator has no image registry (" + OperatorConfig.REGISTRY + ")"),
+          ConditionValue.no(Reasons.Built.RegistryNotConfigured, "the operator has no image registry (SLIPWAY_REGISTRY)"),
           history, false, true);
     }
     BuildCoordinator.Outcome outcome = builds.ensure(environment, project, commit, retryFailed, context);
     BuildState state = outcome.state();
     String repository = BuildNames.repository(config, environment.getMetadata().getNamespace(), environment.getSpec().getProject());
     Optional<BuildRecord> before = BuildHistory.latestFor(history, commit);
-    List<BuildRecord> recorded = BuildHistory.record(history, commit, repository, state, config.buildHistory());
+    List<BuildRecord> recorded = BuildHistory.record(history, commit, repository, state, config.build().history());
     String shortCommit = commit.substring(0, 7);
     if (outcome.started()) {
       events.normal(environment, EventReason.BuildStarted, "building " + shortCommit + " in Job " + state.job());

@@ -62,7 +62,7 @@ final class DatabaseStep {
 
   private DatabaseStatus status(Environment environment, DatabaseCoordinator.Outcome db, ProvisionState s) {
     DatabaseStatus status = new DatabaseStatus();
-    status.setMode(environment.getSpec().getDatabase() == null ? config.databaseMode() : environment.getSpec().getDatabase().getMode());
+    status.setMode(environment.getSpec().getDatabase() == null ? config.database().mode() : environment.getSpec().getDatabase().getMode());
     status.setDeletionPolicy(DatabaseCoordinator.policy(environment));
     status.setSecretName(db.secretName());
     if (s != null) {

@@ -75,7 +75,7 @@ final class DomainClaims {
     List<String> domains = index(environment);
     List<String> accepted = new ArrayList<>();
     List<String> refusals = new ArrayList<>();
-    String own = config.baseDomain().map(d -> environment.getSpec().getProject() + "-" + environment.getSpec().getEnvironment() + "." + d)
+    String own = config.web().baseDomain().map(d -> environment.getSpec().getProject() + "-" + environment.getSpec().getEnvironment() + "." + d)
         .orElse(null);
     for (int i = 0; i < domains.size(); i++) {
       String domain = domains.get(i);
@@ -84,7 +84,7 @@ final class DomainClaims {
         accepted.add(domain);
         continue;
       }
-      Optional<String> base = config.baseDomain().filter(d -> domain.equals(d) || (domain.endsWith("." + d)
+      Optional<String> base = config.web().baseDomain().filter(d -> domain.equals(d) || (domain.endsWith("." + d)
           && !domain.substring(0, domain.length() - d.length() - 1).contains(".")));
       if (base.isPresent()) {
         refusals.add(field + ": names directly under " + base.get() + " are the platform's (each environment is served at"

@@ -318,7 +318,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   /** The release history with a rollout of a release that passed its gates (a held-back one stays on top; what serves is below it). */
   private List<ReleaseRecord> history(ReleaseStep.Outcome gate, Release serve, RolloutStep.Outcome rollout) {
     return ReleaseHistory.record(gate.releases(), serve, rollout.complete() ? ReleaseHistory.DEPLOYED : ReleaseHistory.ROLLING_OUT,
-        null, null, null, Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString(), config.buildHistory(), serve.image());
+        null, null, null, Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString(), config.build().history(), serve.image());
   }
 
   /** The last stages of every reconcile that found its Project: Backups on schedule, then the status. */

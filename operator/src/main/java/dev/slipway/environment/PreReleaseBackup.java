@@ -45,7 +45,7 @@ final class PreReleaseBackup {
    */
   static boolean wanted(Environment environment, Project project, OperatorConfig config, String serving) {
     var database = project.getSpec() == null ? null : project.getSpec().getDatabase();
-    return environment.getSpec().getStage() == Stage.LIVE && config.backupBucket().isPresent() && serving != null
+    return environment.getSpec().getStage() == Stage.LIVE && config.backup().bucket().isPresent() && serving != null
         && (database == null || !Boolean.FALSE.equals(database.getBackupBeforeRelease()));
   }
 

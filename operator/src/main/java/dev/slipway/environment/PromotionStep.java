@@ -7,6 +7,7 @@ import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.ReleaseRecord;
 import dev.slipway.build.BuildNames;
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.config.RegistrySettings;
 import dev.slipway.deploy.Release;
 import dev.slipway.promote.ImageReference;
 import dev.slipway.release.ReleaseHistory;
@@ -77,7 +78,7 @@ final class PromotionStep {
    */
   Copy copyFor(Environment environment, Release decided, List<ReleaseRecord> history, boolean retry) {
     EnvironmentSpec spec = environment.getSpec();
-    if (spec.getPromoteFrom() == null || config.registryLayout() != OperatorConfig.RegistryLayout.PER_STAGE
+    if (spec.getPromoteFrom() == null || config.registry().layout() != RegistrySettings.Layout.PER_STAGE
         || decided.promotedFrom() != null) {
       return new Copy(decided, null, false, false);
     }

@@ -150,7 +150,7 @@ final class ReleaseStep {
         String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
         return new Outcome(Gate.FAILED, failedDeploy(target), ConditionValue.no(Reasons.Migrated.BackupNameTaken, why),
             ReleaseHistory.record(history, target, ReleaseHistory.MIGRATION_FAILED, PreReleaseBackup.NAME_TAKEN, null, attempt, now,
-                config.buildHistory(), serving), answered);
+                config.build().history(), serving), answered);
       }
       BackupPhase phase = taken.map(b -> b.getStatus() == null ? null : b.getStatus().getPhase()).orElse(null);
       if (taken.isEmpty()) {
@@ -163,7 +163,7 @@ final class ReleaseStep {
         String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
         return new Outcome(Gate.FAILED, failedDeploy(target), ConditionValue.no(Reasons.Migrated.BackupFailed, why),
             ReleaseHistory.withBackup(ReleaseHistory.record(history, target, ReleaseHistory.MIGRATION_FAILED, "BackupFailed", null, attempt,
-                now, config.buildHistory(), serving), target, name), answered);
+                now, config.build().history(), serving), target, name), answered);
       }
       if (phase != BackupPhase.Succeeded) {
         // Recorded now, so that a retried release is no longer seen as failed while its new Backup runs.
@@ -171,7 +171,7 @@ final class ReleaseStep {
         return new Outcome(Gate.WAITING, ConditionValue.no(Reasons.Deployed.WaitingForBackup, "backing up the database before releasing "
             + target.shortCommit()), ConditionValue.no(Reasons.Migrated.BackingUp, "Backup " + name + " runs before the release command"),
             ReleaseHistory.withBackup(ReleaseHistory.record(history, target, ReleaseHistory.BACKING_UP, null, null, attempt, now,
-                config.buildHistory(), serving), target, name), answered);
+                config.build().history(), serving), target, name), answered);
       }
       backup = name;
     }
@@ -182,7 +182,7 @@ final class ReleaseStep {
       events.normal(environment, EventReason.MigrationStarted, run.message() + " for " + target.shortCommit());
     }
     String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
-    int limit = config.buildHistory();
+    int limit = config.build().history();
     return switch (run.result()) {
       case Running -> new Outcome(Gate.WAITING, ConditionValue.no(Reasons.Deployed.WaitingForRelease, "migrating for " + target.shortCommit()),
           ConditionValue.no(Reasons.Migrated.Running, run.message()),

@@ -26,7 +26,7 @@ final class ScheduledBackupStep {
   }
 
   void run(Environment environment, Project project, Context<Environment> context, EnvironmentStatusAggregator status) {
-    if (config.backupBucket().isEmpty()) {
+    if (config.backup().bucket().isEmpty()) {
       return;
     }
     ScheduledBackups.Plan schedule = ScheduledBackups.plan(environment, project, context.getSecondaryResources(Backup.class),

@@ -111,7 +111,7 @@ final class SourceStep {
       }
       labels = secret.getMetadata().getLabels() == null ? Map.of() : secret.getMetadata().getLabels();
     }
-    return SourceCredentialsPolicy.check(source.getUrl(), name, labels, config.gitAllowPlainHttp())
+    return SourceCredentialsPolicy.check(source.getUrl(), name, labels, config.source().allowPlainHttp())
         .map(r -> ConditionValue.reported(false, r.reason(), r.message()));
   }
 

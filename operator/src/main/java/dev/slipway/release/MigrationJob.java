@@ -71,9 +71,9 @@ public final class MigrationJob {
         .withNewMetadata().withName(name(plan, attempt)).withNamespace(plan.namespace()).withLabels(labels).endMetadata()
         .withNewSpec()
         .withBackoffLimit(0)
-        .withActiveDeadlineSeconds(config.migrationTimeout().toSeconds())
+        .withActiveDeadlineSeconds(config.database().migrationTimeout().toSeconds())
         // The result is kept in the release history: an expired Job is never run again by itself.
-        .withTtlSecondsAfterFinished((int) Math.min(Integer.MAX_VALUE, config.releaseJobTtl().toSeconds()))
+        .withTtlSecondsAfterFinished((int) Math.min(Integer.MAX_VALUE, config.database().releaseJobTtl().toSeconds()))
         .withNewTemplate()
         .withNewMetadata().withLabels(labels).endMetadata()
         .withNewSpec()

@@ -51,7 +51,7 @@ final class DataJobs {
       backup.getSpec().setEnvironment(request.backup());
       // (Stand-ins for what only the store can tell; fixed, so render prints the same every time.)
       BackupStore.Upload upload = new BackupStore.Upload("stand-in-upload-id", List.of(PLACEHOLDER_URL), Map.of(), java.time.Instant.EPOCH,
-          java.time.Instant.EPOCH.plus(config.backupTimeout()));
+          java.time.Instant.EPOCH.plus(config.backup().timeout()));
       objects.add(DumpJob.transferSecret(backup, upload));
       objects.add(DumpJob.desired(backup, environment, image(rendered, request.backup()), CredentialsSecret.name(environment), upload, config));
     }

@@ -52,8 +52,8 @@ public final class RenderCommand {
         throw new IllegalArgumentException("no Project file given");
       }
       OperatorConfig config = OperatorConfig.fromEnvironment(env);
-      if (config.registry().isEmpty()) {
-        config = config.toBuilder().registry("registry.example.com/slipway").build();
+      if (config.registry().url().isEmpty()) {
+        config = config.with("SLIPWAY_REGISTRY", "registry.example.com/slipway");
       }
       Project project = Serialization.unmarshal(Files.readString(Path.of(file)), Project.class);
       if (project == null || project.getSpec() == null || project.getSpec().getSource() == null) {

@@ -50,7 +50,7 @@ public final class Renderer {
     }
     String namespace = project.getMetadata().getNamespace();
     List<HasMetadata> objects = new ArrayList<>();
-    List<EnvironmentSpec> specs = EnvironmentMapping.environmentSpecs(project, config.databaseMode());
+    List<EnvironmentSpec> specs = EnvironmentMapping.environmentSpecs(project, config.database().mode());
     for (EnvironmentSpec spec : specs) {
       Environment environment = EnvironmentMapping.toEnvironment(project, spec);
       objects.add(environment);

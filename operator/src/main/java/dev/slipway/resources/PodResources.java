@@ -40,7 +40,7 @@ public final class PodResources {
 
   /** What containers of {@code workload} get, for a Project that asks for {@code declared} (null: nothing of its own). */
   public static Resolved resolve(Workload workload, ComputeResources declared, OperatorConfig config) {
-    Budget budget = config.resources(workload);
+    Budget budget = config.pods().budget(workload);
     Amounts askedRequests = declared == null ? Amounts.NONE : Amounts.of(declared.getRequests());
     Amounts askedLimits = declared == null ? Amounts.NONE : Amounts.of(declared.getLimits());
     String field = "spec.resources." + workload.projectField();

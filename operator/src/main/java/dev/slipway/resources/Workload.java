@@ -24,26 +24,47 @@ package dev.slipway.resources;
  */
 public enum Workload {
   BUILD("build", "SLIPWAY_BUILD",
-      amounts("1", "2Gi", "4Gi"), amounts("2", "2Gi", "8Gi"), amounts("4", "8Gi", "20Gi")),
+      amounts("1", "2Gi", "4Gi"), amounts("2", "2Gi", "8Gi"), amounts("4", "8Gi", "20Gi"),
+      "Kaniko's requests and limits (see [Pod sizes](#pod-sizes)); each variable names any of the three, the others keep"
+          + " their default. The build's workspace volume is as large as its ephemeral-storage limit. (`SLIPWAY_BUILD_CPU` and"
+          + " `SLIPWAY_BUILD_MEMORY` are replaced by these: set, they stop the operator saying so.)", ""),
   WEB("web", "SLIPWAY_WEB",
-      amounts("100m", "256Mi", "256Mi"), amounts("1", "512Mi", "1Gi"), amounts("4", "8Gi", "8Gi")),
+      amounts("100m", "256Mi", "256Mi"), amounts("1", "512Mi", "1Gi"), amounts("4", "8Gi", "8Gi"),
+      "Web pods, and the release and sanitize commands (they run as the web pods do).", ""),
   BACKUP("backup", "SLIPWAY_BACKUP",
-      amounts("100m", "128Mi", "1Gi"), amounts("1", "1Gi", "10Gi"), amounts("2", "4Gi", "100Gi")),
+      amounts("100m", "128Mi", "1Gi"), amounts("1", "1Gi", "10Gi"), amounts("2", "4Gi", "100Gi"),
+      "Dump and restore Jobs; the dump's volume is as large as the ephemeral-storage limit, so that limit is the largest"
+          + " dump a Backup takes.", " (100 GiB is also the most a Backup can store)"),
   LOCAL_DATABASE(null, "SLIPWAY_LOCAL_DATABASE",
-      amounts("50m", "128Mi", "64Mi"), amounts("1", "512Mi", "512Mi"), null);
+      amounts("50m", "128Mi", "64Mi"), amounts("1", "512Mi", "512Mi"), null,
+      "Stage local's Postgres (its data is on its volume); Projects do not size it.", "");
 
   private final String projectField;
   private final String variablePrefix;
   private final Amounts defaultRequests;
   private final Amounts defaultLimits;
   private final Amounts defaultMax;
+  private final String doc;
+  private final String maxNote;
 
-  Workload(String projectField, String variablePrefix, Amounts requests, Amounts limits, Amounts max) {
+  Workload(String projectField, String variablePrefix, Amounts requests, Amounts limits, Amounts max, String doc, String maxNote) {
     this.projectField = projectField;
     this.variablePrefix = variablePrefix;
     this.defaultRequests = requests;
     this.defaultLimits = limits;
     this.defaultMax = max;
+    this.doc = doc;
+    this.maxNote = maxNote;
+  }
+
+  /** What its requests and limits size (Markdown, the README's Configuration table). */
+  public String doc() {
+    return doc;
+  }
+
+  /** What its maximum bounds (Markdown), when a Project may size it. */
+  public String maxDoc() {
+    return defaultMax == null ? null : "The most a Project's `spec.resources." + projectField + "` may ask for" + maxNote + ".";
   }
 
   /** The field of a Project's spec.resources that sizes it; null: a Project cannot (the platform's call). */

@@ -35,16 +35,16 @@ public record Collaborators(SourceResolver sources, ImageCopier images, Optional
 
   /** The real implementations, configured from the operator's settings. */
   public static Collaborators real(OperatorConfig config) {
-    Function<String, Optional<RegistryCredentials>> credentials = host -> config.registryAuthFile().flatMap(file -> {
+    Function<String, Optional<RegistryCredentials>> credentials = host -> config.registry().authFile().flatMap(file -> {
       try {
         return RegistryCredentials.fromDockerConfigJson(Files.readString(Path.of(file)), host);
       } catch (IOException e) {
-        throw new IllegalStateException("cannot read " + OperatorConfig.REGISTRY_AUTH_FILE + " " + file + ": " + e.getMessage());
+        throw new IllegalStateException("cannot read SLIPWAY_REGISTRY_AUTH_FILE " + file + ": " + e.getMessage());
       }
     });
-    Set<String> insecure = config.registryInsecure() ? config.registryHost().map(Set::of).orElse(Set.of()) : Set.of();
-    GitTrust gitTrust = config.gitCaFile().map(file -> GitTrust.withBundle(Path.of(file))).orElse(null);
-    return new Collaborators(new JGitSourceResolver(config.gitTimeout(), gitTrust), new JibImageCopier(credentials, insecure),
+    Set<String> insecure = config.registry().insecure() ? config.registry().host().map(Set::of).orElse(Set.of()) : Set.of();
+    GitTrust gitTrust = config.source().caFile().map(file -> GitTrust.withBundle(Path.of(file))).orElse(null);
+    return new Collaborators(new JGitSourceResolver(config.source().gitTimeout(), gitTrust), new JibImageCopier(credentials, insecure),
         DatabaseProvisioners.dedicated(config), client -> DatabaseProvisioners.shared(config, client), Clock.systemUTC(),
         S3BackupStore.fromConfig(config));
   }

@@ -7,13 +7,11 @@ import dev.slipway.database.DatabaseRequest;
 import dev.slipway.database.DeletionState;
 import dev.slipway.database.ProvisionState;
 import dev.slipway.database.rds.RdsProvisioner;
-import dev.slipway.database.rds.RdsSettings;
 import dev.slipway.database.shared.AdminSettings;
 import dev.slipway.database.shared.SharedPostgresProvisioner;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.net.URI;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,13 +24,7 @@ final class DatabaseProvisioners {
 
   /** RDS, when an AWS region is configured. */
   static Optional<DatabaseProvisioner> dedicated(OperatorConfig config) {
-    return config.awsRegion().map(region -> {
-      RdsSettings settings = new RdsSettings(region, config.rdsEndpoint().map(URI::create).orElse(null),
-          config.awsAccessKeyId().orElse(null), config.awsSecretAccessKey().orElse(null), config.rdsSubnetGroup().orElse(null),
-          config.rdsSecurityGroups(), config.rdsParameterGroup().orElse(null), config.rdsKmsKey().orElse(null),
-          config.rdsInstanceClass(), config.rdsStorageGiB(), 7, 1, config.rdsBounds());
-      return new RdsProvisioner(RdsProvisioner.client(settings), settings);
-    });
+    return config.rds().map(settings -> new RdsProvisioner(RdsProvisioner.client(settings), settings));
   }
 
   /**
@@ -42,10 +34,10 @@ final class DatabaseProvisioners {
    * reported, never skipped.
    */
   static Optional<DatabaseProvisioner> shared(OperatorConfig config, KubernetesClient client) {
-    if (config.sharedDatabaseSecret().isEmpty()) {
+    if (config.database().sharedSecret().isEmpty()) {
       return Optional.empty();
     }
-    String name = config.sharedDatabaseSecret().get();
+    String name = config.database().sharedSecret().get();
     String namespace = config.operatorNamespace().orElseGet(() -> Optional.ofNullable(client.getNamespace()).orElse("default"));
     try {
       Secret secret = client.secrets().inNamespace(namespace).withName(name).get();

@@ -19,7 +19,7 @@ public final class OperatorClient {
 
   public static KubernetesClient create(OperatorConfig config) {
     Config kubernetes = Config.autoConfigure(null);
-    kubernetes.setUserAgent(userAgent(config.identity()));
+    kubernetes.setUserAgent(userAgent(config.lease().identity()));
     if (certificateOnly(kubernetes)) {
       // fabric8's token refresh re-reads the kubeconfig before every request once a minute has
       // passed, when there is no token to refresh (client-certificate users): the bare fabric8

@@ -63,11 +63,11 @@ public final class OperatorHttpServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     }, new ThreadPoolExecutor.DiscardPolicy());
-    probes = new BoundedHttpServer("probe", config.probePort(),
-        new Limits(PROBE_CONNECTIONS, config.httpRequestTimeout(), MAX_HEAD_BYTES, 0), this::probeRoute);
+    probes = new BoundedHttpServer("probe", config.http().probePort(),
+        new Limits(PROBE_CONNECTIONS, config.http().requestTimeout(), MAX_HEAD_BYTES, 0), this::probeRoute);
     try {
-      http = new BoundedHttpServer("http", config.httpPort(),
-          new Limits(config.httpMaxConnections(), config.httpRequestTimeout(), MAX_HEAD_BYTES, MAX_BODY_BYTES), this::route);
+      http = new BoundedHttpServer("http", config.http().port(),
+          new Limits(config.http().maxConnections(), config.http().requestTimeout(), MAX_HEAD_BYTES, MAX_BODY_BYTES), this::route);
     } catch (IOException e) {
       probes.close();
       nudges.shutdownNow();

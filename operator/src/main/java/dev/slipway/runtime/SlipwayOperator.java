@@ -69,33 +69,33 @@ public final class SlipwayOperator implements AutoCloseable {
     operator = new Operator(o -> {
       o.withKubernetesClient(client)
           .withMetrics(new QueueWaitMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry), registry))
-          .withConcurrentReconciliationThreads(config.reconcileThreads())
-          .withReconciliationTerminationTimeout(config.shutdownTimeout())
+          .withConcurrentReconciliationThreads(config.controllers().reconcileThreads())
+          .withReconciliationTerminationTimeout(config.controllers().shutdownTimeout())
           .withCloseClientOnStop(false);
-      if (config.leaderElection()) {
-        String leaseNamespace = config.leaseNamespace()
+      if (config.lease().enabled()) {
+        String leaseNamespace = config.lease().namespace()
             .or(() -> java.util.Optional.ofNullable(client.getNamespace()))
             .orElse("default");
         o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
-            .aLeaderElectionConfiguration(config.leaseName())
+            .aLeaderElectionConfiguration(config.lease().name())
             .withLeaseNamespace(leaseNamespace)
-            .withIdentity(config.identity())
-            .withLeaseDuration(config.leaseDuration())
-            .withRenewDeadline(config.leaseRenewDeadline())
-            .withRetryPeriod(config.leaseRetryPeriod())
+            .withIdentity(config.lease().identity())
+            .withLeaseDuration(config.lease().duration())
+            .withRenewDeadline(config.lease().renewDeadline())
+            .withRetryPeriod(config.lease().retryPeriod())
             // JOSDK would call System.exit itself, also while we shut down on purpose.
             .withExitOnStopLeading(false)
             .withLeaderCallbacks(new LeaderCallbacks(
                 () -> {
                   leading.set(true);
-                  log.info("leading as {}: controllers start", config.identity());
+                  log.info("leading as {}: controllers start", config.lease().identity());
                 },
                 () -> {
                   leading.set(false);
                   if (!stopping.get()) {
                     lostLeadership.set(true);
                     log.error("lost the leader lease at {} (identity {}); stopping so a fresh process can stand by again",
-                        java.time.Instant.now(), config.identity());
+                        java.time.Instant.now(), config.lease().identity());
                     onLostLeadership.run();
                   }
                 },
@@ -106,11 +106,11 @@ public final class SlipwayOperator implements AutoCloseable {
       }
     });
     Clock clock = collaborators.clock();
-    poller = new SourcePoller(collaborators.sources(), new SecretCredentials(client, config.gitAllowPlainHttp()), config.pollInterval(),
+    poller = new SourcePoller(collaborators.sources(), new SecretCredentials(client, config.source().allowPlainHttp()), config.source().pollInterval(),
         Duration.ofSeconds(5), clock);
-    EventRecorder events = new EventRecorder(client, config.identity(), clock);
+    EventRecorder events = new EventRecorder(client, config.lease().identity(), clock);
     registryCredentials = new RegistryCredentialCheck(client, config);
-    operator.register(new ProjectReconciler(clock, config.databaseMode()), namespaces(config));
+    operator.register(new ProjectReconciler(clock, config.database().mode()), namespaces(config));
     operator.register(new EnvironmentReconciler(config, poller, new PromotionCopies(collaborators.images()),
         new BuildCoordinator(client, config, clock, registryCredentials), events,
         new DatabaseCoordinator(config, new CredentialsSecret(client), new LocalDatabase(client, config),
@@ -122,7 +122,7 @@ public final class SlipwayOperator implements AutoCloseable {
     operator.register(new BackupReconciler(config, collaborators.backups(), events, clock), namespaces(config));
     operator.register(new RestoreReconciler(config, collaborators.backups(), events, clock), namespaces(config));
     http = new OperatorHttpServer(config, registry, this::live, this::ready,
-        config.webhookToken().map(token -> new OperatorHttpServer.Webhook(token, poller::refreshProject)).orElse(null));
+        config.source().webhookToken().map(token -> new OperatorHttpServer.Webhook(token, poller::refreshProject)).orElse(null));
   }
 
   /**
@@ -151,17 +151,17 @@ public final class SlipwayOperator implements AutoCloseable {
   private static <P extends io.fabric8.kubernetes.api.model.HasMetadata> Consumer<ControllerConfigurationOverrider<P>> namespaces(
       OperatorConfig config) {
     return o -> {
-      if (config.watchesAllNamespaces()) {
+      if (config.controllers().watchesAllNamespaces()) {
         o.watchingAllNamespaces();
       } else {
-        o.settingNamespaces(config.watchNamespaces());
+        o.settingNamespaces(config.controllers().watchNamespaces());
       }
     };
   }
 
   /** Alive unless leadership was lost, or this instance leads and its informers have failed. */
   public boolean live() {
-    if (config.leaderElection() && lostLeadership()) {
+    if (config.lease().enabled() && lostLeadership()) {
       return false;
     }
     return !leading.get() || !operator.getRuntimeInfo().isStarted() || operator.getRuntimeInfo().allEventSourcesAreHealthy();

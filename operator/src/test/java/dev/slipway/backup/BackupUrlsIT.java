@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.api.v1alpha1.Backup;
 import dev.slipway.api.v1alpha1.BackupSpec;
-import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.DatabaseStatus;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentSpec;
@@ -24,6 +23,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
@@ -76,16 +76,15 @@ class BackupUrlsIT {
     sessions = StsAssumeRoleCredentialsProvider.builder().stsClient(sts)
         .refreshRequest(r -> r.roleArn("arn:aws:iam::123456789012:role/slipway-backups").roleSessionName("slipway-operator").durationSeconds(12))
         .prefetchTime(Duration.ofSeconds(4)).staleTime(Duration.ofSeconds(1)).build();
-    OperatorConfig config = OperatorConfig.defaults().toBuilder()
-        .databaseMode(DatabaseMode.SHARED)
-        .watchNamespaces(Set.of(ns.name()))
-        .httpPort(0)
-        .leaderElection(false)
-        .leaseNamespace(ns.name())
-        .backupBucket(BUCKET)
-        .backupRegion(MotoServer.REGION)
-        .backupEndpoint(proxy.endpoint().toString())
-        .build();
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_DATABASE_MODE", "shared"),
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", ns.name()),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_LEASE_NAMESPACE", ns.name()),
+        Map.entry("SLIPWAY_BACKUP_BUCKET", BUCKET),
+        Map.entry("SLIPWAY_BACKUP_REGION", MotoServer.REGION),
+        Map.entry("SLIPWAY_BACKUP_ENDPOINT", proxy.endpoint().toString())));
     Collaborators real = Collaborators.real(config);
     Collaborators withSessions = new Collaborators(real.sources(), real.images(), real.dedicatedDatabases(), real.sharedDatabases(),
         real.clock(), Optional.of(new S3BackupStore(BUCKET, MotoServer.REGION, proxy.endpoint(), null, sessions)));

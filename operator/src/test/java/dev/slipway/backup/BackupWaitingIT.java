@@ -22,8 +22,8 @@ import dev.slipway.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.Map;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,15 +41,17 @@ class BackupWaitingIT {
   @BeforeAll
   static void start(TestNamespace ns) {
     moto = MotoServer.start();
-    OperatorConfig config = OperatorConfig.defaults().toBuilder()
-        .watchNamespaces(Set.of(ns.name()))
-        .httpPort(0)
-        .leaderElection(false)
-        .leaseNamespace(ns.name())
-        .aws(MotoServer.REGION, moto.endpoint().toString(), MotoServer.ACCESS_KEY, MotoServer.SECRET_KEY)
-        .backupBucket("slipway-backups")
-        .backupEndpoint(moto.endpoint().toString())
-        .build();
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", ns.name()),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_LEASE_NAMESPACE", ns.name()),
+        Map.entry("SLIPWAY_AWS_REGION", MotoServer.REGION),
+        Map.entry("SLIPWAY_RDS_ENDPOINT", moto.endpoint().toString()),
+        Map.entry("SLIPWAY_AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY),
+        Map.entry("SLIPWAY_AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_KEY),
+        Map.entry("SLIPWAY_BACKUP_BUCKET", "slipway-backups"),
+        Map.entry("SLIPWAY_BACKUP_ENDPOINT", moto.endpoint().toString())));
     operator = RunningOperator.start(config, ns.controlPlane());
   }
 

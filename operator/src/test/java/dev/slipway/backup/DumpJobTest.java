@@ -37,7 +37,7 @@ class DumpJobTest {
     var dump = pod.getInitContainers().get(0);
     assertThat(dump.getCommand()).containsExactly("pg_dump");
     assertThat(dump.getArgs()).contains("--format=custom", "--file=/backup/database.dump");
-    assertThat(dump.getImage()).isEqualTo(OperatorConfig.defaults().backupPostgresImage());
+    assertThat(dump.getImage()).isEqualTo(OperatorConfig.defaults().backup().postgresImage());
     EnvVar password = dump.getEnv().stream().filter(e -> e.getName().equals("PGPASSWORD")).findFirst().orElseThrow();
     assertThat(password.getValue()).isNull();
     assertThat(password.getValueFrom().getSecretKeyRef().getName()).isEqualTo("shop-test-database");

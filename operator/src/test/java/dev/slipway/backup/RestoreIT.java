@@ -47,7 +47,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -96,19 +95,21 @@ class RestoreIT {
     daemon = new GitDaemon();
     kubelet = new FakeKubelet(cp.client());
     cp.client().resource(postgres.adminSecret("shared-db", ns.name())).create();
-    OperatorConfig config = OperatorConfig.defaults().toBuilder()
-        .watchNamespaces(Set.of(ns.name()))
-        .httpPort(0)
-        .leaderElection(false)
-        .leaseNamespace(ns.name())
-        .registry("registry.test.invalid/slipway")
-        .databaseMode(DatabaseMode.SHARED)
-        .sharedDatabaseSecret("shared-db")
-        .pollInterval(Duration.ofSeconds(5))
-        .aws(MotoServer.REGION, moto.endpoint().toString(), MotoServer.ACCESS_KEY, MotoServer.SECRET_KEY)
-        .backupBucket(BUCKET)
-        .backupEndpoint(moto.endpoint().toString())
-        .build();
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", ns.name()),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_LEASE_NAMESPACE", ns.name()),
+        Map.entry("SLIPWAY_REGISTRY", "registry.test.invalid/slipway"),
+        Map.entry("SLIPWAY_DATABASE_MODE", "shared"),
+        Map.entry("SLIPWAY_SHARED_DATABASE_SECRET", "shared-db"),
+        Map.entry("SLIPWAY_POLL_INTERVAL", "5s"),
+        Map.entry("SLIPWAY_AWS_REGION", MotoServer.REGION),
+        Map.entry("SLIPWAY_RDS_ENDPOINT", moto.endpoint().toString()),
+        Map.entry("SLIPWAY_AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY),
+        Map.entry("SLIPWAY_AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_KEY),
+        Map.entry("SLIPWAY_BACKUP_BUCKET", BUCKET),
+        Map.entry("SLIPWAY_BACKUP_ENDPOINT", moto.endpoint().toString())));
     operator = RunningOperator.start(config, cp);
   }
 

@@ -2,7 +2,6 @@ package dev.slipway.build;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.config.OperatorConfig;
@@ -24,10 +23,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Set;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,15 +72,14 @@ class BuildCredentialsIT {
     client.resource(push(teamB, "platform", "one-for-all")).create();
     client.resource(push(teamC, "platform", "one-for-all")).create();
     logs = new LogCapture();
-    OperatorConfig config = OperatorConfig.defaults().toBuilder()
-        .databaseMode(DatabaseMode.NONE)
-        .watchNamespaces(Set.of(ns.name(), teamB, teamC, teamD))
-        .httpPort(0)
-        .leaderElection(false)
-        .registry(REGISTRY)
-        .registrySecret(PUSH)
-        .pollInterval(Duration.ofSeconds(5))
-        .build();
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_DATABASE_MODE", "none"),
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", String.join(",", ns.name(), teamB, teamC, teamD)),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_REGISTRY", REGISTRY),
+        Map.entry("SLIPWAY_REGISTRY_SECRET", PUSH),
+        Map.entry("SLIPWAY_POLL_INTERVAL", "5s")));
     operator = RunningOperator.start(config, cp);
   }
 

@@ -112,7 +112,7 @@ class KanikoJobTest {
       assertThat(o.getController()).isTrue();
     });
     Container kaniko = job.getSpec().getTemplate().getSpec().getContainers().get(0);
-    assertThat(kaniko.getImage()).isEqualTo(OperatorConfig.DEFAULT_KANIKO_IMAGE).contains("@sha256:");
+    assertThat(kaniko.getImage()).isEqualTo(OperatorConfig.defaults().build().kanikoImage()).contains("@sha256:");
     assertThat(kaniko.getArgs()).containsExactly(
         "--context=dir:///workspace",
         "--dockerfile=docker/Dockerfile",

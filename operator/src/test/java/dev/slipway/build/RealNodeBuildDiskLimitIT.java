@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.slipway.api.v1alpha1.ComputeResources;
-import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.ProjectResources;
@@ -25,8 +24,8 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,19 +53,18 @@ class RealNodeBuildDiskLimitIT {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(n).endMetadata().build()).create();
     await().atMost(Duration.ofSeconds(30)).until(() -> client.serviceAccounts().inNamespace(n).withName("default").get() != null);
     git = GitHttpServer.https("builder", "git-password-" + UUID.randomUUID(), node.nodeIp(), node.testCaCertificate(), node.testCaKey());
-    OperatorConfig config = OperatorConfig.defaults().toBuilder()
-        .watchNamespaces(Set.of(n))
-        .httpPort(0)
-        .leaderElection(false)
-        .leaseNamespace(n)
-        .registry(node.registryFromPods() + "/slipway")
-        .registryInsecure(true)
-        .kanikoImage(node.kanikoImage())
-        .gitImage(node.gitImage())
-        .gitCaFile(node.testCaCertificate().toString())
-        .databaseMode(DatabaseMode.NONE)
-        .pollInterval(Duration.ofSeconds(5))
-        .build();
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", n),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_LEASE_NAMESPACE", n),
+        Map.entry("SLIPWAY_REGISTRY", node.registryFromPods() + "/slipway"),
+        Map.entry("SLIPWAY_REGISTRY_INSECURE", "true"),
+        Map.entry("SLIPWAY_KANIKO_IMAGE", node.kanikoImage()),
+        Map.entry("SLIPWAY_GIT_IMAGE", node.gitImage()),
+        Map.entry("SLIPWAY_GIT_CA_FILE", node.testCaCertificate().toString()),
+        Map.entry("SLIPWAY_DATABASE_MODE", "none"),
+        Map.entry("SLIPWAY_POLL_INTERVAL", "5s")));
     operator = RunningOperator.start(config, node);
   }
 

@@ -4,7 +4,6 @@ import static dev.slipway.testing.Environments.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Phase;
 import dev.slipway.build.BuildNames;
@@ -27,7 +26,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -60,10 +58,13 @@ class BoilerplateDeployIT {
 
     try (GitDaemon daemon = new GitDaemon(); GitRemote remote = new GitRemote("site")) {
       String commit = remote.commit("develop", files, "start from the minimal boilerplate");
-      OperatorConfig config = OperatorConfig.defaults().toBuilder()
-          .watchNamespaces(Set.of(ns.name())).httpPort(0).leaderElection(false)
-          .registry("registry.test.invalid/slipway").databaseMode(DatabaseMode.NONE).baseDomain("apps.test")
-          .build();
+      OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+          Map.entry("SLIPWAY_WATCH_NAMESPACES", ns.name()),
+          Map.entry("SLIPWAY_HTTP_PORT", "0"),
+          Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+          Map.entry("SLIPWAY_REGISTRY", "registry.test.invalid/slipway"),
+          Map.entry("SLIPWAY_DATABASE_MODE", "none"),
+          Map.entry("SLIPWAY_BASE_DOMAIN", "apps.test")));
       try (RunningOperator operator = RunningOperator.start(config, cp)) {
         String n = ns.name();
         client.resource(Environments.project(n, "site", daemon.url(remote), List.of(entry("test", "develop", true)))).create();

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.slipway.Annotations;
-import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentTemplate;
 import dev.slipway.api.v1alpha1.Project;
@@ -25,8 +24,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.Map;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,16 +50,15 @@ class DomainClaimsIT {
     cp.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(other).endMetadata().build()).create();
     daemon = new GitDaemon();
     kubelet = new FakeKubelet(cp.client());
-    OperatorConfig config = OperatorConfig.defaults().toBuilder()
-        .databaseMode(DatabaseMode.NONE)
-        .watchNamespaces(Set.of(ns.name(), other))
-        .httpPort(0)
-        .leaderElection(false)
-        .registry("registry.test.invalid:5000/slipway")
-        .baseDomain("apps.test")
-        .ingressClass("nginx")
-        .pollInterval(Duration.ofSeconds(5))
-        .build();
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_DATABASE_MODE", "none"),
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", String.join(",", ns.name(), other)),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_REGISTRY", "registry.test.invalid:5000/slipway"),
+        Map.entry("SLIPWAY_BASE_DOMAIN", "apps.test"),
+        Map.entry("SLIPWAY_INGRESS_CLASS", "nginx"),
+        Map.entry("SLIPWAY_POLL_INTERVAL", "5s")));
     operator = RunningOperator.start(config, cp);
   }
 

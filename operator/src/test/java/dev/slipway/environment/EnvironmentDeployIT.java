@@ -32,8 +32,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.Map;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,17 +54,16 @@ class EnvironmentDeployIT {
   static void start(TestNamespace ns, LocalControlPlane cp) throws Exception {
     daemon = new GitDaemon();
     kubelet = new FakeKubelet(cp.client());
-    OperatorConfig config = OperatorConfig.defaults().toBuilder()
-        .databaseMode(dev.slipway.api.v1alpha1.DatabaseMode.NONE)
-        .watchNamespaces(Set.of(ns.name()))
-        .httpPort(0)
-        .leaderElection(false)
-        .registry(REGISTRY)
-        .baseDomain("apps.test")
-        .ingressClass("nginx")
-        .tlsIssuer("letsencrypt")
-        .pollInterval(Duration.ofSeconds(5))
-        .build();
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_DATABASE_MODE", "none"),
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", ns.name()),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_REGISTRY", REGISTRY),
+        Map.entry("SLIPWAY_BASE_DOMAIN", "apps.test"),
+        Map.entry("SLIPWAY_INGRESS_CLASS", "nginx"),
+        Map.entry("SLIPWAY_TLS_ISSUER", "letsencrypt"),
+        Map.entry("SLIPWAY_POLL_INTERVAL", "5s")));
     operator = RunningOperator.start(config, cp);
   }
 

@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,14 +54,16 @@ class EnvironmentRdsIT {
   static void start(TestNamespace ns) {
     moto = MotoServer.start();
     rds = RdsProvisioner.client(moto.settings());
-    config = OperatorConfig.defaults().toBuilder()
-        .watchNamespaces(Set.of(ns.name()))
-        .httpPort(0)
-        .leaderElection(false)
-        .registry("registry.test.invalid/slipway")
-        .databaseMode(DatabaseMode.DEDICATED)
-        .aws(MotoServer.REGION, moto.endpoint().toString(), MotoServer.ACCESS_KEY, MotoServer.SECRET_KEY)
-        .build();
+    config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", ns.name()),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_REGISTRY", "registry.test.invalid/slipway"),
+        Map.entry("SLIPWAY_DATABASE_MODE", "dedicated"),
+        Map.entry("SLIPWAY_AWS_REGION", MotoServer.REGION),
+        Map.entry("SLIPWAY_RDS_ENDPOINT", moto.endpoint().toString()),
+        Map.entry("SLIPWAY_AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY),
+        Map.entry("SLIPWAY_AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_KEY)));
   }
 
   @AfterAll

@@ -24,8 +24,8 @@ import dev.slipway.testing.git.GitDaemon;
 import dev.slipway.testing.git.GitRemote;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.Map;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,16 +49,15 @@ class PromotionIT {
     daemon = new GitDaemon();
     registry = LocalRegistry.start();
     kubelet = new FakeKubelet(cp.client());
-    config = OperatorConfig.defaults().toBuilder()
-        .databaseMode(dev.slipway.api.v1alpha1.DatabaseMode.NONE)
-        .watchNamespaces(Set.of(ns.name()))
-        .httpPort(0)
-        .leaderElection(false)
-        .registry(registry.host() + "/slipway")
-        .registryInsecure(true)
-        .registryLayout(OperatorConfig.RegistryLayout.PER_STAGE)
-        .pollInterval(Duration.ofSeconds(5))
-        .build();
+    config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_DATABASE_MODE", "none"),
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", ns.name()),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_REGISTRY", registry.host() + "/slipway"),
+        Map.entry("SLIPWAY_REGISTRY_INSECURE", "true"),
+        Map.entry("SLIPWAY_REGISTRY_LAYOUT", "per-stage"),
+        Map.entry("SLIPWAY_POLL_INTERVAL", "5s")));
     operator = RunningOperator.start(config, cp);
   }
 

@@ -128,34 +128,36 @@ class RealNodeGoldenPathIT {
         .build();
     s3.createBucket(b -> b.bucket(BUCKET));
 
-    config = OperatorConfig.defaults().toBuilder()
-        .watchNamespaces(Set.of(n))
-        .httpPort(0)
-        .leaderElection(false)
-        .leaseNamespace(n)
-        .registry(node.registryFromPods() + "/slipway")
-        .registryInsecure(true)
-        .kanikoImage(node.kanikoImage())
-        .gitImage(node.gitImage())
-        .gitCaFile(node.testCaCertificate().toString())
-        .runtimeImage(node.runtimeImage())
-        .pipIndexUrl(node.packageIndexUrl())
-        .localPostgresImage(node.postgresImage())
-        .baseDomain(BASE_DOMAIN)
-        .ingressClass(node.ingressClass())
-        .databaseMode(DatabaseMode.SHARED)
-        .sharedDatabaseSecret("shared-db")
-        .rolloutDeadline(ROLLOUT_DEADLINE)
-        .pollInterval(Duration.ofSeconds(5))
-        .aws(MotoServer.REGION, moto.endpoint().toString(), MotoServer.ACCESS_KEY, MotoServer.SECRET_KEY)
-        .backupBucket(BUCKET)
-        .backupEndpoint(moto.endpoint().toString())
-        .backupPostgresImage(node.postgresImage())
+    config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", n),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_LEASE_NAMESPACE", n),
+        Map.entry("SLIPWAY_REGISTRY", node.registryFromPods() + "/slipway"),
+        Map.entry("SLIPWAY_REGISTRY_INSECURE", "true"),
+        Map.entry("SLIPWAY_KANIKO_IMAGE", node.kanikoImage()),
+        Map.entry("SLIPWAY_GIT_IMAGE", node.gitImage()),
+        Map.entry("SLIPWAY_GIT_CA_FILE", node.testCaCertificate().toString()),
+        Map.entry("SLIPWAY_RUNTIME_IMAGE", node.runtimeImage()),
+        Map.entry("SLIPWAY_PIP_INDEX_URL", node.packageIndexUrl()),
+        Map.entry("SLIPWAY_LOCAL_POSTGRES_IMAGE", node.postgresImage()),
+        Map.entry("SLIPWAY_BASE_DOMAIN", BASE_DOMAIN),
+        Map.entry("SLIPWAY_INGRESS_CLASS", node.ingressClass()),
+        Map.entry("SLIPWAY_DATABASE_MODE", "shared"),
+        Map.entry("SLIPWAY_SHARED_DATABASE_SECRET", "shared-db"),
+        Map.entry("SLIPWAY_ROLLOUT_DEADLINE", ROLLOUT_DEADLINE.toString()),
+        Map.entry("SLIPWAY_POLL_INTERVAL", "5s"),
+        Map.entry("SLIPWAY_AWS_REGION", MotoServer.REGION),
+        Map.entry("SLIPWAY_RDS_ENDPOINT", moto.endpoint().toString()),
+        Map.entry("SLIPWAY_AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY),
+        Map.entry("SLIPWAY_AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_KEY),
+        Map.entry("SLIPWAY_BACKUP_BUCKET", BUCKET),
+        Map.entry("SLIPWAY_BACKUP_ENDPOINT", moto.endpoint().toString()),
+        Map.entry("SLIPWAY_BACKUP_POSTGRES_IMAGE", node.postgresImage()),
         // A role the tests lock out stays locked out until they put it back: the shared provisioner's
         // own look (every 5 minutes by default) would restore the stored password at a moment no test
         // controls, and a locked-out live then backs up fine after all.
-        .databaseRecheck(Duration.ofHours(1))
-        .build();
+        Map.entry("SLIPWAY_DATABASE_RECHECK", "1h")));
     operator = RunningOperator.start(config, node);
   }
 

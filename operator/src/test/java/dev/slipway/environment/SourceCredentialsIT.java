@@ -26,9 +26,9 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Base64;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,16 +52,15 @@ class SourceCredentialsIT {
     postgres = LocalPostgres.start();
     http = new GitHttpServer("builder", "right-password");
     cp.client().resource(postgres.adminSecret("shared-db", ns.name())).create();
-    OperatorConfig config = OperatorConfig.defaults().toBuilder()
-        .watchNamespaces(Set.of(ns.name()))
-        .httpPort(0)
-        .leaderElection(false)
-        .leaseNamespace(ns.name())
-        .registry("registry.test.invalid/slipway")
-        .databaseMode(DatabaseMode.NONE)
-        .sharedDatabaseSecret("shared-db")
-        .pollInterval(Duration.ofSeconds(5))
-        .build();
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", ns.name()),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_LEASE_NAMESPACE", ns.name()),
+        Map.entry("SLIPWAY_REGISTRY", "registry.test.invalid/slipway"),
+        Map.entry("SLIPWAY_DATABASE_MODE", "none"),
+        Map.entry("SLIPWAY_SHARED_DATABASE_SECRET", "shared-db"),
+        Map.entry("SLIPWAY_POLL_INTERVAL", "5s")));
     operator = RunningOperator.start(config, cp);
   }
 

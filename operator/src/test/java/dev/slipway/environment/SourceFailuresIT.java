@@ -28,8 +28,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,16 +57,15 @@ class SourceFailuresIT {
     logs = new LogCapture();
     daemon = new GitDaemon();
     http = new GitHttpServer("builder", "right-password");
-    OperatorConfig config = OperatorConfig.defaults().toBuilder()
-        .databaseMode(dev.slipway.api.v1alpha1.DatabaseMode.NONE)
-        .watchNamespaces(Set.of(ns.name()))
-        .httpPort(0)
-        .leaderElection(false)
-        .registry("registry.test.invalid/slipway")
-        .pollInterval(Duration.ofSeconds(5))
-        .gitTimeout(Duration.ofSeconds(5))
-        .webhookToken(WEBHOOK_TOKEN)
-        .build();
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_DATABASE_MODE", "none"),
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", ns.name()),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_REGISTRY", "registry.test.invalid/slipway"),
+        Map.entry("SLIPWAY_POLL_INTERVAL", "5s"),
+        Map.entry("SLIPWAY_GIT_TIMEOUT", "5s"),
+        Map.entry("SLIPWAY_WEBHOOK_TOKEN", WEBHOOK_TOKEN)));
     operator = RunningOperator.start(config, cp);
   }
 

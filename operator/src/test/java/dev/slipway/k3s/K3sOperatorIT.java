@@ -29,12 +29,12 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import javax.net.ssl.SNIHostName;
@@ -84,10 +84,9 @@ class K3sOperatorIT {
   }
 
   private static RunningOperator startOperator() {
-    return RunningOperator.start(OperatorConfig.defaults()
-        .withWatchNamespaces(Set.of(ns))
-        .withHttpPort(0)
-        .withLeaderElection(false, null), cluster.newClient());
+    return RunningOperator.start(OperatorConfig.fromEnvironment(Map.of(
+        "SLIPWAY_WATCH_NAMESPACES", ns, "SLIPWAY_HTTP_PORT", "0",
+        "SLIPWAY_LEADER_ELECTION", "false")), cluster.newClient());
   }
 
   @AfterAll

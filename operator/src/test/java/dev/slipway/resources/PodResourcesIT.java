@@ -42,7 +42,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,18 +66,20 @@ class PodResourcesIT {
   static void start(TestNamespace ns, LocalControlPlane cp) {
     moto = MotoServer.start();
     daemon = new GitDaemon();
-    OperatorConfig config = OperatorConfig.defaults().toBuilder()
-        .databaseMode(DatabaseMode.NONE)
-        .watchNamespaces(Set.of(ns.name()))
-        .httpPort(0)
-        .leaderElection(false)
-        .leaseNamespace(ns.name())
-        .registry(REGISTRY)
-        .pollInterval(Duration.ofSeconds(5))
-        .aws(MotoServer.REGION, moto.endpoint().toString(), MotoServer.ACCESS_KEY, MotoServer.SECRET_KEY)
-        .backupBucket("slipway-backups")
-        .backupEndpoint(moto.endpoint().toString())
-        .build();
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_DATABASE_MODE", "none"),
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", ns.name()),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_LEASE_NAMESPACE", ns.name()),
+        Map.entry("SLIPWAY_REGISTRY", REGISTRY),
+        Map.entry("SLIPWAY_POLL_INTERVAL", "5s"),
+        Map.entry("SLIPWAY_AWS_REGION", MotoServer.REGION),
+        Map.entry("SLIPWAY_RDS_ENDPOINT", moto.endpoint().toString()),
+        Map.entry("SLIPWAY_AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY),
+        Map.entry("SLIPWAY_AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_KEY),
+        Map.entry("SLIPWAY_BACKUP_BUCKET", "slipway-backups"),
+        Map.entry("SLIPWAY_BACKUP_ENDPOINT", moto.endpoint().toString())));
     operator = RunningOperator.start(config, cp);
   }
 

@@ -19,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -204,7 +205,9 @@ class OperatorHttpServerTest {
 
   @Test
   void withoutATokenThereIsNoWebhook() throws Exception {
-    OperatorConfig config = OperatorConfig.defaults().toBuilder().httpPort(0).probePort(0).build();
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_PROBE_PORT", "0")));
     server = new OperatorHttpServer(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), () -> true, () -> false, null);
     assertThat(quickly(hook("/hooks/git/team-a/shop", "anything")).statusCode()).isEqualTo(404);
     assertThat(quickly(get(httpBase() + "/healthz")).statusCode()).isEqualTo(200);
@@ -214,7 +217,10 @@ class OperatorHttpServerTest {
   // --- helpers ---------------------------------------------------------------------------------
 
   private OperatorHttpServer start(BiConsumer<String, String> refresh) throws IOException {
-    OperatorConfig config = OperatorConfig.defaults().toBuilder().httpPort(0).probePort(0).httpRequestTimeout(DEADLINE).build();
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_PROBE_PORT", "0"),
+        Map.entry("SLIPWAY_HTTP_REQUEST_TIMEOUT", DEADLINE.toString())));
     return new OperatorHttpServer(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), () -> true, () -> true,
         new OperatorHttpServer.Webhook(TOKEN, refresh));
   }

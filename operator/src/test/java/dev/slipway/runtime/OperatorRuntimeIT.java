@@ -19,7 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.Set;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The operator process as a platform sees it: probes, Prometheus metrics, leader election. */
@@ -30,16 +30,15 @@ class OperatorRuntimeIT {
 
   @Test
   void metricsShowReconcilesAndProbesAnswer(KubernetesClient client, TestNamespace ns, LocalControlPlane cp) throws Exception {
-    OperatorConfig config = OperatorConfig.defaults()
-        .withWatchNamespaces(Set.of(ns.name()))
-        .withHttpPort(0)
-        .withLeaderElection(true, ns.name());
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.of(
+        "SLIPWAY_WATCH_NAMESPACES", ns.name(), "SLIPWAY_HTTP_PORT", "0",
+        "SLIPWAY_LEADER_ELECTION", "true", "SLIPWAY_LEASE_NAMESPACE", ns.name()));
     try (RunningOperator operator = RunningOperator.start(config, cp)) {
       // Leader election: this instance takes the Lease in the configured namespace.
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-        Lease lease = client.leases().inNamespace(ns.name()).withName(config.leaseName()).get();
+        Lease lease = client.leases().inNamespace(ns.name()).withName(config.lease().name()).get();
         assertThat(lease).isNotNull();
-        assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(config.identity());
+        assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(config.lease().identity());
       });
 
       GenericKubernetesResource project = Serialization.unmarshal(

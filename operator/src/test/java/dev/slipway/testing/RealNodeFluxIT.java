@@ -2,7 +2,6 @@ package dev.slipway.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.config.OperatorConfig;
@@ -30,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -546,23 +544,22 @@ class RealNodeFluxIT {
   }
 
   private static OperatorConfig operatorConfig() {
-    return OperatorConfig.defaults().toBuilder()
-        .watchNamespaces(Set.of(n))
-        .httpPort(0)
-        .leaderElection(false)
-        .leaseNamespace(n)
-        .registry(node.registryFromPods() + "/slipway")
-        .registryInsecure(true)
-        .kanikoImage(node.kanikoImage())
-        .gitImage(node.gitImage())
-        .runtimeImage(node.osBaseImage())
-        .baseDomain(BASE_DOMAIN)
-        .ingressClass(node.ingressClass())
-        .databaseMode(DatabaseMode.SHARED)
-        .sharedDatabaseSecret("shared-db")
-        .rolloutDeadline(Duration.ofMinutes(3))
-        .pollInterval(Duration.ofSeconds(5))
-        .build();
+    return OperatorConfig.fromEnvironment(Map.ofEntries(
+        Map.entry("SLIPWAY_WATCH_NAMESPACES", n),
+        Map.entry("SLIPWAY_HTTP_PORT", "0"),
+        Map.entry("SLIPWAY_LEADER_ELECTION", "false"),
+        Map.entry("SLIPWAY_LEASE_NAMESPACE", n),
+        Map.entry("SLIPWAY_REGISTRY", node.registryFromPods() + "/slipway"),
+        Map.entry("SLIPWAY_REGISTRY_INSECURE", "true"),
+        Map.entry("SLIPWAY_KANIKO_IMAGE", node.kanikoImage()),
+        Map.entry("SLIPWAY_GIT_IMAGE", node.gitImage()),
+        Map.entry("SLIPWAY_RUNTIME_IMAGE", node.osBaseImage()),
+        Map.entry("SLIPWAY_BASE_DOMAIN", BASE_DOMAIN),
+        Map.entry("SLIPWAY_INGRESS_CLASS", node.ingressClass()),
+        Map.entry("SLIPWAY_DATABASE_MODE", "shared"),
+        Map.entry("SLIPWAY_SHARED_DATABASE_SECRET", "shared-db"),
+        Map.entry("SLIPWAY_ROLLOUT_DEADLINE", "3m"),
+        Map.entry("SLIPWAY_POLL_INTERVAL", "5s")));
   }
 
   /** A multi-line message (a build's log tail) on one line, its end kept. */

@@ -3,7 +3,7 @@ package dev.slipway.testing;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.runtime.SlipwayOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.util.Set;
+import java.util.Map;
 
 /** The operator, started in this JVM exactly as Main starts it, against the local control plane. */
 public final class RunningOperator implements AutoCloseable {
@@ -18,10 +18,9 @@ public final class RunningOperator implements AutoCloseable {
 
   /** Watches only the given namespace, serves HTTP on a free port, no leader election. */
   public static RunningOperator watching(TestNamespace namespace) {
-    return start(OperatorConfig.defaults()
-        .withWatchNamespaces(Set.of(namespace.name()))
-        .withHttpPort(0)
-        .withLeaderElection(false, null), namespace.controlPlane());
+    return start(OperatorConfig.fromEnvironment(Map.of(
+        "SLIPWAY_WATCH_NAMESPACES", namespace.name(), "SLIPWAY_HTTP_PORT", "0",
+        "SLIPWAY_LEADER_ELECTION", "false")), namespace.controlPlane());
   }
 
   public static RunningOperator start(OperatorConfig config, LocalControlPlane controlPlane) {

@@ -20,8 +20,8 @@ public record InstanceBounds(List<String> allowedClasses, int maxStorageGiB) {
    * typical Django project, nothing a single YAML edit turns into a large bill. Platforms that
    * want more list them (or {@code *}).
    */
-  public static final List<String> DEFAULT_CLASSES = List.of(
-      "db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.t4g.large", "db.m7g.large", "db.m7g.xlarge");
+  public static final String DEFAULT_ALLOWED = "db.t4g.micro,db.t4g.small,db.t4g.medium,db.t4g.large,db.m7g.large,db.m7g.xlarge";
+  public static final List<String> DEFAULT_CLASSES = List.of(DEFAULT_ALLOWED.split(","));
   public static final int DEFAULT_MAX_STORAGE_GIB = 100;
   public static final InstanceBounds DEFAULTS = new InstanceBounds(DEFAULT_CLASSES, DEFAULT_MAX_STORAGE_GIB);
 
