@@ -62,12 +62,20 @@ for v in $vars; do grep -q "name: $v\$" "$tmp/full.yaml" "$tmp/namespaced.yaml" 
 check "full (+ namespaced) values set all $(wc -w <<<"$vars") operator variables${missing:+ (missing:$missing)}" test -z "$missing"
 unset_default="$(grep -oE 'name: SLIPWAY_[A-Z_]+' "$tmp/default.yaml" | awk '{print $2}' | sort | tr '\n' ' ')"
 check "default values leave unset settings out (env: $unset_default)" \
-  test "$unset_default" = "SLIPWAY_HTTP_PORT SLIPWAY_LEADER_ELECTION SLIPWAY_LEASE_NAME SLIPWAY_LEASE_NAMESPACE "
+  test "$unset_default" = "SLIPWAY_HTTP_PORT SLIPWAY_LEADER_ELECTION SLIPWAY_LEASE_NAME SLIPWAY_LEASE_NAMESPACE SLIPWAY_PROBE_PORT SLIPWAY_REGISTRY_CREDENTIALS "
 check "the image digest wins over the tag" grep -q 'image: "registry.example.com/platform/slipway-operator@sha256:0123' "$tmp/full.yaml"
 check "AWS credentials come only from an optional secretKeyRef" \
   bash -c "grep -A5 'name: SLIPWAY_AWS_SECRET_ACCESS_KEY' '$tmp/full.yaml' | grep -q 'optional: true'"
 check "the webhook token comes from a Secret" \
   bash -c "grep -A4 'name: SLIPWAY_WEBHOOK_TOKEN' '$tmp/full.yaml' | grep -q 'name: \"slipway-webhook\"'"
+check "the kubelet probes the probe port; the Service exposes only the HTTP port" bash -c "
+  grep -A3 'livenessProbe:' '$tmp/full.yaml' | grep -q 'port: probes' && grep -A3 'readinessProbe:' '$tmp/full.yaml' | grep -q 'port: probes' &&
+  grep -B1 -A1 'name: probes' '$tmp/full.yaml' | grep -q 'containerPort: 9091' &&
+  grep -A1 'name: SLIPWAY_PROBE_PORT' '$tmp/full.yaml' | grep -q 'value: \"9091\"' &&
+  '$helm_bin' template s '$chart' -f e2e/helm/values-full.yaml -s templates/service.yaml > '$tmp/service.yaml' &&
+  grep -q 'port: 9090' '$tmp/service.yaml' && ! grep -qE '9091|probes' '$tmp/service.yaml'"
+check "the chart refuses a probe port equal to the HTTP port" \
+  bash -c "! '$helm_bin' template s '$chart' --set http.probePort=8080 >/dev/null 2>&1"
 check "no wildcard and no escalate/bind/impersonate in any rendering" \
   bash -c "! grep -nE \"'\\*'|\\\"\\*\\\"|\\[\\*|\\*\\]|escalate|bind,|, bind|impersonate\" '$tmp/default.yaml' '$tmp/full.yaml' '$tmp/namespaced.yaml'"
 check "namespaced mode renders no ClusterRole/ClusterRoleBinding" bash -c "! grep -qE '^kind: ClusterRole' '$tmp/namespaced.yaml'"
@@ -322,7 +330,7 @@ EOF
   mapfile -t settings < <(kubectl get deploy -n slipway-system "$deployment" \
     -o jsonpath='{range .spec.template.spec.containers[0].env[?(@.value)]}{.name}={.value}{"\n"}{end}')
   settings+=(KUBECONFIG="$tmp/operator.kubeconfig" POD_NAME=chart-test-operator POD_NAMESPACE=slipway-system
-    SLIPWAY_HTTP_PORT=0 SLIPWAY_REGISTRY=registry.example.com/slipway SLIPWAY_POLL_INTERVAL=5s
+    SLIPWAY_HTTP_PORT=0 SLIPWAY_PROBE_PORT=0 SLIPWAY_REGISTRY=registry.example.com/slipway SLIPWAY_POLL_INTERVAL=5s
     SLIPWAY_INGRESS_CLASS=nginx SLIPWAY_DATABASE_MODE=dedicated)
   env "${settings[@]}" java -Xmx384m -XX:+UseSerialGC -jar "$jar" > "$tmp/operator.log" 2>&1 &
   operator_pid=$!

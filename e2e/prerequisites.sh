@@ -11,6 +11,7 @@
 #   openssh-server   sshd on loopback, a Git remote reached over SSH       test
 #   git              git daemon and git http-backend (git://, https)       every verb
 #   postgresql       throw-away Postgres servers (shared databases)        test run faults bench
+#   docker.io        a dockerd of its own: the K3sContainer tier (e2e/k3s) test
 # and, for the real one-node cluster (e2e/node/README.md; it runs as root):  test run
 #   containerd, runc, containernetworking-plugins   the container runtime and CNI plugins
 #   iptables, nftables, iproute2                    kube-proxy's rules; the harness undoes them
@@ -24,7 +25,7 @@ die() { say "$*"; exit 1; }
 
 node=(containerd runc containernetworking-plugins iptables nftables iproute2 debootstrap gcc libc6-dev)
 case "$verb" in
-  test)             packages=(git docker-registry openssh-server postgresql "${node[@]}") ;;
+  test)             packages=(git docker-registry openssh-server postgresql docker.io "${node[@]}") ;;
   run)              packages=(git docker-registry postgresql "${node[@]}") ;;
   run-controlplane) packages=(git) ;;
   faults)           packages=(git docker-registry postgresql) ;;

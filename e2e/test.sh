@@ -3,9 +3,11 @@
 #  1. checks the toolchain (Java 17+, Maven, Go, git) and installs the Debian packages, then checks
 #     that every verb's entry script does the same before its first build
 #  2. builds the local control plane from Go modules (cached after the first time)
-#  3. builds the real node's binaries and images (root; cached after the first time)
+#  3. builds the real node's binaries and images (root; cached after the first time), and Flux's
+#     source-controller and kustomize-controller from their Go modules (cached), for RealNodeFluxIT
 #  4. runs unit tests (Surefire) and integration tests against the real control plane (Failsafe),
-#     then the real-node tier (RealNode*IT: real pods on a one-node cluster)
+#     then the real-node tier (RealNode*IT: real pods on a one-node cluster), then the K3sContainer
+#     tier (K3s*IT on a dockerd of its own, e2e/k3s/run.sh)
 #  4. fails if the CRDs the build generated differ from the committed crds/
 #  5. runs 'make run' in check mode: as root the real node and the sample Project until its pages
 #     answer through the ingress (otherwise the control plane + operator + examples/ until reconciled)
@@ -40,11 +42,21 @@ step "real node: kubelet, kube-proxy, kube-scheduler, CoreDNS, Traefik, Kaniko, 
 SLIPWAY_NODE_BUNDLE="$("$root/e2e/build-node.sh")"
 export SLIPWAY_NODE_BUNDLE
 
+step "Flux source-controller and kustomize-controller from their Go modules, for the GitOps test (cached in ~/.cache/slipway/flux)"
+SLIPWAY_FLUX_DIR="$("$root/e2e/flux/build.sh")"
+export SLIPWAY_FLUX_DIR
+
+step "Argo CD health checks (helm/slipway/extras/argocd-cm.yaml) on sample objects, in gopher-lua as Argo CD runs them"
+(cd "$root/e2e/argocd-health" && go test -count=1 -v .)
+
 step "moto server for the RDS tests (installed once into ~/.cache/slipway)"
 "$root/e2e/moto-venv.sh"
 
 step "unit and integration tests"
 mvn -B -ntp verify
+
+step "K3sContainer tier: the operator against k3s (or its stand-in slipway/k3s-compat) in a container Testcontainers starts, on a dockerd of its own (e2e/k3s)"
+"$root/e2e/k3s/run.sh" --compiled
 
 step "base images and boilerplates: the real entrypoint and uwsgi.ini, against a real Postgres (pytest)"
 bash "$root/base-images/tests/run.sh"

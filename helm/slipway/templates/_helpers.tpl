@@ -49,6 +49,13 @@ app.kubernetes.io/component: operator
 {{- end }}
 {{- end }}
 
+{{/* A map of resource amounts as the operator reads them: cpu=1,ephemeral-storage=4Gi,memory=2Gi. */}}
+{{- define "slipway.amounts" -}}
+{{- $parts := list -}}
+{{- range $k, $q := . }}{{ $parts = append $parts (printf "%s=%v" $k $q) }}{{ end -}}
+{{- join "," $parts -}}
+{{- end }}
+
 {{/*
 The namespaced rules the operator needs wherever it watches projects: exactly what the code
 uses, nothing else (helm/slipway/README.md names the code path behind each verb; e2e/chart-test.sh
@@ -119,6 +126,8 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 - name: SLIPWAY_WATCH_NAMESPACES
   value: {{ join "," $v.watchNamespaces | quote }}
 {{- end }}
+{{- include "slipway.env" (list "SLIPWAY_HTTP_REQUEST_TIMEOUT" $v.http.requestTimeout) }}
+{{- include "slipway.env" (list "SLIPWAY_HTTP_MAX_CONNECTIONS" $v.http.maxConnections) }}
 {{- include "slipway.env" (list "SLIPWAY_RECONCILE_THREADS" $v.reconcileThreads) }}
 {{- include "slipway.env" (list "SLIPWAY_SHUTDOWN_TIMEOUT" $v.shutdownTimeout) }}
 {{- include "slipway.env" (list "SLIPWAY_LOG_LEVEL" $v.logLevel) }}
@@ -141,6 +150,7 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 {{- include "slipway.env" (list "SLIPWAY_REGISTRY_INSECURE" $v.registry.insecure) }}
 {{- include "slipway.env" (list "SLIPWAY_REGISTRY_SECRET" $v.registry.secret) }}
 {{- include "slipway.env" (list "SLIPWAY_REGISTRY_LAYOUT" $v.registry.layout) }}
+{{- include "slipway.env" (list "SLIPWAY_REGISTRY_CREDENTIALS" $v.registry.credentials) }}
 {{- if $v.registry.authSecret }}
 - name: SLIPWAY_REGISTRY_AUTH_FILE
   value: /etc/slipway/registry-auth/config.json
@@ -151,8 +161,14 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 {{- include "slipway.env" (list "SLIPWAY_BUILD_TIMEOUT" $v.build.timeout) }}
 {{- include "slipway.env" (list "SLIPWAY_BUILD_TTL" $v.build.ttl) }}
 {{- include "slipway.env" (list "SLIPWAY_BUILD_HISTORY" $v.build.history) }}
-{{- include "slipway.env" (list "SLIPWAY_BUILD_CPU" $v.build.cpu) }}
-{{- include "slipway.env" (list "SLIPWAY_BUILD_MEMORY" $v.build.memory) }}
+{{- range $kind, $prefix := dict "build" "BUILD" "web" "WEB" "backup" "BACKUP" "localDatabase" "LOCAL_DATABASE" }}
+{{- $sizes := index $v.podResources $kind }}
+{{- include "slipway.env" (list (printf "SLIPWAY_%s_REQUESTS" $prefix) (include "slipway.amounts" $sizes.requests)) }}
+{{- include "slipway.env" (list (printf "SLIPWAY_%s_LIMITS" $prefix) (include "slipway.amounts" $sizes.limits)) }}
+{{- if hasKey $sizes "max" }}
+{{- include "slipway.env" (list (printf "SLIPWAY_%s_MAX" $prefix) (include "slipway.amounts" $sizes.max)) }}
+{{- end }}
+{{- end }}
 {{- include "slipway.env" (list "SLIPWAY_PIP_INDEX_URL" (include "slipway.pipIndexUrl" .)) }}
 {{- include "slipway.env" (list "SLIPWAY_BASE_DOMAIN" $v.ingress.baseDomain) }}
 {{- include "slipway.env" (list "SLIPWAY_INGRESS_CLASS" $v.ingress.className) }}
@@ -175,6 +191,8 @@ checks every verb listed is allowed, the rest denied, and runs the operator with
 {{- include "slipway.env" (list "SLIPWAY_RDS_KMS_KEY" $v.database.aws.kmsKey) }}
 {{- include "slipway.env" (list "SLIPWAY_RDS_INSTANCE_CLASS" $v.database.aws.instanceClass) }}
 {{- include "slipway.env" (list "SLIPWAY_RDS_STORAGE_GIB" $v.database.aws.storageGiB) }}
+{{- include "slipway.env" (list "SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES" (join "," ($v.database.aws.allowedInstanceClasses | default list))) }}
+{{- include "slipway.env" (list "SLIPWAY_RDS_MAX_STORAGE_GIB" $v.database.aws.maxStorageGiB) }}
 {{- include "slipway.env" (list "SLIPWAY_BACKUP_BUCKET" $v.backup.bucket) }}
 {{- include "slipway.env" (list "SLIPWAY_BACKUP_REGION" $v.backup.region) }}
 {{- include "slipway.env" (list "SLIPWAY_BACKUP_ENDPOINT" $v.backup.endpoint) }}

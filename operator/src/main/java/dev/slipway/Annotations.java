@@ -10,6 +10,20 @@ public final class Annotations {
    */
   public static final String RESTORING = "slipway.dev/restoring";
 
+  /**
+   * Set by the Restore controller when an environment holds another environment's data that was
+   * not sanitised (the value names that environment): its web pods stay at zero until a Restore
+   * loads data fit to serve, or someone removes the annotation on purpose.
+   */
+  public static final String UNSANITIZED_DATA = "slipway.dev/unsanitized-data-from";
+
+  /**
+   * Set by the Restore controller when it lets an environment go (the time, ISO-8601): releases
+   * whose command was decided before then ran, or were to run, on data that has since been
+   * replaced, so they are decided again.
+   */
+  public static final String RESTORED = "slipway.dev/restored";
+
   public static final String REFRESH = "slipway.dev/refresh";
 
   /** A new value deploys the currently resolved commit (or the source's Ready image) when autoDeploy is off. */

@@ -22,12 +22,23 @@ public final class Labels {
   public static final String MIGRATE = "migrate";
   public static final String BACKUP = "backup";
   public static final String RESTORE = "restore";
+  /** The in-cluster Postgres of a Local environment. */
+  public static final String DATABASE = "database";
 
   /** On a Backup's Job and Secret: the Backup's name. */
   public static final String BACKUP_NAME = "slipway.dev/backup";
 
   /** On a Restore's Jobs, Secret and the Backups it takes: the Restore's name. */
   public static final String RESTORE_NAME = "slipway.dev/restore";
+
+  /** On the Backups a Restore takes: the Restore's uid (a Restore uses no Backup it did not take). */
+  public static final String RESTORE_UID = "slipway.dev/restore-uid";
+
+  /** On the Backups taken before a release: the Environment's uid (an older Environment of that name left its own). */
+  public static final String ENVIRONMENT_UID = "slipway.dev/environment-uid";
+
+  /** On a Backup of data that was not sanitised: the environment the data came from ({@link dev.slipway.Annotations#UNSANITIZED_DATA}). */
+  public static final String UNSANITIZED_DATA = Annotations.UNSANITIZED_DATA;
 
   /** Selector for the Jobs (and their Pods) Slipway runs: builds and migrations. */
   public static final String JOBS_SELECTOR = MANAGED_BY + "=" + MANAGER + "," + COMPONENT + " in (" + BUILD + "," + MIGRATE + ")";

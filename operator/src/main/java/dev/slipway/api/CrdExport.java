@@ -16,8 +16,9 @@ import java.util.List;
 
 /**
  * Build step run after the fabric8 CRD generator: puts printer columns back in the order the
- * classes declare them (the generator sorts them by JSON path, which would print AGE first) and
- * writes the result to the generated file and to the repository's crds/ folder.
+ * classes declare them (the generator sorts them by JSON path, which would print AGE first),
+ * gives the Project a status default ({@link #defaultStatus}) and writes the result to the
+ * generated file and to the repository's crds/ folder.
  *
  * <p>Usage: {@code CrdExport <generated-dir> <crds-dir> <custom-resource-class>...}
  */
@@ -41,10 +42,30 @@ public final class CrdExport {
       CustomResourceDefinition crd =
           Serialization.unmarshal(Files.readString(source), CustomResourceDefinition.class);
       orderColumns(crd, type);
+      if (UNOBSERVED_BY_DEFAULT.contains(type.getName())) {
+        defaultStatus(crd);
+      }
       String yaml = "# Generated from " + type.getName() + " by the build; do not edit.\n"
           + Serialization.asYaml(crd).replaceFirst("^---\n", "");
       Files.writeString(source, yaml, StandardCharsets.UTF_8);
       Files.writeString(target.resolve(fileName), yaml, StandardCharsets.UTF_8);
+    }
+  }
+
+  /** The kinds GitOps repositories hold: a status default marks them unobserved until the operator writes. */
+  static final java.util.Set<String> UNOBSERVED_BY_DEFAULT = java.util.Set.of("dev.slipway.api.v1alpha1.Project");
+
+  /**
+   * {@code status: {default: {observedGeneration: 0}}}. The API server applies schema defaults
+   * whenever it reads an object, so a Project nobody has reconciled yet reads as "generation 1,
+   * observed 0": kstatus (Flux's {@code wait: true}) and Argo CD see it in progress from the
+   * moment it exists, instead of counting an object without status as current. Nothing is written:
+   * the operator's first status write replaces the default.
+   */
+  static void defaultStatus(CustomResourceDefinition crd) {
+    for (CustomResourceDefinitionVersion version : crd.getSpec().getVersions()) {
+      var status = version.getSchema().getOpenAPIV3Schema().getProperties().get("status");
+      status.setDefault(Serialization.jsonMapper().createObjectNode().put("observedGeneration", 0));
     }
   }
 

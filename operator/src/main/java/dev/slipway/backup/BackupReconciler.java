@@ -10,6 +10,9 @@ import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.Restore;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.environment.EventRecorder;
+import dev.slipway.resources.Evictions;
+import dev.slipway.resources.PodResources;
+import dev.slipway.resources.Workload;
 import dev.slipway.status.Statuses;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -32,7 +35,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -55,6 +60,10 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   /** The transfer URL outlives the Job's deadline by this much (pod start, clock skew). */
   static final Duration URL_MARGIN = Duration.ofMinutes(10);
   static final String FORMAT = "pg_dump custom format (pg_restore)";
+  /** Part URLs are signed again no sooner than this after they were (credentials that live only moments). */
+  static final Duration RESIGN_FLOOR = Duration.ofSeconds(5);
+  /** How soon signing them again is tried after the store refused. */
+  static final Duration RESIGN_RETRY = Duration.ofSeconds(30);
 
   private static final Logger log = LoggerFactory.getLogger(BackupReconciler.class);
 
@@ -117,6 +126,11 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       return fail(backup, current, context, environment, "NoDatabase",
           "Environment " + wanted + " has no database to back up: its project's database mode is none");
     }
+    // A dump sized beyond what the platform allows would never run: said at once, not after waiting.
+    var resources = PodResources.resolve(Workload.BACKUP, PodResources.declared(environment.getSpec().getResources(), Workload.BACKUP), config);
+    if (resources.refused()) {
+      return fail(backup, current, context, environment, PodResources.REFUSED, resources.refusal().toString());
+    }
     EnvironmentStatus es = environment.getStatus();
     String databaseSecret = es == null || es.getDatabase() == null ? null : es.getDatabase().getSecretName();
     if (databaseSecret == null) {
@@ -129,8 +143,11 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     BackupStore s = store.orElseThrow();
     String key = DumpJob.objectKey(backup);
     KubernetesClient client = context.getClient();
+    labelWithItsData(client, backup, environment);
+    Duration firstResign;
     try {
       BackupStore.Upload upload = s.startUpload(key, Transfers.PARTS, config.backupTimeout().plus(URL_MARGIN));
+      firstResign = resignIn(upload.signedAt(), upload.expiresAt(), clock.instant().plus(config.backupTimeout()), clock.instant());
       client.resource(DumpJob.transferSecret(backup, upload)).forceConflicts().serverSideApply();
       Job job = DumpJob.desired(backup, environment, es.getImage(), databaseSecret, upload, config);
       try {
@@ -156,7 +173,58 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     next.setImage(es.getImage());
     write(backup, next, context);
     events.normal(environment, "BackupStarted", "Backup " + backup.getMetadata().getName() + " started (Job " + DumpJob.name(backup) + ")");
-    return UpdateControl.noUpdate();
+    return firstResign == null ? UpdateControl.noUpdate() : UpdateControl.<Backup>noUpdate().rescheduleAfter(firstResign);
+  }
+
+  /**
+   * While the Job runs: its part URLs signed again before they expire (they die with the session
+   * credentials that signed them), at half their life, so the kubelet has long refreshed the
+   * mounted Secret when the old ones stop working. Nothing to do when they outlive the Job.
+   */
+  private UpdateControl<Backup> keepUrlsFresh(Backup backup, Job job, Context<Backup> context) {
+    var secrets = context.getClient().secrets().inNamespace(backup.getMetadata().getNamespace());
+    var transfer = secrets.withName(DumpJob.transferSecretName(backup)).get();
+    var annotations = transfer == null ? null : transfer.getMetadata().getAnnotations();
+    if (annotations == null || annotations.get(DumpJob.UPLOAD_ID) == null || annotations.get(DumpJob.URLS_EXPIRE) == null) {
+      return UpdateControl.noUpdate();
+    }
+    String started = job.getStatus() != null && job.getStatus().getStartTime() != null ? job.getStatus().getStartTime()
+        : job.getMetadata().getCreationTimestamp();
+    Instant deadline = (started == null ? clock.instant() : Instant.parse(started)).plus(config.backupTimeout());
+    Instant signed = Instant.parse(annotations.getOrDefault(DumpJob.URLS_SIGNED, annotations.get(DumpJob.URLS_EXPIRE)));
+    Duration wait = resignIn(signed, Instant.parse(annotations.get(DumpJob.URLS_EXPIRE)), deadline, clock.instant());
+    if (wait == null) {
+      return UpdateControl.noUpdate();
+    }
+    if (!wait.isZero()) {
+      return UpdateControl.<Backup>noUpdate().rescheduleAfter(wait);
+    }
+    try {
+      BackupStore.Upload upload = store.orElseThrow().signParts(DumpJob.objectKey(backup), annotations.get(DumpJob.UPLOAD_ID), Transfers.PARTS,
+          config.backupTimeout().plus(URL_MARGIN));
+      context.getClient().resource(DumpJob.transferSecret(backup, upload)).forceConflicts().serverSideApply();
+      log.debug("backup {}/{}: part URLs signed again, valid until {}", backup.getMetadata().getNamespace(), backup.getMetadata().getName(),
+          upload.expiresAt());
+      Duration next = resignIn(upload.signedAt(), upload.expiresAt(), deadline, clock.instant());
+      return next == null ? UpdateControl.noUpdate() : UpdateControl.<Backup>noUpdate().rescheduleAfter(next);
+    } catch (BackupStore.StoreException e) {
+      log.warn("backup {}/{}: {}", backup.getMetadata().getNamespace(), backup.getMetadata().getName(), e.getMessage());
+      return UpdateControl.<Backup>noUpdate().rescheduleAfter(RESIGN_RETRY);
+    }
+  }
+
+  /**
+   * How long until URLs signed at {@code signed}, expiring at {@code expires}, are signed again:
+   * at half their life (zero: now), at least {@link #RESIGN_FLOOR} apart; null when they outlive
+   * {@code deadline} (the Job's).
+   */
+  static Duration resignIn(Instant signed, Instant expires, Instant deadline, Instant now) {
+    if (!expires.isBefore(deadline)) {
+      return null;
+    }
+    Duration half = Duration.between(signed, expires).dividedBy(2);
+    Instant due = signed.plus(half.compareTo(RESIGN_FLOOR) < 0 ? RESIGN_FLOOR : half);
+    return due.isAfter(now) ? Duration.between(now, due) : Duration.ZERO;
   }
 
   private UpdateControl<Backup> observe(Backup backup, BackupStatus current, Environment environment, Job job, Context<Backup> context) {
@@ -206,7 +274,29 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       next.setJob(job.getMetadata().getName());
       write(backup, next, context);
     }
-    return UpdateControl.noUpdate();
+    return keepUrlsFresh(backup, job, context);
+  }
+
+  /**
+   * Labels a Backup with the Project and environment it is of (a Restore reads them once the
+   * environment is gone) and, when the environment holds another environment's data unsanitised,
+   * with that environment: a Restore of this Backup then treats the data as that environment's.
+   */
+  private static void labelWithItsData(KubernetesClient client, Backup backup, Environment environment) {
+    Map<String, String> wanted = new LinkedHashMap<>();
+    wanted.put(Labels.PROJECT, environment.getSpec().getProject());
+    wanted.put(Labels.ENVIRONMENT, environment.getSpec().getEnvironment());
+    RestoreHold.unsanitizedFrom(environment).ifPresent(from -> wanted.put(Labels.UNSANITIZED_DATA, from));
+    Map<String, String> labels = backup.getMetadata().getLabels() == null ? Map.of() : backup.getMetadata().getLabels();
+    if (wanted.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
+      return;
+    }
+    client.resources(Backup.class).inNamespace(backup.getMetadata().getNamespace()).withName(backup.getMetadata().getName()).edit(b -> {
+      Map<String, String> next = b.getMetadata().getLabels() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(b.getMetadata().getLabels());
+      next.putAll(wanted);
+      b.getMetadata().setLabels(next);
+      return b;
+    });
   }
 
   record Failure(String reason, String message) {}
@@ -224,6 +314,12 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       for (Pod pod : pods) {
         if (pod.getStatus() == null) {
           continue;
+        }
+        var evicted = Evictions.forDisk(pod);
+        if (evicted.isPresent()) {
+          return new Failure(Evictions.DISK_LIMIT_EXCEEDED, "the dump is larger than the Job's local disk allows"
+              + " (its ephemeral-storage limit), so the kubelet stopped it: " + evicted.get()
+              + " Raise the project's spec.resources.backup.limits.ephemeral-storage (within the platform's maximum)");
         }
         for (ContainerStatus s : concat(pod.getStatus().getInitContainerStatuses(), pod.getStatus().getContainerStatuses())) {
           var terminated = s.getState() == null ? null : s.getState().getTerminated();

@@ -2,6 +2,7 @@ package dev.slipway.backup;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -18,6 +19,13 @@ public interface BackupStore {
    * {@code parts} parts, in order, valid until they expire. (One PUT may carry 5 GiB at most.)
    */
   Upload startUpload(String key, int parts, Duration validFor);
+
+  /**
+   * Signs the part URLs of an upload already started again: URLs signed with session credentials
+   * (IRSA, EKS Pod Identity) die with the session, often within the hour, long before a large
+   * dump is up. The Job reads its URLs afresh for every part.
+   */
+  Upload signParts(String key, String uploadId, int parts, Duration validFor);
 
   /**
    * Completes the object from the parts the store received. False when no upload of it has any
@@ -51,11 +59,16 @@ public interface BackupStore {
     }
   }
 
-  /** Presigned part uploads: part {@code i + 1} goes to {@code partUrls.get(i)}. The URLs are credentials, as above. */
-  record Upload(List<URI> partUrls, Map<String, String> headers) {
+  /**
+   * Presigned part uploads of upload {@code uploadId}: part {@code i + 1} goes to
+   * {@code partUrls.get(i)}, signed at {@code signedAt} and valid until {@code expiresAt} (the
+   * signature's own expiry, or the signing credentials', whichever is first). The URLs are
+   * credentials, as above; the upload id is not (it is useless without them).
+   */
+  record Upload(String uploadId, List<URI> partUrls, Map<String, String> headers, Instant signedAt, Instant expiresAt) {
     @Override
     public String toString() {
-      return "Upload[" + partUrls.size() + " part urls=***, headers=" + headers.keySet() + "]";
+      return "Upload[" + uploadId + ", " + partUrls.size() + " part urls=***, headers=" + headers.keySet() + ", expires " + expiresAt + "]";
     }
   }
 

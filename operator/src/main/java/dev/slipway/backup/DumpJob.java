@@ -4,13 +4,13 @@ import dev.slipway.Labels;
 import dev.slipway.api.v1alpha1.Backup;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.resources.PodResources;
+import dev.slipway.resources.Workload;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
-import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
@@ -36,6 +36,10 @@ public final class DumpJob {
   static final long POSTGRES_UID = 999;
 
   static final String TRANSFER_VOLUME = "transfer";
+  /** On the transfer Secret: the multipart upload its URLs are for, when they were signed, when they expire. */
+  static final String UPLOAD_ID = "slipway.dev/upload-id";
+  static final String URLS_SIGNED = "slipway.dev/urls-signed";
+  static final String URLS_EXPIRE = "slipway.dev/urls-expire";
 
   private DumpJob() {}
 
@@ -67,10 +71,20 @@ public final class DumpJob {
         + "-" + uid8(backup) + ".dump";
   }
 
-  /** The Secret holding the presigned part URLs, one per line; owned by the Backup. */
+  /**
+   * The Secret holding the presigned part URLs, one per line; owned by the Backup. Its
+   * annotations say which upload they belong to and when they were signed and expire (none of
+   * that is secret), so the operator signs them again in time, after a restart too.
+   */
   public static Secret transferSecret(Backup backup, BackupStore.Upload upload) {
-    return OneShotJob.transferSecret(backup, transferSecretName(backup), labels(backup), Map.of(Transfers.URLS_KEY,
+    Secret secret = OneShotJob.transferSecret(backup, transferSecretName(backup), labels(backup), Map.of(Transfers.URLS_KEY,
         String.join("\n", upload.partUrls().stream().map(Object::toString).toList())));
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put(UPLOAD_ID, upload.uploadId());
+    annotations.put(URLS_SIGNED, upload.signedAt().toString());
+    annotations.put(URLS_EXPIRE, upload.expiresAt().toString());
+    secret.getMetadata().setAnnotations(annotations);
+    return secret;
   }
 
   /** The same Secret with nothing in it: applied once the URL is no longer needed. */
@@ -93,6 +107,7 @@ public final class DumpJob {
   public static Job desired(Backup backup, Environment environment, String appImage, String databaseSecret,
       BackupStore.Upload upload, OperatorConfig config) {
     Map<String, String> labels = labels(backup);
+    ResourceRequirements resources = resources(environment, config);
     labels.put(Labels.PROJECT, environment.getSpec().getProject());
     labels.put(Labels.ENVIRONMENT, environment.getSpec().getEnvironment());
     Container dump = new ContainerBuilder()
@@ -103,7 +118,7 @@ public final class DumpJob {
         .withArgs("--format=custom", "--no-owner", "--no-privileges", "--file=" + Transfers.DUMP)
         .withEnv(libpqEnv(databaseSecret))
         .withVolumeMounts(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName(OneShotJob.VOLUME).withMountPath(Transfers.DIRECTORY).build())
-        .withResources(resources())
+        .withResources(resources)
         .withSecurityContext(postgresUser())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
@@ -118,13 +133,13 @@ public final class DumpJob {
             // A volume, not a variable: two hundred URLs are more than one variable may hold (128 KiB).
             new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName(TRANSFER_VOLUME).withMountPath(Transfers.SECRET_DIRECTORY)
             .withReadOnly(true).build())
-        .withResources(resources())
+        .withResources(resources)
         .withSecurityContext(appUser())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
     // The dump runs first and must finish; only then is there something to upload.
     Job job = OneShotJob.of(backup, name(backup), labels, config.backupTimeout(), OneShotJob.restricted(), List.of(), List.of(dump),
-        List.of(uploader), true);
+        List.of(uploader), PodResources.ephemeralStorageLimit(resources));
     job.getSpec().getTemplate().getSpec().getVolumes().add(new VolumeBuilder().withName(TRANSFER_VOLUME)
         .withNewSecret().withSecretName(transferSecretName(backup)).withDefaultMode(0444).endSecret().build());
     return job;
@@ -147,11 +162,9 @@ public final class DumpJob {
     return env;
   }
 
-  static ResourceRequirements resources() {
-    return new ResourceRequirementsBuilder()
-        .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("128Mi")))
-        .withLimits(Map.of("memory", new Quantity("1Gi")))
-        .build();
+  /** The dump and restore Jobs' resources: the platform's backup settings, with the project's spec.resources.backup. */
+  static ResourceRequirements resources(Environment environment, OperatorConfig config) {
+    return PodResources.requirements(Workload.BACKUP, PodResources.declared(environment.getSpec().getResources(), Workload.BACKUP), config);
   }
 
   static SecurityContext postgresUser() {

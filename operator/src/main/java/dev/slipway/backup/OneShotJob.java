@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -36,10 +37,11 @@ final class OneShotJob {
 
   /**
    * @param initContainers run first, in order (the dump before its upload, the download before the restore)
-   * @param dumpVolume whether the pod has the emptyDir the dump is written to and read from
+   * @param dumpVolume the size of the emptyDir the dump is written to and read from (the pod's
+   *     ephemeral-storage limit: the dump may take all of it); null: no such volume
    */
   static Job of(HasMetadata owner, String name, Map<String, String> labels, Duration deadline, PodSecurityContext security,
-      List<LocalObjectReference> pullSecrets, List<Container> initContainers, List<Container> containers, boolean dumpVolume) {
+      List<LocalObjectReference> pullSecrets, List<Container> initContainers, List<Container> containers, Quantity dumpVolume) {
     PodSpecBuilder pod = new PodSpecBuilder()
         .withRestartPolicy("Never")
         .withAutomountServiceAccountToken(false)
@@ -48,8 +50,8 @@ final class OneShotJob {
         .withImagePullSecrets(pullSecrets)
         .withInitContainers(initContainers)
         .withContainers(containers);
-    if (dumpVolume) {
-      pod.addNewVolume().withName(VOLUME).withNewEmptyDir().endEmptyDir().endVolume();
+    if (dumpVolume != null) {
+      pod.addNewVolume().withName(VOLUME).withNewEmptyDir().withSizeLimit(dumpVolume).endEmptyDir().endVolume();
     }
     Job job = new JobBuilder()
         .withNewMetadata().withName(name).withNamespace(owner.getMetadata().getNamespace()).withLabels(labels).endMetadata()

@@ -2,11 +2,14 @@ package dev.slipway.backup;
 
 import dev.slipway.Labels;
 import dev.slipway.api.v1alpha1.Restore;
+import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.resources.PodResources;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -58,8 +61,13 @@ public final class RestoreJobs {
     return OneShotJob.transferSecret(restore, transferSecretName(restore), labels(restore), null);
   }
 
-  /** Fetch the dump (environment's image), then pg_restore it into the environment's database. */
-  public static Job restore(Restore restore, String appImage, String databaseSecret, BackupStore.Transfer transfer, OperatorConfig config) {
+  /**
+   * Fetch the dump (environment's image), then pg_restore it into the environment's database,
+   * with the backup resources of the target's project (its dump volume holds the whole dump).
+   */
+  public static Job restore(Restore restore, Environment target, String appImage, String databaseSecret, BackupStore.Transfer transfer,
+      OperatorConfig config) {
+    ResourceRequirements resources = DumpJob.resources(target, config);
     Container download = new ContainerBuilder()
         .withName("download")
         .withImage(appImage)
@@ -68,7 +76,7 @@ public final class RestoreJobs {
                 .withNewValueFrom().withNewSecretKeyRef(Transfers.URL_VARIABLE, transferSecretName(restore), false).endValueFrom().build(),
             new EnvVarBuilder().withName(Transfers.HEADERS_VARIABLE).withValue(Serialization.asJson(transfer.headers())).build())
         .withVolumeMounts(new VolumeMountBuilder().withName(OneShotJob.VOLUME).withMountPath(Transfers.DIRECTORY).build())
-        .withResources(DumpJob.resources())
+        .withResources(resources)
         .withSecurityContext(DumpJob.appUser())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
@@ -81,12 +89,12 @@ public final class RestoreJobs {
             "--dbname=$(PGDATABASE)", Transfers.DUMP)
         .withEnv(DumpJob.libpqEnv(databaseSecret))
         .withVolumeMounts(new VolumeMountBuilder().withName(OneShotJob.VOLUME).withMountPath(Transfers.DIRECTORY).withReadOnly(true).build())
-        .withResources(DumpJob.resources())
+        .withResources(resources)
         .withSecurityContext(DumpJob.postgresUser())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
     return OneShotJob.of(restore, name(restore, RESTORE), labels(restore), config.backupTimeout(), OneShotJob.restricted(), List.of(),
-        List.of(download), List.of(load), true);
+        List.of(download), List.of(load), PodResources.ephemeralStorageLimit(resources));
   }
 
   /** {@code command} with the web Deployment's image, settings and security (release, sanitize). */
@@ -103,6 +111,6 @@ public final class RestoreJobs {
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
     return OneShotJob.of(restore, name(restore, step), labels(restore), config.migrationTimeout(), pod.getSecurityContext(),
-        pod.getImagePullSecrets(), List.of(), List.of(run), false);
+        pod.getImagePullSecrets(), List.of(), List.of(run), null);
   }
 }

@@ -3,7 +3,9 @@ package dev.slipway.backup;
 import dev.slipway.config.OperatorConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -44,10 +46,18 @@ public final class S3BackupStore implements BackupStore {
   private final String kmsKey;
   private final S3Client s3;
   private final S3Presigner presigner;
+  private final AwsCredentialsProvider credentials;
+  private final Clock clock;
 
   public S3BackupStore(String bucket, String region, URI endpoint, String kmsKey, AwsCredentialsProvider credentials) {
+    this(bucket, region, endpoint, kmsKey, credentials, Clock.systemUTC());
+  }
+
+  S3BackupStore(String bucket, String region, URI endpoint, String kmsKey, AwsCredentialsProvider credentials, Clock clock) {
     this.bucket = bucket;
     this.kmsKey = kmsKey;
+    this.credentials = credentials;
+    this.clock = clock;
     S3Configuration pathStyle = S3Configuration.builder().pathStyleAccessEnabled(endpoint != null).build();
     S3ClientBuilder client = S3Client.builder()
         .region(Region.of(region))
@@ -84,17 +94,34 @@ public final class S3BackupStore implements BackupStore {
           c.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(kmsKey);
         }
       }).uploadId();
-      List<URI> urls = new ArrayList<>(parts);
-      Map<String, String> headers = Map.of();
-      for (int part = 1; part <= parts; part++) {
-        int number = part;
-        var signed = presigner.presignUploadPart(p -> p.signatureDuration(validFor)
-            .uploadPartRequest(u -> u.bucket(bucket).key(key).uploadId(uploadId).partNumber(number)));
-        urls.add(signed.url().toURI());
-        headers = headersToSend(signed.signedHeaders());
-      }
-      return new Upload(List.copyOf(urls), headers);
+      return sign(key, uploadId, parts, validFor);
     });
+  }
+
+  @Override
+  public Upload signParts(String key, String uploadId, int parts, Duration validFor) {
+    return call("sign the parts of the upload to", key, () -> sign(key, uploadId, parts, validFor));
+  }
+
+  private Upload sign(String key, String uploadId, int parts, Duration validFor) throws URISyntaxException {
+    // The URLs die with the credentials that signed them. Resolved first: the presigner gets these
+    // or newer ones from the same provider, so the expiry said here is never later than the real one.
+    Instant now = clock.instant();
+    Instant expires = now.plus(validFor);
+    Instant session = credentials.resolveCredentials().expirationTime().orElse(null);
+    if (session != null && session.isBefore(expires)) {
+      expires = session;
+    }
+    List<URI> urls = new ArrayList<>(parts);
+    Map<String, String> headers = Map.of();
+    for (int part = 1; part <= parts; part++) {
+      int number = part;
+      var signed = presigner.presignUploadPart(p -> p.signatureDuration(validFor)
+          .uploadPartRequest(u -> u.bucket(bucket).key(key).uploadId(uploadId).partNumber(number)));
+      urls.add(signed.url().toURI());
+      headers = headersToSend(signed.signedHeaders());
+    }
+    return new Upload(uploadId, List.copyOf(urls), headers, now, expires);
   }
 
   @Override

@@ -29,16 +29,29 @@ final class Transfers {
   private Transfers() {}
 
   /**
+   * How long the upload waits for a fresh URL when the store refuses one as expired (the operator
+   * signs them again at half their life, so this is only the kubelet catching up); the variable
+   * overrides it (tests).
+   */
+  static final int FRESH_URL_WAIT_SECONDS = 300;
+  static final String FRESH_URL_WAIT_VARIABLE = "FRESH_URL_WAIT";
+
+  /**
    * PUT the dump part by part, each part streamed from the file (the pod's memory stays small),
-   * each tried three times; the operator completes the object from the parts afterwards.
+   * each tried three times; the operator completes the object from the parts afterwards. The URLs
+   * are read again for every part: the operator signs them again before they expire (session
+   * credentials end within the hour) and the kubelet refreshes the mounted Secret. A part the
+   * store refuses (400, 403: an expired signature or session) waits for a URL it has not tried.
    */
   static final String UPLOAD = String.join("\n",
       "import json, os, sys, time, urllib.error, urllib.request",
       "path = '" + DUMP + "'",
       "size = os.path.getsize(path)",
       "part_size = int(os.environ['" + PART_SIZE_VARIABLE + "'])",
-      "with open('" + SECRET_DIRECTORY + "/" + URLS_KEY + "') as f:",
-      "    urls = f.read().split()",
+      "def read_urls():",
+      "    with open('" + SECRET_DIRECTORY + "/" + URLS_KEY + "') as f:",
+      "        return f.read().split()",
+      "urls = read_urls()",
       "parts = max(1, -(-size // part_size))",
       "if parts > len(urls):",
       "    sys.exit('the dump has %d bytes, more than the %d a Backup can store (%d parts of %d bytes)'"
@@ -53,25 +66,46 @@ final class Transfers {
       "        data = self.f.read(n) if n > 0 else b''",
       "        self.left -= len(data)",
       "        return data",
+      "fresh_url_wait = int(os.environ.get('" + FRESH_URL_WAIT_VARIABLE + "') or " + FRESH_URL_WAIT_SECONDS + ")",
+      "def fresh_url(i, refused):",
+      "    waited = 0",
+      "    while waited < fresh_url_wait:",
+      "        url = read_urls()[i]",
+      "        if url != refused:",
+      "            return url",
+      "        time.sleep(2)",
+      "        waited += 2",
+      "    return None",
       "with open(path, 'rb') as body:",
       "    for i in range(parts):",
       "        length = min(part_size, size - i * part_size)",
-      "        for attempt in (1, 2, 3):",
+      "        url = read_urls()[i]",
+      "        attempt = renewed = 0",
+      "        while True:",
+      "            attempt += 1",
       "            body.seek(i * part_size)",
-      "            request = urllib.request.Request(urls[i], data=Part(body, length), method='PUT',",
+      "            request = urllib.request.Request(url, data=Part(body, length), method='PUT',",
       "                headers=dict(headers, **{'Content-Length': str(length)}))",
       "            try:",
       "                with urllib.request.urlopen(request, timeout=600) as response:",
       "                    break",
       "            except urllib.error.HTTPError as e:",
       "                error = 'HTTP %d' % e.code",
+      "                if e.code in (400, 403) and renewed < 3:",
+      "                    renewed += 1",
+      "                    url = fresh_url(i, url)",
+      "                    if url is None:",
+      "                        sys.exit('upload of part %d of %d refused: %s, and no fresh URL came within %d s'"
+          + " % (i + 1, parts, error, fresh_url_wait))",
+      "                    attempt -= 1",
+      "                    continue",
       "                if e.code < 500:",
       "                    sys.exit('upload of part %d of %d refused: %s' % (i + 1, parts, error))",
       "            except urllib.error.URLError as e:",
       "                error = str(e.reason)",
       "            except OSError as e:",
       "                error = type(e).__name__",
-      "            if attempt == 3:",
+      "            if attempt >= 3:",
       "                sys.exit('upload of part %d of %d failed three times: %s' % (i + 1, parts, error))",
       "            time.sleep(2 * attempt)",
       "print('stored %d bytes in %d parts' % (size, parts))");

@@ -28,11 +28,17 @@ public final class BuildCoordinator {
   private final KubernetesClient client;
   private final OperatorConfig config;
   private final Clock clock;
+  private final RegistryCredentialCheck credentials;
 
   public BuildCoordinator(KubernetesClient client, OperatorConfig config, Clock clock) {
+    this(client, config, clock, new RegistryCredentialCheck(client, config));
+  }
+
+  public BuildCoordinator(KubernetesClient client, OperatorConfig config, Clock clock, RegistryCredentialCheck credentials) {
     this.client = client;
     this.config = config;
     this.clock = clock;
+    this.credentials = credentials;
   }
 
   public Outcome ensure(Environment environment, Project project, String commit, boolean retryFailed, Context<Environment> context) {
@@ -74,6 +80,12 @@ public final class BuildCoordinator {
           r.getStartedAt(), r.getFinishedAt()), false, false, null);
     }
 
+    // The build can read its push credential: it must be this namespace's own (README: Security model).
+    Optional<RegistryCredentialCheck.Refusal> refused = credentials.refusal(namespace);
+    if (refused.isPresent()) {
+      return new Outcome(new BuildState(BuildState.Result.Failed, jobName, null, refused.get().reason(), refused.get().message(), now(), now()),
+          false, false, null);
+    }
     Job desired = KanikoJob.desired(new BuildRequest(project, commit), config);
     try {
       client.resource(desired).create();

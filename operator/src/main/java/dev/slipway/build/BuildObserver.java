@@ -1,5 +1,6 @@
 package dev.slipway.build;
 
+import dev.slipway.resources.Evictions;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -34,6 +35,12 @@ public final class BuildObserver {
     Optional<ContainerStateTerminated> kaniko = pod.flatMap(p -> terminated(p.getStatus() == null ? null : p.getStatus().getContainerStatuses(), KanikoJob.KANIKO_CONTAINER));
     Optional<ContainerStateTerminated> source = pod.flatMap(p -> terminated(p.getStatus() == null ? null : p.getStatus().getInitContainerStatuses(), KanikoJob.SOURCE_CONTAINER));
 
+    Optional<String> evicted = pod.flatMap(Evictions::forDisk);
+    if (evicted.isPresent()) {
+      String finishedAt = condition(job, "Failed").map(JobCondition::getLastTransitionTime).orElse(finished(job));
+      return new BuildState(BuildState.Result.Failed, name, null, Evictions.DISK_LIMIT_EXCEEDED, diskMessage(pod.get(), evicted.get()),
+          started, finishedAt);
+    }
     Optional<JobCondition> failed = condition(job, "Failed");
     Optional<JobCondition> complete = condition(job, "Complete");
     String finished = job.getStatus() == null ? null : job.getStatus().getCompletionTime();
@@ -78,6 +85,21 @@ public final class BuildObserver {
     return running(name, started);
   }
 
+  /** Stopped by the kubelet for writing more than its ephemeral-storage limit: what it may write, and how to change it. */
+  private static String diskMessage(Pod pod, String kubelet) {
+    String limit = pod.getSpec() == null ? null : pod.getSpec().getContainers().stream()
+        .filter(c -> KanikoJob.KANIKO_CONTAINER.equals(c.getName()) && c.getResources() != null && c.getResources().getLimits() != null)
+        .map(c -> c.getResources().getLimits().get("ephemeral-storage"))
+        .filter(java.util.Objects::nonNull).map(Object::toString).findFirst().orElse(null);
+    return "the build wrote more to local disk than it may" + (limit == null ? "" : " (ephemeral-storage limit " + limit + ")")
+        + ", so the kubelet stopped it: " + kubelet + " Write less in the Dockerfile's steps, or raise"
+        + " spec.resources.build.limits.ephemeral-storage (within the platform's maximum)";
+  }
+
+  private static String finished(Job job) {
+    return job.getStatus() == null ? null : job.getStatus().getCompletionTime();
+  }
+
   private static BuildState running(String name, String started) {
     return new BuildState(BuildState.Result.Running, name, null, null, null, started, null);
   }
@@ -97,8 +119,9 @@ public final class BuildObserver {
     if (o.contains("error resolving dockerfile path") || (o.contains("dockerfile") && o.contains("no such file or directory"))) {
       return "DockerfileNotFound";
     }
+    // ("Permission denied" from a RUN step is the Dockerfile's own failure, not the registry's.)
     if (o.contains("error pushing image") || o.contains("failed to push") || o.contains("unauthorized")
-        || o.contains("denied") || o.contains("push permission")) {
+        || (o.contains("denied") && !o.contains("permission denied")) || o.contains("push permission")) {
       return "PushFailed";
     }
     return "BuildFailed";

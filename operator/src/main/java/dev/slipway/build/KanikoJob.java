@@ -5,6 +5,8 @@ import dev.slipway.Labels;
 import dev.slipway.OwnerReferences;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.git.GitUrls;
+import dev.slipway.resources.PodResources;
+import dev.slipway.resources.Workload;
 import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
 import io.fabric8.kubernetes.api.model.Container;
@@ -12,6 +14,7 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
@@ -71,6 +74,18 @@ public final class KanikoJob {
       "rm -rf .git",
       "echo \"fetched $SOURCE_COMMIT\"");
 
+  /**
+   * The fetch runs git, a program the platform chose, on a shallow clone: its needs do not depend
+   * on the Dockerfile, so they are fixed. Its root file system is read-only and the clone goes to
+   * the workspace volume (sized with the build), so its own disk is its logs and /tmp.
+   */
+  static final ResourceRequirements FETCH_RESOURCES = new ResourceRequirementsBuilder()
+      .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("64Mi"))
+      .addToRequests("ephemeral-storage", new Quantity("64Mi"))
+      .addToLimits("cpu", new Quantity("1")).addToLimits("memory", new Quantity("512Mi"))
+      .addToLimits("ephemeral-storage", new Quantity("256Mi"))
+      .build();
+
   private KanikoJob() {}
 
   public static Job desired(BuildRequest request, OperatorConfig config) {
@@ -80,8 +95,12 @@ public final class KanikoJob {
     labels.put(Labels.COMPONENT, Labels.BUILD);
     labels.put(Labels.COMMIT, request.commit());
 
+    ResourceRequirements resources = PodResources.requirements(Workload.BUILD,
+        PodResources.declared(request.project().getSpec().getResources(), Workload.BUILD), config);
     List<Volume> volumes = new ArrayList<>();
-    volumes.add(new VolumeBuilder().withName("workspace").withNewEmptyDir().endEmptyDir().build());
+    // The source and whatever the Dockerfile writes there: no more than the whole pod may use.
+    volumes.add(new VolumeBuilder().withName("workspace").withNewEmptyDir().withSizeLimit(PodResources.ephemeralStorageLimit(resources))
+        .endEmptyDir().build());
     volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity("64Mi")).endEmptyDir().build());
     List<VolumeMount> sourceMounts = new ArrayList<>(List.of(mount("workspace", WORKSPACE), mount("tmp", "/tmp")));
     List<VolumeMount> kanikoMounts = new ArrayList<>(List.of(mount("workspace", WORKSPACE)));
@@ -125,9 +144,7 @@ public final class KanikoJob {
         .withEnv(sourceEnv)
         .withVolumeMounts(sourceMounts)
         .withTerminationMessagePolicy("FallbackToLogsOnError")
-        .withResources(new ResourceRequirementsBuilder()
-            .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("64Mi"))
-            .addToLimits("memory", new Quantity("512Mi")).build())
+        .withResources(FETCH_RESOURCES)
         .withNewSecurityContext()
         .withRunAsNonRoot(true).withRunAsUser(GIT_USER).withRunAsGroup(GIT_USER)
         .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
@@ -168,9 +185,7 @@ public final class KanikoJob {
         .withArgs(args)
         .withVolumeMounts(kanikoMounts)
         .withTerminationMessagePolicy("FallbackToLogsOnError")
-        .withResources(new ResourceRequirementsBuilder()
-            .addToRequests("cpu", new Quantity(config.buildCpu())).addToRequests("memory", new Quantity(config.buildMemory()))
-            .addToLimits("memory", new Quantity(config.buildMemory())).build())
+        .withResources(resources)
         .withNewSecurityContext()
         .withPrivileged(false).withAllowPrivilegeEscalation(false)
         .endSecurityContext()

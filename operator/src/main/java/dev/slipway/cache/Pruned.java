@@ -21,6 +21,9 @@ public final class Pruned {
 
   public static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
+  private static final java.util.Set<String> PROJECT_VIEW_CONDITIONS =
+      java.util.Set.of(ConditionTypes.READY, ConditionTypes.RECONCILING, ConditionTypes.STALLED);
+
   private Pruned() {}
 
   /** Drops managedFields and the last-applied annotation, in place; returns the object. */
@@ -40,19 +43,22 @@ public final class Pruned {
 
   /**
    * An Environment as the Project controller needs it: identity, labels and owners, the spec (to
-   * compare with what the mapping wants) and the part of the status a Project reports (phase,
-   * Ready, URL, commit). Build and release histories stay in the Environment controller's cache only.
+   * compare with what the mapping wants) and the part of the status a Project reports (observed
+   * generations, phase, Ready, Reconciling, Stalled, URL, commit). Build and release histories stay
+   * in the Environment controller's cache only.
    */
   public static Environment projectView(Environment environment) {
     withoutBookkeeping(environment);
     EnvironmentStatus full = environment.getStatus();
     if (full != null) {
       EnvironmentStatus summary = new EnvironmentStatus();
+      summary.setObservedGeneration(full.getObservedGeneration());
+      summary.setObservedProjectGeneration(full.getObservedProjectGeneration());
       summary.setPhase(full.getPhase());
       summary.setUrl(full.getUrl());
       summary.setShortCommit(full.getShortCommit());
       summary.setConditions(full.getConditions() == null ? null
-          : full.getConditions().stream().filter(c -> ConditionTypes.READY.equals(c.getType())).toList());
+          : full.getConditions().stream().filter(c -> PROJECT_VIEW_CONDITIONS.contains(c.getType())).toList());
       summary.setBuilds(null);
       summary.setReleases(null);
       environment.setStatus(summary);

@@ -1,7 +1,11 @@
 package dev.slipway.config;
 
 import java.time.Duration;
+import dev.slipway.resources.Amounts;
+import dev.slipway.resources.Budget;
+import dev.slipway.resources.Workload;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +21,9 @@ public final class OperatorConfig {
 
   public static final String WATCH_NAMESPACES = "SLIPWAY_WATCH_NAMESPACES";
   public static final String HTTP_PORT = "SLIPWAY_HTTP_PORT";
+  public static final String PROBE_PORT = "SLIPWAY_PROBE_PORT";
+  public static final String HTTP_REQUEST_TIMEOUT = "SLIPWAY_HTTP_REQUEST_TIMEOUT";
+  public static final String HTTP_MAX_CONNECTIONS = "SLIPWAY_HTTP_MAX_CONNECTIONS";
   public static final String LEADER_ELECTION = "SLIPWAY_LEADER_ELECTION";
   public static final String LEASE_NAME = "SLIPWAY_LEASE_NAME";
   public static final String LEASE_NAMESPACE = "SLIPWAY_LEASE_NAMESPACE";
@@ -35,6 +42,7 @@ public final class OperatorConfig {
   public static final String REGISTRY_INSECURE = "SLIPWAY_REGISTRY_INSECURE";
   public static final String REGISTRY_SECRET = "SLIPWAY_REGISTRY_SECRET";
   public static final String REGISTRY_LAYOUT = "SLIPWAY_REGISTRY_LAYOUT";
+  public static final String REGISTRY_CREDENTIALS = "SLIPWAY_REGISTRY_CREDENTIALS";
   public static final String REGISTRY_AUTH_FILE = "SLIPWAY_REGISTRY_AUTH_FILE";
   public static final String KANIKO_IMAGE = "SLIPWAY_KANIKO_IMAGE";
   public static final String GIT_IMAGE = "SLIPWAY_GIT_IMAGE";
@@ -42,8 +50,17 @@ public final class OperatorConfig {
   public static final String BUILD_TIMEOUT = "SLIPWAY_BUILD_TIMEOUT";
   public static final String BUILD_TTL = "SLIPWAY_BUILD_TTL";
   public static final String BUILD_HISTORY = "SLIPWAY_BUILD_HISTORY";
-  public static final String BUILD_CPU = "SLIPWAY_BUILD_CPU";
-  public static final String BUILD_MEMORY = "SLIPWAY_BUILD_MEMORY";
+  public static final String BUILD_REQUESTS = "SLIPWAY_BUILD_REQUESTS";
+  public static final String BUILD_LIMITS = "SLIPWAY_BUILD_LIMITS";
+  public static final String BUILD_MAX = "SLIPWAY_BUILD_MAX";
+  public static final String WEB_REQUESTS = "SLIPWAY_WEB_REQUESTS";
+  public static final String WEB_LIMITS = "SLIPWAY_WEB_LIMITS";
+  public static final String WEB_MAX = "SLIPWAY_WEB_MAX";
+  public static final String BACKUP_REQUESTS = "SLIPWAY_BACKUP_REQUESTS";
+  public static final String BACKUP_LIMITS = "SLIPWAY_BACKUP_LIMITS";
+  public static final String BACKUP_MAX = "SLIPWAY_BACKUP_MAX";
+  public static final String LOCAL_DATABASE_REQUESTS = "SLIPWAY_LOCAL_DATABASE_REQUESTS";
+  public static final String LOCAL_DATABASE_LIMITS = "SLIPWAY_LOCAL_DATABASE_LIMITS";
   public static final String PIP_INDEX_URL = "SLIPWAY_PIP_INDEX_URL";
   public static final String BASE_DOMAIN = "SLIPWAY_BASE_DOMAIN";
   public static final String INGRESS_CLASS = "SLIPWAY_INGRESS_CLASS";
@@ -63,6 +80,8 @@ public final class OperatorConfig {
   public static final String RDS_KMS_KEY = "SLIPWAY_RDS_KMS_KEY";
   public static final String RDS_INSTANCE_CLASS = "SLIPWAY_RDS_INSTANCE_CLASS";
   public static final String RDS_STORAGE_GIB = "SLIPWAY_RDS_STORAGE_GIB";
+  public static final String RDS_ALLOWED_INSTANCE_CLASSES = "SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES";
+  public static final String RDS_MAX_STORAGE_GIB = "SLIPWAY_RDS_MAX_STORAGE_GIB";
   public static final String SHARED_DATABASE_SECRET = "SLIPWAY_SHARED_DATABASE_SECRET";
   public static final String LOCAL_POSTGRES_IMAGE = "SLIPWAY_LOCAL_POSTGRES_IMAGE";
   public static final String MIGRATION_TIMEOUT = "SLIPWAY_MIGRATION_TIMEOUT";
@@ -102,6 +121,14 @@ public final class OperatorConfig {
     PER_STAGE
   }
 
+  /** What the push credentials in the namespaces are (see build.RegistryCredentialCheck). */
+  public enum RegistryCredentials {
+    /** Each namespace's push Secret is its own: one found in two namespaces refuses their builds. */
+    PER_NAMESPACE,
+    /** One credential may serve every namespace (a single team's cluster): said at start, not refused. */
+    SHARED
+  }
+
   /** Which kind of cert-manager issuer {@link #tlsIssuer()} names. */
   public enum IssuerKind {
     ClusterIssuer,
@@ -124,6 +151,12 @@ public final class OperatorConfig {
     Builder b = new Builder();
     b.watchNamespaces = r.get(WATCH_NAMESPACES, OperatorConfig::namespaces, Set.of());
     b.httpPort = r.get(HTTP_PORT, v -> number(v, 0, 65535), 8080);
+    b.probePort = r.get(PROBE_PORT, v -> number(v, 0, 65535), null);
+    if (b.probePort != null && b.probePort != 0 && b.probePort == b.httpPort) {
+      throw new IllegalArgumentException(PROBE_PORT + " must differ from " + HTTP_PORT + " (" + b.httpPort + "): probes get a port of their own");
+    }
+    b.httpRequestTimeout = r.get(HTTP_REQUEST_TIMEOUT, v -> atLeast(duration(v), Duration.ofSeconds(1)), b.httpRequestTimeout);
+    b.httpMaxConnections = r.get(HTTP_MAX_CONNECTIONS, v -> number(v, 1, 10000), b.httpMaxConnections);
     b.leaderElection = r.get(LEADER_ELECTION, OperatorConfig::bool, true);
     b.leaseName = r.get(LEASE_NAME, OperatorConfig::dnsName, "slipway-operator");
     b.leaseNamespace = Optional.ofNullable(r.get(LEASE_NAMESPACE, OperatorConfig::dnsName, null))
@@ -143,6 +176,7 @@ public final class OperatorConfig {
     b.registryInsecure = r.get(REGISTRY_INSECURE, OperatorConfig::bool, false);
     b.registrySecret = r.get(REGISTRY_SECRET, OperatorConfig::dnsName, null);
     b.registryLayout = r.get(REGISTRY_LAYOUT, OperatorConfig::layout, RegistryLayout.SHARED);
+    b.registryCredentials = r.get(REGISTRY_CREDENTIALS, OperatorConfig::credentialsModel, RegistryCredentials.PER_NAMESPACE);
     b.registryAuthFile = r.get(REGISTRY_AUTH_FILE, Function.identity(), null);
     b.kanikoImage = r.get(KANIKO_IMAGE, OperatorConfig::pinnedImage, DEFAULT_KANIKO_IMAGE);
     b.gitImage = r.get(GIT_IMAGE, OperatorConfig::pinnedImage, DEFAULT_GIT_IMAGE);
@@ -150,8 +184,11 @@ public final class OperatorConfig {
     b.buildTimeout = r.get(BUILD_TIMEOUT, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofMinutes(30));
     b.buildTtl = r.get(BUILD_TTL, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofHours(24));
     b.buildHistory = r.get(BUILD_HISTORY, v -> number(v, 1, 100), 10);
-    b.buildCpu = r.get(BUILD_CPU, OperatorConfig::quantity, "1");
-    b.buildMemory = r.get(BUILD_MEMORY, OperatorConfig::quantity, "2Gi");
+    replaced(env, Map.of("SLIPWAY_BUILD_CPU", BUILD_REQUESTS + "=cpu=... (and " + BUILD_LIMITS + ")",
+        "SLIPWAY_BUILD_MEMORY", BUILD_REQUESTS + "=memory=... and " + BUILD_LIMITS + "=memory=..."));
+    for (Workload w : Workload.values()) {
+      b.resources.put(w, budget(r, w));
+    }
     b.pipIndexUrl = r.get(PIP_INDEX_URL, OperatorConfig::httpUrl, null);
     b.baseDomain = r.get(BASE_DOMAIN, OperatorConfig::domain, null);
     b.ingressClass = r.get(INGRESS_CLASS, OperatorConfig::dnsName, null);
@@ -171,6 +208,9 @@ public final class OperatorConfig {
     b.rdsKmsKey = r.get(RDS_KMS_KEY, Function.identity(), null);
     b.rdsInstanceClass = r.get(RDS_INSTANCE_CLASS, Function.identity(), "db.t4g.micro");
     b.rdsStorageGiB = r.get(RDS_STORAGE_GIB, v -> number(v, 20, 65536), 20);
+    b.rdsAllowedInstanceClasses = r.get(RDS_ALLOWED_INSTANCE_CLASSES, OperatorConfig::instanceClasses, b.rdsAllowedInstanceClasses);
+    b.rdsMaxStorageGiB = r.get(RDS_MAX_STORAGE_GIB, v -> number(v, 20, 65536), b.rdsMaxStorageGiB);
+    rdsBounds(b.rdsInstanceClass, b.rdsStorageGiB, b.rdsAllowedInstanceClasses, b.rdsMaxStorageGiB);
     b.sharedDatabaseSecret = r.get(SHARED_DATABASE_SECRET, OperatorConfig::dnsName, null);
     b.localPostgresImage = r.get(LOCAL_POSTGRES_IMAGE, OperatorConfig::pinnedImage, DEFAULT_LOCAL_POSTGRES_IMAGE);
     b.migrationTimeout = r.get(MIGRATION_TIMEOUT, v -> atLeast(duration(v), Duration.ofMinutes(1)), Duration.ofMinutes(15));
@@ -206,6 +246,28 @@ public final class OperatorConfig {
 
   public int httpPort() {
     return b.httpPort;
+  }
+
+  /**
+   * The port that answers only /healthz and /readyz, for the kubelet: callers of the HTTP port
+   * can never delay a probe. Unset: 8081, or a free port when the HTTP port is 0 (tests, and
+   * several operators on one machine).
+   */
+  public int probePort() {
+    if (b.probePort != null) {
+      return b.probePort;
+    }
+    return b.httpPort == 0 ? 0 : DEFAULT_PROBE_PORT;
+  }
+
+  /** How long one connection to either port may take, from accept to the last byte answered. */
+  public Duration httpRequestTimeout() {
+    return b.httpRequestTimeout;
+  }
+
+  /** Connections the HTTP port holds open at once; more are closed at accept. */
+  public int httpMaxConnections() {
+    return b.httpMaxConnections;
   }
 
   public boolean leaderElection() {
@@ -297,6 +359,11 @@ public final class OperatorConfig {
     return b.registryLayout;
   }
 
+  /** Whether each namespace's push credential must be its own (the default) or one may serve them all. */
+  public RegistryCredentials registryCredentials() {
+    return b.registryCredentials;
+  }
+
   /** A docker config.json the operator itself uses to copy promoted images (mounted from a Secret). */
   public Optional<String> registryAuthFile() {
     return Optional.ofNullable(b.registryAuthFile);
@@ -337,12 +404,9 @@ public final class OperatorConfig {
     return b.buildHistory;
   }
 
-  public String buildCpu() {
-    return b.buildCpu;
-  }
-
-  public String buildMemory() {
-    return b.buildMemory;
+  /** Requests, limits and (where a Project may size it) maximum of one kind of pod. */
+  public Budget resources(Workload workload) {
+    return b.resources.get(workload);
   }
 
   /** The platform's wheel index, passed to builds as the PIP_INDEX_URL build argument. */
@@ -429,6 +493,11 @@ public final class OperatorConfig {
     return b.rdsStorageGiB;
   }
 
+  /** What a Project may ask of RDS: the allowed instance classes (classes, families such as db.t4g.*, or *) and the most storage. */
+  public dev.slipway.database.rds.InstanceBounds rdsBounds() {
+    return new dev.slipway.database.rds.InstanceBounds(b.rdsAllowedInstanceClasses, b.rdsMaxStorageGiB);
+  }
+
   /** Secret (in the operator's namespace) with the shared Postgres server's admin connection. */
   public Optional<String> sharedDatabaseSecret() {
     return Optional.ofNullable(b.sharedDatabaseSecret);
@@ -497,6 +566,8 @@ public final class OperatorConfig {
 
   // --- derived variants, for tests -----------------------------------------------------------
 
+  public static final int DEFAULT_PROBE_PORT = 8081;
+
   public OperatorConfig withHttpPort(int port) {
     return toBuilder().httpPort(port).build();
   }
@@ -512,11 +583,13 @@ public final class OperatorConfig {
   @Override
   public String toString() {
     return "watchNamespaces=" + (watchesAllNamespaces() ? "<all>" : String.join(",", b.watchNamespaces))
-        + " httpPort=" + b.httpPort + " leaderElection=" + b.leaderElection
+        + " httpPort=" + b.httpPort + " probePort=" + probePort() + " httpRequestTimeout=" + b.httpRequestTimeout
+        + " httpMaxConnections=" + b.httpMaxConnections + " leaderElection=" + b.leaderElection
         + " lease=" + b.leaseNamespace.orElse("<client namespace>") + "/" + b.leaseName + " identity=" + b.identity
         + " leaseDuration=" + b.leaseDuration + " renewDeadline=" + b.leaseRenewDeadline + " retryPeriod=" + b.leaseRetryPeriod
         + " reconcileThreads=" + b.reconcileThreads + " pollInterval=" + b.pollInterval
         + " registry=" + Optional.ofNullable(b.registry).orElse("<none>") + " layout=" + b.registryLayout
+        + " registryCredentials=" + b.registryCredentials
         + " baseDomain=" + Optional.ofNullable(b.baseDomain).orElse("<none>")
         + " webhook=" + (b.webhookToken == null ? "off" : "on")
         + " databaseMode=" + b.databaseMode + " awsRegion=" + Optional.ofNullable(b.awsRegion).orElse("<none>")
@@ -527,6 +600,9 @@ public final class OperatorConfig {
   public static final class Builder {
     private Set<String> watchNamespaces = Set.of();
     private int httpPort = 8080;
+    private Integer probePort;
+    private Duration httpRequestTimeout = Duration.ofSeconds(10);
+    private int httpMaxConnections = 256;
     private boolean leaderElection = true;
     private String leaseName = "slipway-operator";
     private Optional<String> leaseNamespace = Optional.empty();
@@ -545,6 +621,7 @@ public final class OperatorConfig {
     private boolean registryInsecure;
     private String registrySecret;
     private RegistryLayout registryLayout = RegistryLayout.SHARED;
+    private RegistryCredentials registryCredentials = RegistryCredentials.PER_NAMESPACE;
     private String registryAuthFile;
     private String kanikoImage = DEFAULT_KANIKO_IMAGE;
     private String gitImage = DEFAULT_GIT_IMAGE;
@@ -552,8 +629,7 @@ public final class OperatorConfig {
     private Duration buildTimeout = Duration.ofMinutes(30);
     private Duration buildTtl = Duration.ofHours(24);
     private int buildHistory = 10;
-    private String buildCpu = "1";
-    private String buildMemory = "2Gi";
+    private Map<Workload, Budget> resources = defaultResources();
     private String pipIndexUrl;
     private String baseDomain;
     private String ingressClass;
@@ -573,6 +649,8 @@ public final class OperatorConfig {
     private String rdsKmsKey;
     private String rdsInstanceClass = "db.t4g.micro";
     private int rdsStorageGiB = 20;
+    private java.util.List<String> rdsAllowedInstanceClasses = dev.slipway.database.rds.InstanceBounds.DEFAULT_CLASSES;
+    private int rdsMaxStorageGiB = dev.slipway.database.rds.InstanceBounds.DEFAULT_MAX_STORAGE_GIB;
     private String sharedDatabaseSecret;
     private String localPostgresImage = DEFAULT_LOCAL_POSTGRES_IMAGE;
     private Duration migrationTimeout = Duration.ofMinutes(15);
@@ -590,6 +668,9 @@ public final class OperatorConfig {
       Builder c = new Builder();
       c.watchNamespaces = Set.copyOf(watchNamespaces);
       c.httpPort = httpPort;
+      c.probePort = probePort;
+      c.httpRequestTimeout = httpRequestTimeout;
+      c.httpMaxConnections = httpMaxConnections;
       c.leaderElection = leaderElection;
       c.leaseName = leaseName;
       c.leaseNamespace = leaseNamespace;
@@ -607,6 +688,7 @@ public final class OperatorConfig {
       c.registryInsecure = registryInsecure;
       c.registrySecret = registrySecret;
       c.registryLayout = registryLayout;
+      c.registryCredentials = registryCredentials;
       c.registryAuthFile = registryAuthFile;
       c.kanikoImage = kanikoImage;
       c.gitImage = gitImage;
@@ -614,8 +696,7 @@ public final class OperatorConfig {
       c.buildTimeout = buildTimeout;
       c.buildTtl = buildTtl;
       c.buildHistory = buildHistory;
-      c.buildCpu = buildCpu;
-      c.buildMemory = buildMemory;
+      c.resources = new java.util.EnumMap<>(resources);
       c.pipIndexUrl = pipIndexUrl;
       c.baseDomain = baseDomain;
       c.ingressClass = ingressClass;
@@ -635,6 +716,8 @@ public final class OperatorConfig {
       c.rdsKmsKey = rdsKmsKey;
       c.rdsInstanceClass = rdsInstanceClass;
       c.rdsStorageGiB = rdsStorageGiB;
+      c.rdsAllowedInstanceClasses = rdsAllowedInstanceClasses;
+      c.rdsMaxStorageGiB = rdsMaxStorageGiB;
       c.sharedDatabaseSecret = sharedDatabaseSecret;
       c.localPostgresImage = localPostgresImage;
       c.migrationTimeout = migrationTimeout;
@@ -657,6 +740,21 @@ public final class OperatorConfig {
 
     public Builder httpPort(int v) {
       httpPort = v;
+      return this;
+    }
+
+    public Builder probePort(int v) {
+      probePort = v;
+      return this;
+    }
+
+    public Builder httpRequestTimeout(Duration v) {
+      httpRequestTimeout = v;
+      return this;
+    }
+
+    public Builder httpMaxConnections(int v) {
+      httpMaxConnections = v;
       return this;
     }
 
@@ -719,6 +817,11 @@ public final class OperatorConfig {
       return this;
     }
 
+    public Builder registryCredentials(RegistryCredentials v) {
+      registryCredentials = v;
+      return this;
+    }
+
     public Builder registryLayout(RegistryLayout v) {
       registryLayout = v;
       return this;
@@ -771,6 +874,16 @@ public final class OperatorConfig {
 
     public Builder localPostgresImage(String v) {
       localPostgresImage = v;
+      return this;
+    }
+
+    /** One workload's budget, checked as at start. */
+    public Builder resources(Workload workload, Budget budget) {
+      List<String> problems = budget.problems(workload);
+      if (!problems.isEmpty()) {
+        throw new ConfigException(String.join("; ", problems));
+      }
+      resources.put(workload, budget);
       return this;
     }
 
@@ -837,6 +950,14 @@ public final class OperatorConfig {
       return this;
     }
 
+    /** The RDS bounds, checked against the default class and storage as at start. */
+    public Builder rdsBounds(java.util.List<String> allowedInstanceClasses, int maxStorageGiB) {
+      OperatorConfig.rdsBounds(rdsInstanceClass, rdsStorageGiB, allowedInstanceClasses, maxStorageGiB);
+      rdsAllowedInstanceClasses = java.util.List.copyOf(allowedInstanceClasses);
+      rdsMaxStorageGiB = maxStorageGiB;
+      return this;
+    }
+
     public Builder releaseJobTtl(Duration v) {
       releaseJobTtl = v;
       return this;
@@ -858,6 +979,30 @@ public final class OperatorConfig {
   }
 
   // --- parsing ---------------------------------------------------------------------------------
+
+  /** Comma-separated instance classes, families (db.t4g.*) or *, as {@link dev.slipway.database.rds.InstanceBounds} takes them. */
+  private static java.util.List<String> instanceClasses(String value) {
+    java.util.List<String> classes = java.util.Arrays.stream(value.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    new dev.slipway.database.rds.InstanceBounds(classes, dev.slipway.database.rds.InstanceBounds.DEFAULT_MAX_STORAGE_GIB);
+    return classes;
+  }
+
+  /** The default class must be allowed and the default storage within the maximum: otherwise no Project without its own would work. */
+  static void rdsBounds(String defaultClass, int defaultStorageGiB, java.util.List<String> allowed, int maxStorageGiB) {
+    dev.slipway.database.rds.InstanceBounds bounds;
+    try {
+      bounds = new dev.slipway.database.rds.InstanceBounds(allowed, maxStorageGiB);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(RDS_ALLOWED_INSTANCE_CLASSES + "/" + RDS_MAX_STORAGE_GIB + ": " + e.getMessage());
+    }
+    if (!bounds.allows(defaultClass)) {
+      throw new ConfigException(RDS_INSTANCE_CLASS + " (" + defaultClass + ") is not among " + RDS_ALLOWED_INSTANCE_CLASSES + " ("
+          + String.join(",", bounds.allowedClasses()) + ")");
+    }
+    if (defaultStorageGiB > maxStorageGiB) {
+      throw new ConfigException(RDS_STORAGE_GIB + " (" + defaultStorageGiB + ") is more than " + RDS_MAX_STORAGE_GIB + " (" + maxStorageGiB + ")");
+    }
+  }
 
   private static Set<String> namespaces(String value) {
     Set<String> result = new LinkedHashSet<>();
@@ -910,11 +1055,35 @@ public final class OperatorConfig {
     return value;
   }
 
-  private static String quantity(String value) {
-    if (!value.matches("^[0-9]+(\\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")) {
-      throw new IllegalArgumentException("'" + value + "' is not a Kubernetes quantity such as 500m or 2Gi");
+  private static Map<Workload, Budget> defaultResources() {
+    Map<Workload, Budget> m = new java.util.EnumMap<>(Workload.class);
+    for (Workload w : Workload.values()) {
+      m.put(w, w.defaults());
     }
-    return value;
+    return m;
+  }
+
+  /** A workload's defaults with what its variables name on top; contradictions stop the operator, naming the variables. */
+  private static Budget budget(Reader r, Workload w) {
+    Budget defaults = w.defaults();
+    Amounts requests = defaults.requests().overriddenBy(r.get(w.requestsVariable(), Amounts::parse, Amounts.NONE));
+    Amounts limits = defaults.limits().overriddenBy(r.get(w.limitsVariable(), Amounts::parse, Amounts.NONE));
+    Amounts max = w.maxVariable() == null ? null : defaults.max().overriddenBy(r.get(w.maxVariable(), Amounts::parse, Amounts.NONE));
+    Budget budget = new Budget(requests, limits, max);
+    List<String> problems = budget.problems(w);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(String.join("; ", problems));
+    }
+    return budget;
+  }
+
+  /** Settings that are gone: set, they stop the operator with what replaces them (never silently ignored). */
+  private static void replaced(Map<String, String> env, Map<String, String> replacements) {
+    replacements.forEach((old, now) -> {
+      if (env.get(old) != null && !env.get(old).isBlank()) {
+        throw new ConfigException(old + " is no longer read: set " + now);
+      }
+    });
   }
 
   private static String readableFile(String value) {
@@ -943,6 +1112,14 @@ public final class OperatorConfig {
       case "shared" -> RegistryLayout.SHARED;
       case "per-stage" -> RegistryLayout.PER_STAGE;
       default -> throw new IllegalArgumentException("'" + value + "' is not shared or per-stage");
+    };
+  }
+
+  private static RegistryCredentials credentialsModel(String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "per-namespace" -> RegistryCredentials.PER_NAMESPACE;
+      case "shared" -> RegistryCredentials.SHARED;
+      default -> throw new IllegalArgumentException("'" + value + "' is not per-namespace or shared");
     };
   }
 

@@ -4,6 +4,8 @@ import dev.slipway.Labels;
 import dev.slipway.OwnerReferences;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.resources.PodResources;
+import dev.slipway.resources.Workload;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -92,13 +94,11 @@ public final class LocalDatabase {
         .addNewVolumeMount().withName("run").withMountPath("/var/run/postgresql").endVolumeMount()
         .withNewReadinessProbe().withNewExec().withCommand("pg_isready", "-U", USER, "-d", DATABASE).endExec()
         .withPeriodSeconds(5).endReadinessProbe()
-        .withNewResources()
-        .withRequests(Map.of("cpu", new Quantity("50m"), "memory", new Quantity("128Mi")))
-        .withLimits(Map.of("memory", new Quantity("512Mi")))
-        .endResources()
+        .withResources(PodResources.requirements(Workload.LOCAL_DATABASE, config))
         .withNewSecurityContext().withAllowPrivilegeEscalation(false).withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
         .endContainer()
-        .addNewVolume().withName("run").withNewEmptyDir().endEmptyDir().endVolume()
+        // The socket and the lock file: a few bytes.
+        .addNewVolume().withName("run").withNewEmptyDir().withSizeLimit(new Quantity("16Mi")).endEmptyDir().endVolume()
         .endSpec()
         .endTemplate()
         .addNewVolumeClaimTemplate()

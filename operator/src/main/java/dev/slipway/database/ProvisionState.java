@@ -4,7 +4,8 @@ package dev.slipway.database;
  * Where provisioning stands after one (quick, non-waiting) look.
  *
  * @param reason CamelCase, for the DatabaseReady condition (e.g. Available, Creating, Modifying,
- *     BackingUp, StorageFull, Incompatible, Failed, ForeignInstance, AwsError)
+ *     BackingUp, StorageFull, Incompatible, Failed, ForeignInstance, AwsError, NameConflict,
+ *     InstanceClassNotAllowed, StorageTooLarge)
  * @param message for people; never contains the password
  * @param identifier the RDS instance identifier, or the database name on a shared server
  * @param endpoint set when {@link Phase#Ready}

@@ -6,6 +6,7 @@ import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentSpec;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.Stage;
+import dev.slipway.backup.RestoreHold;
 import dev.slipway.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -62,21 +63,14 @@ public record WebPlan(
     EnvironmentSpec spec = environment.getSpec();
     List<String> hosts = hosts(spec, config);
     boolean tls = config.tlsIssuer().isPresent() && spec.getStage() != Stage.LOCAL && !hosts.isEmpty();
-    int replicas = spec.getReplicas() != null ? spec.getReplicas() : (spec.getStage() == Stage.LIVE ? 2 : 1);
-    if (restoring(environment) != null) {
-      replicas = 0; // nothing serves the old data while a Restore replaces it
-    }
+    int wanted = spec.getReplicas() != null ? spec.getReplicas() : (spec.getStage() == Stage.LIVE ? 2 : 1);
+    // Nothing serves while a Restore replaces the data, nor another environment's data unsanitised.
+    int replicas = RestoreHold.replicas(environment, wanted);
     return new WebPlan(environment, environment.getMetadata().getNamespace(), environment.getMetadata().getName(),
         spec.getProject(), spec.getEnvironment(), spec.getStage(), release, replicas,
         environmentVariables(project, spec, environment.getMetadata().getName(), environment.getMetadata().getNamespace(), hosts,
             release, databaseSecret), hosts, tls, config,
         credentialsVersion == null ? Map.of() : Map.of(dev.slipway.Annotations.DATABASE_CREDENTIALS, credentialsVersion));
-  }
-
-  /** The Restore that holds the environment stopped, or null. */
-  public static String restoring(Environment environment) {
-    var a = environment.getMetadata().getAnnotations();
-    return a == null ? null : a.get(dev.slipway.Annotations.RESTORING);
   }
 
   /** {@code <project>-<environment>.<base domain>} first, then the custom domains. */

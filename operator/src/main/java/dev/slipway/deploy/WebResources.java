@@ -2,12 +2,14 @@ package dev.slipway.deploy;
 
 import dev.slipway.OwnerReferences;
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.resources.PodResources;
+import dev.slipway.resources.Workload;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.HTTPGetActionBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -19,7 +21,6 @@ import io.fabric8.kubernetes.api.model.networking.v1.IngressRuleBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The web objects of an environment, from its {@link WebPlan}. Used by the dependent resources
@@ -80,10 +81,7 @@ public final class WebResources {
         // Leaving the Service's endpoints takes a moment to reach every proxy; keep serving
         // until it has, then uWSGI finishes the requests in flight on SIGTERM.
         .withNewLifecycle().withNewPreStop().withNewSleep().withSeconds(PRE_STOP_SECONDS).endSleep().endPreStop().endLifecycle()
-        .withNewResources()
-        .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("256Mi")))
-        .withLimits(Map.of("memory", new Quantity("512Mi")))
-        .endResources()
+        .withResources(resources(plan))
         .withNewSecurityContext()
         .withAllowPrivilegeEscalation(false)
         .withNewCapabilities().withDrop("ALL").endCapabilities()
@@ -94,6 +92,15 @@ public final class WebResources {
         .endSpec()
         .build();
     return OwnerReferences.controlledBy(d, plan.owner());
+  }
+
+  /**
+   * The web container's requests and limits: the platform's web settings with the project's
+   * spec.resources.web (the Environment carries them). Release and sanitize commands copy them.
+   */
+  public static ResourceRequirements resources(WebPlan plan) {
+    var declared = plan.owner().getSpec() == null ? null : plan.owner().getSpec().getResources();
+    return PodResources.requirements(Workload.WEB, PodResources.declared(declared, Workload.WEB), plan.config());
   }
 
   public static Service service(WebPlan plan) {

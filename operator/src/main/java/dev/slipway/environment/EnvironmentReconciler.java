@@ -27,9 +27,11 @@ import dev.slipway.deploy.WebServiceDependent;
 import dev.slipway.environment.EnvironmentStatusAggregator.Observed;
 import dev.slipway.environment.EnvironmentStatusAggregator.Report;
 import dev.slipway.release.MigrationCoordinator;
+import dev.slipway.resources.PodResources;
 import dev.slipway.release.ReleaseHistory;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
+import dev.slipway.status.Convergence;
 import dev.slipway.status.Statuses;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -87,6 +89,10 @@ import org.slf4j.LoggerFactory;
 public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<Environment> {
 
   public static final String NAME = "environment";
+  /** Key of this reconcile's {@link DomainClaims.Outcome} in the workflow context, where finish reads it. */
+  private static final String DOMAINS_KEY = "slipway.domains";
+  /** Reason of Deployed=False (and an Event) when the Project asks for more than the platform allows. */
+  public static final String RESOURCES_REFUSED = PodResources.REFUSED;
   static final String BY_PROJECT = "project";
 
   private static final Logger log = LoggerFactory.getLogger(EnvironmentReconciler.class);
@@ -133,7 +139,8 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     // lookup, not a scan of every Environment (quadratic at a thousand of them).
     context.getPrimaryCache().addIndexers(Map.of(
         BY_PROJECT, e -> e.getSpec() == null ? List.of() : List.of(e.getMetadata().getNamespace() + "/" + e.getSpec().getProject()),
-        PromotionSignals.BY_SOURCE, PromotionSignals::sourceKey));
+        PromotionSignals.BY_SOURCE, PromotionSignals::sourceKey,
+        DomainClaims.BY_DOMAIN, DomainClaims::index));
 
     // The Project: its changes (env vars, source) reach every one of its Environments.
     var projects = new InformerEventSource<>(InformerEventSourceConfiguration.from(Project.class, Environment.class)
@@ -201,6 +208,20 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
           previous.getReleases(), previous.getDatabase(), observed, phase(false, false, false, false, false, false)), null);
     }
     Project project = found.get();
+    // Custom domains another environment serves, or names that are the platform's, are left out
+    // of what this one serves (and said so in its status).
+    DomainClaims.Outcome domains = DomainClaims.check(environment, config,
+        domain -> context.getPrimaryCache().byIndex(DomainClaims.BY_DOMAIN, domain), id -> ingresses(context).get(id));
+    context.managedWorkflowAndDependentResourceContext().put(DOMAINS_KEY, domains);
+    Environment served = domains.served(environment);
+    Optional<PodResources.Refusal> refused = PodResources.refusal(project.getSpec().getResources(), config)
+        .or(() -> PodResources.refusal(environment.getSpec().getResources(), config));
+    if (refused.isPresent()) {
+      // (Requests stay pending: a deploy or retry asked for now is acted on once the sizes are fixed.)
+      Observed unchanged = new Observed(previous.getObservedRefresh(), previous.getObservedDeployRequest(),
+          previous.getObservedPasswordRotation(), previous.getObservedReleaseRetry());
+      return finish(environment, context, resourcesRefused(environment, previous, current, unchanged, refused.get()), null);
+    }
 
     // 1. Settings the platform generates (SECRET_KEY), then the database (a rotation asked for is
     //    stored first, then applied by the provider).
@@ -229,11 +250,13 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     // 3. Decide what should run.
     ReleaseDecision decision = ReleaseDecision.decide(current, newest.release(),
         Boolean.TRUE.equals(environment.getSpec().getAutoDeploy()), requests.deploy().isNew());
-    String url = WebPlan.urlOf(environment, config);
+    String url = WebPlan.urlOf(served, config);
     if (decision.target() == null) {
       ConditionValue deployed = ConditionValue.no(decision.waiting(), requests.deploy().isNew()
           ? "deploy requested; waiting for a release to deploy"
-          : "nothing to deploy yet");
+          : "AwaitingDeployRequest".equals(decision.waiting())
+              ? newest.release().shortCommit() + " is ready to deploy: set a new value of the " + Annotations.DEPLOY + " annotation"
+              : "nothing to deploy yet");
       return finish(environment, context, new Report(newest.source(), newest.built(), database.condition(), null, deployed,
           ConditionValue.no("NotDeployed", "nothing is deployed yet"), newest.resolvedCommit(), null, url, newest.builds(),
           previous.getReleases(), database.status(), observed,
@@ -260,7 +283,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
             previousCondition(previous, ConditionTypes.MIGRATED), previous.getReleases(), null);
       } else {
         target = copy.release();
-        gate = releaseStep.gate(environment, project, target, database, requests.retryRelease(), previous.getReleases(),
+        gate = releaseStep.gate(served, project, target, database, requests.retryRelease(), previous.getReleases(),
             previousCondition(previous, ConditionTypes.MIGRATED), current == null ? null : current.image(), context);
       }
     }
@@ -275,7 +298,7 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     }
 
     // 5. Roll out what should serve: the new release once its gates are open, else what runs.
-    RolloutStep.Outcome rollout = rolloutStep.apply(environment, project, serve, database, context);
+    RolloutStep.Outcome rollout = rolloutStep.apply(served, project, serve, database, context);
     if (rollout.started()) {
       events.normal(environment, "RolloutStarted", "rolling out " + serve.shortCommit() + " (" + serve.image() + ")");
     }
@@ -313,6 +336,27 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
         EnvironmentStatusAggregator.phase(newest.building() || copying, gate.migrating(), !rollout.complete() && !rollout.failed(),
             failed || rollout.failed(), database.provisioning(), rollout.scaledToZero(), rollout.complete())),
         database.recheckAfter());
+  }
+
+  /**
+   * A size the platform does not allow (above its maximum): nothing new is built, released or
+   * rolled out until the Project is fixed; what runs keeps running, with the sizes it has.
+   */
+  private Report resourcesRefused(Environment environment, EnvironmentStatus previous, Release current, Observed observed,
+      PodResources.Refusal refusal) {
+    String message = refusal + "; nothing new is built, released or rolled out here until it is fixed"
+        + (current == null ? "" : " (" + current.shortCommit() + " keeps running)");
+    boolean told = previousCondition(previous, ConditionTypes.DEPLOYED) != null
+        && RESOURCES_REFUSED.equals(previousCondition(previous, ConditionTypes.DEPLOYED).reason());
+    if (!told) {
+      events.warning(environment, RESOURCES_REFUSED, refusal.toString());
+    }
+    ConditionValue ready = previousCondition(previous, ConditionTypes.READY);
+    return new Report(previousCondition(previous, ConditionTypes.SOURCE_RESOLVED), previousCondition(previous, ConditionTypes.BUILT),
+        previousCondition(previous, ConditionTypes.DATABASE_READY), previousCondition(previous, ConditionTypes.MIGRATED),
+        ConditionValue.no(RESOURCES_REFUSED, message), ready != null ? ready : ConditionValue.no("NotDeployed", "nothing is deployed yet"),
+        previous.getResolvedCommit(), current, previous.getUrl() != null ? previous.getUrl() : WebPlan.urlOf(environment, config),
+        previous.getBuilds(), previous.getReleases(), previous.getDatabase(), observed, Phase.Failed);
   }
 
   private void rotatePassword(Environment environment) {
@@ -386,10 +430,12 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     EnvironmentStatus previous = Optional.ofNullable(environment.getStatus()).orElseGet(EnvironmentStatus::new);
     long generation = environment.getMetadata().getGeneration() == null ? 0 : environment.getMetadata().getGeneration();
     EnvironmentStatus status = Serialization.clone(previous);
-    status.setConditions(new Conditions(previous.getConditions(), generation, clock)
+    Conditions conditions = new Conditions(previous.getConditions(), generation, clock)
         .setAll(previous.getConditions())
-        .set(ConditionTypes.DEPLOYED, Conditions.FALSE, "ReconcileError", Failures.describe(e))
-        .build());
+        .set(ConditionTypes.DEPLOYED, Conditions.FALSE, "ReconcileError", Failures.describe(e));
+    // JOSDK retries with backoff: converging still, as kstatus reads it.
+    Convergence.reconciling("ReconcileError", "retrying: " + Failures.describe(e)).applyTo(conditions);
+    status.setConditions(conditions.build());
     log.warn("{}/{}: reconcile failed: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(),
         Failures.describe(e));
     return ErrorStatusUpdateControl.patchStatus(statusPatch(environment, status));
@@ -399,9 +445,17 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
   private UpdateControl<Environment> finish(Environment environment, Context<Environment> context, Report report,
       java.time.Duration recheckAfter) {
     EnvironmentStatus status = EnvironmentStatusAggregator.build(environment, report, clock);
+    var domains = context.managedWorkflowAndDependentResourceContext().get(DOMAINS_KEY, DomainClaims.Outcome.class);
+    if (domains.isPresent() && domains.get().condition() != null) {
+      recheckAfter = reportDomains(environment, status, domains.get(), recheckAfter);
+    }
     Set<Backup> backups = context.getSecondaryResources(Backup.class);
     status.setLatestBackup(latestBackup(backups));
     Optional<Project> project = context.getSecondaryResource(Project.class);
+    // The Project's own settings (env, source, release) reach this Environment without changing its
+    // spec: the Project counts this status as caught up only at the generation it was built from.
+    status.setObservedProjectGeneration(project.map(p -> p.getMetadata().getGeneration())
+        .orElse(environment.getStatus() == null ? null : environment.getStatus().getObservedProjectGeneration()));
     // Backups on schedule, and retention: the status holds when the next one is due, and this
     // reconcile is rescheduled for that moment.
     if (config.backupBucket().isPresent() && project.isPresent()) {
@@ -424,6 +478,31 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     }
     UpdateControl<Environment> control = UpdateControl.noUpdate();
     return recheckAfter == null ? control : control.rescheduleAfter(recheckAfter);
+  }
+
+  /** The DomainsAccepted condition; a refusal is an Event when it is new, and looked at again soon (the holder may let go). */
+  private java.time.Duration reportDomains(Environment environment, EnvironmentStatus status, DomainClaims.Outcome domains,
+      java.time.Duration recheckAfter) {
+    ConditionValue c = domains.condition();
+    var before = Conditions.find(environment.getStatus() == null ? null : environment.getStatus().getConditions(), DomainClaims.CONDITION);
+    long generation = environment.getMetadata().getGeneration() == null ? 0 : environment.getMetadata().getGeneration();
+    status.setConditions(new Conditions(environment.getStatus() == null ? null : environment.getStatus().getConditions(), generation, clock)
+        .setAll(status.getConditions()).set(DomainClaims.CONDITION, c.status(), c.reason(), c.message()).build());
+    if (!domains.anyRefused()) {
+      return recheckAfter;
+    }
+    if (before.isEmpty() || !Objects.equals(before.get().getMessage(), c.message())) {
+      events.warning(environment, DomainClaims.REFUSED, c.message());
+    }
+    return sooner(recheckAfter, DomainClaims.RECHECK);
+  }
+
+  /** The web Ingresses in the cache (every watched namespace's), by Environment id. */
+  @SuppressWarnings("unchecked")
+  private static io.javaoperatorsdk.operator.processing.event.source.Cache<io.fabric8.kubernetes.api.model.networking.v1.Ingress> ingresses(
+      Context<Environment> context) {
+    return (io.javaoperatorsdk.operator.processing.event.source.Cache<io.fabric8.kubernetes.api.model.networking.v1.Ingress>)
+        context.eventSourceRetriever().getEventSourceFor(io.fabric8.kubernetes.api.model.networking.v1.Ingress.class);
   }
 
   private static java.time.Duration sooner(java.time.Duration a, java.time.Duration b) {

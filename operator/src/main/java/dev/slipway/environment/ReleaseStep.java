@@ -5,6 +5,7 @@ import dev.slipway.api.v1alpha1.BackupPhase;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.ReleaseRecord;
+import dev.slipway.backup.RestoreHold;
 import dev.slipway.build.JobCache;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.deploy.Release;
@@ -66,10 +67,9 @@ final class ReleaseStep {
    */
   Outcome gate(Environment environment, Project project, Release target, DatabaseStep.Outcome database, Requests.Request retry,
       List<ReleaseRecord> history, ConditionValue previousMigrated, String serving, Context<Environment> context) {
-    String restore = WebPlan.restoring(environment);
-    if (restore != null && !java.util.Objects.equals(target.image(), serving)) {
-      return new Outcome(Gate.WAITING, ConditionValue.no("WaitingForRestore",
-          "Restore " + restore + " replaces the database; " + target.shortCommit() + " is released after it"), null, history, null);
+    Optional<String> restore = RestoreHold.holder(environment);
+    if (restore.isPresent() && !java.util.Objects.equals(target.image(), serving)) {
+      return waitingForRestore(restore.get(), target, history);
     }
     if (!database.ready()) {
       return new Outcome(Gate.WAITING,
@@ -82,9 +82,19 @@ final class ReleaseStep {
     if (known.isPresent() && ReleaseHistory.migrated(known.get())) {
       return new Outcome(Gate.OPEN, null, null, history, null);
     }
+    if (restore.isPresent()) {
+      return waitingForRestore(restore.get(), target, history); // no release command starts while the data is replaced
+    }
     int attempt = ReleaseHistory.attempt(known.orElse(null));
     String answered = null;
-    if (known.isPresent() && ReleaseHistory.MIGRATION_FAILED.equals(known.get().getResult())) {
+    // A release decided before a Restore replaced the data is decided again: its command ran, or
+    // was to run, on the data the Restore replaced (the Restore stopped it if it still ran).
+    boolean again = known.isPresent() && RestoreHold.decidedBeforeRestore(environment, known.get().getStartedAt());
+    if (again) {
+      attempt++;
+      events.normal(environment, "ReleaseRestarted", "the release of " + target.shortCommit() + " was decided before a Restore replaced"
+          + " the database; it is decided again (attempt " + attempt + ")");
+    } else if (known.isPresent() && ReleaseHistory.MIGRATION_FAILED.equals(known.get().getResult())) {
       if (!retry.isNew()) {
         // Failed before: stays failed until someone asks again (a new commit, or the retry annotation).
         ReleaseRecord r = known.get();
@@ -105,6 +115,20 @@ final class ReleaseStep {
       String name = PreReleaseBackup.name(environment, target, attempt);
       Optional<Backup> taken = context.getSecondaryResources(Backup.class).stream()
           .filter(b -> name.equals(b.getMetadata().getName())).findFirst();
+      int thisAttempt = attempt;
+      // (When this attempt starts now, its entry is not written yet: the Backup must be from about now.)
+      String startedAt = known.filter(r -> !again && ReleaseHistory.attempt(r) == thisAttempt).map(ReleaseRecord::getStartedAt)
+          .orElse(null);
+      Optional<String> foreign = taken.flatMap(b -> PreReleaseBackup.notOwn(b, environment, target, startedAt, clock.instant()));
+      if (foreign.isPresent()) {
+        String why = foreign.get() + ", so the release command of " + target.shortCommit() + " did not run; delete it, or set a new value"
+            + " of slipway.dev/retry-release to back up under a new name and release";
+        events.warning(environment, "ReleaseBlocked", why);
+        String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+        return new Outcome(Gate.FAILED, failedDeploy(target), ConditionValue.no(PreReleaseBackup.NAME_TAKEN, why),
+            ReleaseHistory.record(history, target, ReleaseHistory.MIGRATION_FAILED, PreReleaseBackup.NAME_TAKEN, null, attempt, now,
+                config.buildHistory(), serving), answered);
+      }
       BackupPhase phase = taken.map(b -> b.getStatus() == null ? null : b.getStatus().getPhase()).orElse(null);
       if (taken.isEmpty()) {
         PreReleaseBackup.create(context.getClient(), environment, target, name);
@@ -151,6 +175,11 @@ final class ReleaseStep {
     };
   }
 
+  private static Outcome waitingForRestore(String restore, Release target, List<ReleaseRecord> history) {
+    return new Outcome(Gate.WAITING, ConditionValue.no("WaitingForRestore",
+        "Restore " + restore + " replaces the database; " + target.shortCommit() + " is released after it"), null, history, null);
+  }
+
   /** The release's entry names the Backup taken before it, when one was. */
   private static List<ReleaseRecord> linked(List<ReleaseRecord> history, Release target, String backup) {
     return backup == null ? history : ReleaseHistory.withBackup(history, target, backup);
@@ -162,6 +191,10 @@ final class ReleaseStep {
   }
 
   private static String failureMessage(ReleaseRecord r) {
+    if (PreReleaseBackup.NAME_TAKEN.equals(r.getReason())) {
+      return "a Backup named as the one before this release was not taken for it, so the release command did not run;"
+          + " set a new value of slipway.dev/retry-release to back up under a new name and release";
+    }
     if ("BackupFailed".equals(r.getReason())) {
       return "Backup " + r.getBackup() + " before the release failed, so the release command did not run;"
           + " set a new value of slipway.dev/retry-release to back up and release again";

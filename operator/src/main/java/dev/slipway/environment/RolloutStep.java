@@ -3,6 +3,7 @@ package dev.slipway.environment;
 import dev.slipway.Annotations;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.backup.RestoreHold;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.deploy.Release;
 import dev.slipway.deploy.WebPlan;
@@ -44,8 +45,10 @@ final class RolloutStep {
     Rollout rollout = Rollout.of(context.getSecondaryResource(Deployment.class).orElse(null), serve.image());
     String running = serve.shortCommit() + " (" + serve.image() + ")";
     if (rollout.scaledToZero() && rollout.complete()) {
-      return new Outcome(ConditionValue.yes("ScaledToZero", "runs " + running + " with 0 replicas"),
-          ConditionValue.no("ScaledToZero", rollout.message() + " (replicas: 0)"), true, plan.url(), started, false, true);
+      ConditionValue ready = RestoreHold.unsanitizedMessage(environment).map(why -> ConditionValue.no("UnsanitizedData", why))
+          .orElse(ConditionValue.no("ScaledToZero", rollout.message() + " (replicas: 0)"));
+      return new Outcome(ConditionValue.yes("ScaledToZero", "runs " + running + " with 0 replicas"), ready, true, plan.url(), started,
+          false, true);
     }
     if (rollout.complete()) {
       return new Outcome(ConditionValue.yes("RolledOut", "runs " + running),

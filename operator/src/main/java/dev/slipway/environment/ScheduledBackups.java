@@ -10,7 +10,7 @@ import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.Stage;
 import dev.slipway.backup.CronSchedule;
-import dev.slipway.deploy.WebPlan;
+import dev.slipway.backup.RestoreHold;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -133,7 +133,7 @@ final class ScheduledBackups {
       status.setMessage("skipped " + next + ": nothing is deployed yet");
       return waitFor(status, cron.next(now).orElse(null), now, prune);
     }
-    if (WebPlan.restoring(environment) != null || backups.stream().anyMatch(b -> SCHEDULED.equals(kind(b)) && !done(b))) {
+    if (RestoreHold.holder(environment).isPresent() || backups.stream().anyMatch(b -> SCHEDULED.equals(kind(b)) && !done(b))) {
       // A Restore holds the data, or the last scheduled Backup still runs: this one is taken after.
       status.setNextScheduleTime(next.toString());
       status.setMessage(previous.getMessage());

@@ -8,8 +8,8 @@ import java.util.Objects;
 
 /**
  * Which updates of an Environment are worth a reconcile: a new spec (generation), a request
- * made through the refresh, deploy, rotation or retry annotation, a Restore starting or ending (annotations do
- * not bump the generation), or
+ * made through the refresh, deploy, rotation or retry annotation, a Restore starting or ending, or the
+ * data's state it records (annotations do not bump the generation), or
  * the start of deletion. Status writes, ours included, are not.
  */
 public class SpecOrRequestChanged implements OnUpdateFilter<Environment> {
@@ -22,6 +22,8 @@ public class SpecOrRequestChanged implements OnUpdateFilter<Environment> {
         || !Objects.equals(annotation(newer, Annotations.ROTATE_DATABASE_PASSWORD), annotation(older, Annotations.ROTATE_DATABASE_PASSWORD))
         || !Objects.equals(annotation(newer, Annotations.RETRY_RELEASE), annotation(older, Annotations.RETRY_RELEASE))
         || !Objects.equals(annotation(newer, Annotations.RESTORING), annotation(older, Annotations.RESTORING))
+        || !Objects.equals(annotation(newer, Annotations.UNSANITIZED_DATA), annotation(older, Annotations.UNSANITIZED_DATA))
+        || !Objects.equals(annotation(newer, Annotations.RESTORED), annotation(older, Annotations.RESTORED))
         || !Objects.equals(newer.getMetadata().getDeletionTimestamp(), older.getMetadata().getDeletionTimestamp())
         || !Objects.equals(newer.getMetadata().getFinalizers(), older.getMetadata().getFinalizers());
   }

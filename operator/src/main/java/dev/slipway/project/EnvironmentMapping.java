@@ -59,6 +59,7 @@ public final class EnvironmentMapping {
     for (EnvironmentTemplate entry : effectiveMapping(project)) {
       EnvironmentSpec spec = toSpec(project.getMetadata().getName(), entry);
       spec.setDatabase(database(project.getSpec() == null ? null : project.getSpec().getDatabase(), spec.getStage(), defaultMode));
+      spec.setResources(project.getSpec() == null ? null : project.getSpec().getResources());
       result.add(spec);
     }
     return result;
@@ -101,6 +102,15 @@ public final class EnvironmentMapping {
   /** Live runs at least two pods so a node drain or a rollout never takes it down. */
   public static int defaultReplicas(Stage stage) {
     return stage == Stage.LIVE ? 2 : 1;
+  }
+
+  /**
+   * Whether an Environment's spec is the one the mapping gives: equal JSON (the spec is written by
+   * the Project controller only and the CRD sets no defaults, so equal JSON means nothing to apply).
+   */
+  public static boolean sameSpec(EnvironmentSpec desired, EnvironmentSpec actual) {
+    var json = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
+    return java.util.Objects.equals(json.valueToTree(desired), json.valueToTree(actual));
   }
 
   /** The Environment object for one spec, labelled for the informers that watch it. */

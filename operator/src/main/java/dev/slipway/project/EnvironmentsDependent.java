@@ -7,10 +7,8 @@ import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentSpec;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.cache.Pruned;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import java.util.List;
-import java.util.Objects;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.BulkDependentResource;
@@ -56,8 +54,7 @@ public class EnvironmentsDependent extends CRUDKubernetesDependentResource<Envir
    */
   @Override
   public Matcher.Result<Environment> match(Environment actual, Environment desired, Project primary, Context<Project> context) {
-    var json = context.getClient().getKubernetesSerialization();
-    boolean same = Objects.equals(json.convertValue(desired.getSpec(), JsonNode.class), json.convertValue(actual.getSpec(), JsonNode.class))
+    boolean same = EnvironmentMapping.sameSpec(desired.getSpec(), actual.getSpec())
         && contains(actual.getMetadata().getLabels(), desired.getMetadata().getLabels())
         && (actual.getMetadata().getOwnerReferences() == null ? List.of() : actual.getMetadata().getOwnerReferences())
             .containsAll(desired.getMetadata().getOwnerReferences() == null ? List.of() : desired.getMetadata().getOwnerReferences());

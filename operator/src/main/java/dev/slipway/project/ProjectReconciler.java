@@ -52,7 +52,7 @@ public class ProjectReconciler implements Reconciler<Project> {
     Map<String, Environment> environments = context.getSecondaryResourcesAsStream(Environment.class)
         .filter(e -> name.equals(e.getSpec().getProject()))
         .collect(Collectors.toMap(e -> e.getSpec().getEnvironment(), e -> e, (a, b) -> a));
-    ProjectStatus status = ProjectStatusBuilder.build(project, environments, clock);
+    ProjectStatus status = ProjectStatusBuilder.build(project, environments, defaultDatabaseMode, clock);
     if (!Statuses.sameContent(project.getStatus(), status) && awaitingFirstReport(environments.values())) {
       // An Environment created moments ago reports its first status at once, and that wakes this
       // reconcile: the Project's status is written then, once, instead of once per Environment.

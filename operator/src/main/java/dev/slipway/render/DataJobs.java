@@ -49,7 +49,9 @@ final class DataJobs {
       backup.setMetadata(meta(request.backup() + "-backup", environment));
       backup.setSpec(new BackupSpec());
       backup.getSpec().setEnvironment(request.backup());
-      BackupStore.Upload upload = new BackupStore.Upload(List.of(PLACEHOLDER_URL), Map.of());
+      // (Stand-ins for what only the store can tell; fixed, so render prints the same every time.)
+      BackupStore.Upload upload = new BackupStore.Upload("stand-in-upload-id", List.of(PLACEHOLDER_URL), Map.of(), java.time.Instant.EPOCH,
+          java.time.Instant.EPOCH.plus(config.backupTimeout()));
       objects.add(DumpJob.transferSecret(backup, upload));
       objects.add(DumpJob.desired(backup, environment, image(rendered, request.backup()), CredentialsSecret.name(environment), upload, config));
     }
@@ -64,7 +66,7 @@ final class DataJobs {
       restore.getSpec().getFrom().setEnvironment(request.restoreFrom());
       Deployment web = deployment(rendered, request.restoreInto());
       objects.add(RestoreJobs.transferSecret(restore, transfer));
-      objects.add(RestoreJobs.restore(restore, image(rendered, request.restoreInto()), CredentialsSecret.name(target), transfer, config));
+      objects.add(RestoreJobs.restore(restore, target, image(rendered, request.restoreInto()), CredentialsSecret.name(target), transfer, config));
       if (MigrationJob.runs(project, true)) {
         objects.add(RestoreJobs.command(restore, RestoreJobs.RELEASE, web, MigrationJob.command(project), config));
       }

@@ -30,7 +30,7 @@ final class DatabaseProvisioners {
       RdsSettings settings = new RdsSettings(region, config.rdsEndpoint().map(URI::create).orElse(null),
           config.awsAccessKeyId().orElse(null), config.awsSecretAccessKey().orElse(null), config.rdsSubnetGroup().orElse(null),
           config.rdsSecurityGroups(), config.rdsParameterGroup().orElse(null), config.rdsKmsKey().orElse(null),
-          config.rdsInstanceClass(), config.rdsStorageGiB(), 7, 1);
+          config.rdsInstanceClass(), config.rdsStorageGiB(), 7, 1, config.rdsBounds());
       return new RdsProvisioner(RdsProvisioner.client(settings), settings);
     });
   }

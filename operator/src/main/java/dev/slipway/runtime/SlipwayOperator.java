@@ -2,6 +2,7 @@ package dev.slipway.runtime;
 
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.build.BuildCoordinator;
+import dev.slipway.build.RegistryCredentialCheck;
 import dev.slipway.database.CredentialsSecret;
 import dev.slipway.deploy.AppSecret;
 import dev.slipway.database.DatabaseCoordinator;
@@ -53,6 +54,7 @@ public final class SlipwayOperator implements AutoCloseable {
   private final OperatorConfig config;
 
   private final SourcePoller poller;
+  private final RegistryCredentialCheck registryCredentials;
 
   private SlipwayOperator(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership, Collaborators collaborators)
       throws IOException {
@@ -107,9 +109,10 @@ public final class SlipwayOperator implements AutoCloseable {
     poller = new SourcePoller(collaborators.sources(), new SecretCredentials(client, config.gitAllowPlainHttp()), config.pollInterval(),
         Duration.ofSeconds(5), clock);
     EventRecorder events = new EventRecorder(client, config.identity(), clock);
+    registryCredentials = new RegistryCredentialCheck(client, config);
     operator.register(new ProjectReconciler(clock, config.databaseMode()), namespaces(config));
     operator.register(new EnvironmentReconciler(config, poller, new PromotionCopies(collaborators.images()),
-        new BuildCoordinator(client, config, clock), events,
+        new BuildCoordinator(client, config, clock, registryCredentials), events,
         new DatabaseCoordinator(config, new CredentialsSecret(client), new LocalDatabase(client, config),
             collaborators.dedicatedDatabases(),
             new KeptFor<>(() -> collaborators.sharedDatabases().apply(client), SHARED_ADMIN_SECRET_READ,
@@ -118,7 +121,7 @@ public final class SlipwayOperator implements AutoCloseable {
         new MigrationCoordinator(client, config), new AppSecret(client), clock), namespaces(config));
     operator.register(new BackupReconciler(config, collaborators.backups(), events, clock), namespaces(config));
     operator.register(new RestoreReconciler(config, collaborators.backups(), events, clock), namespaces(config));
-    http = new OperatorHttpServer(config.httpPort(), registry, this::live, this::ready,
+    http = new OperatorHttpServer(config, registry, this::live, this::ready,
         config.webhookToken().map(token -> new OperatorHttpServer.Webhook(token, poller::refreshProject)).orElse(null));
   }
 
@@ -139,6 +142,8 @@ public final class SlipwayOperator implements AutoCloseable {
       Collaborators collaborators) throws IOException {
     SlipwayOperator slipway = new SlipwayOperator(config, client, onLostLeadership, collaborators);
     log.info("starting Slipway operator: {}", config);
+    // Before any build is decided: a build must know whether another namespace holds its credential.
+    slipway.registryCredentials.audit();
     slipway.operator.start();
     return slipway;
   }
@@ -177,6 +182,10 @@ public final class SlipwayOperator implements AutoCloseable {
 
   public int httpPort() {
     return http.port();
+  }
+
+  public int probePort() {
+    return http.probePort();
   }
 
   public PrometheusMeterRegistry registry() {

@@ -9,6 +9,9 @@ public final class ConditionTypes {
   public static final String MIGRATED = "Migrated";
   public static final String DEPLOYED = "Deployed";
   public static final String READY = "Ready";
+  /** kstatus's abnormal-true conditions (see {@link Convergence}): present only while true. */
+  public static final String RECONCILING = "Reconciling";
+  public static final String STALLED = "Stalled";
 
   private ConditionTypes() {}
 }

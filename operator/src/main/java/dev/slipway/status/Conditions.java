@@ -61,6 +61,12 @@ public final class Conditions {
     return this;
   }
 
+  /** Leaves a condition out (one carried over by {@link #setAll}, say). */
+  public Conditions remove(String type) {
+    next.removeIf(c -> c.getType().equals(type));
+    return this;
+  }
+
   public Conditions set(String type, boolean status, String reason, String message) {
     return set(type, status ? TRUE : FALSE, reason, message);
   }

@@ -116,4 +116,32 @@ class CrdValidationIT {
     assertThat(result.exitCode()).as(result.output()).isZero();
     assertThat(result.output()).contains("projects.slipway.dev").contains("environments.slipway.dev");
   }
+
+  /**
+   * No operator runs here: a new Project reads as "generation 1, observed 0" straight away (the
+   * CRD's status default, applied on every read), and an edit keeps it unobserved, so kstatus
+   * (Flux's wait) and Argo CD count it in progress instead of current.
+   */
+  @Test
+  void aProjectNobodyReconciledReadsAsUnobserved(KubernetesClient client, TestNamespace ns) {
+    Project project = new Project();
+    project.setMetadata(new ObjectMetaBuilder().withName("unseen").withNamespace(ns.name()).build());
+    ProjectSpec spec = new ProjectSpec();
+    SourceSpec source = new SourceSpec();
+    source.setUrl("https://git.example.com/acme/unseen.git");
+    spec.setSource(source);
+    project.setSpec(spec);
+    Project created = client.resource(project).create();
+    assertThat(created.getMetadata().getGeneration()).isEqualTo(1L);
+    assertThat(created.getStatus()).isNotNull();
+    assertThat(created.getStatus().getObservedGeneration()).isZero();
+    assertThat(created.getStatus().getConditions()).isEmpty();
+
+    created.getSpec().setEnvironments(List.of(entry("test", null)));
+    Project edited = client.resource(created).update();
+    Project read = client.resources(Project.class).inNamespace(ns.name()).withName("unseen").get();
+    assertThat(edited.getMetadata().getGeneration()).isEqualTo(2L);
+    assertThat(read.getStatus().getObservedGeneration()).isZero();
+    client.resource(read).delete();
+  }
 }

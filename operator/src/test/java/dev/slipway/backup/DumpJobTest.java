@@ -9,6 +9,7 @@ import dev.slipway.api.v1alpha1.EnvironmentSpec;
 import dev.slipway.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.URI;
@@ -22,8 +23,8 @@ class DumpJobTest {
 
   private static final String URL = "http://store.example:9000/bucket/key?partNumber=1&X-Amz-Signature=abcdef0123";
   private static final String URL2 = "http://store.example:9000/bucket/key?partNumber=2&X-Amz-Signature=456789abcd";
-  private static final BackupStore.Upload TRANSFER = new BackupStore.Upload(List.of(URI.create(URL), URI.create(URL2)),
-      Map.of("x-amz-checksum-mode", "none"));
+  private static final BackupStore.Upload TRANSFER = new BackupStore.Upload("upload-1", List.of(URI.create(URL), URI.create(URL2)),
+      Map.of("x-amz-checksum-mode", "none"), java.time.Instant.parse("2026-01-01T10:00:00Z"), java.time.Instant.parse("2026-01-01T11:00:00Z"));
 
   @Test
   void theDatabasePasswordAndTheUrlReachThePodOnlyBySecretReference() {
@@ -63,10 +64,27 @@ class DumpJobTest {
   }
 
   @Test
+  void theDumpGetsThePlatformsBackupResourcesAndItsVolumeCannotOutgrowThePod() {
+    var pod = DumpJob.desired(backup("nightly"), environment(), "registry.example/team/shop@sha256:" + "a".repeat(64), "shop-test-database",
+        TRANSFER, OperatorConfig.defaults()).getSpec().getTemplate().getSpec();
+    for (var c : List.of(pod.getInitContainers().get(0), pod.getContainers().get(0))) {
+      assertThat(c.getResources().getRequests()).containsOnlyKeys("cpu", "memory", "ephemeral-storage")
+          .containsEntry("ephemeral-storage", new Quantity("1Gi"));
+      assertThat(c.getResources().getLimits()).containsOnlyKeys("cpu", "memory", "ephemeral-storage")
+          .containsEntry("ephemeral-storage", new Quantity("10Gi"));
+    }
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getEmptyDir() != null).singleElement()
+        .satisfies(v -> assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("10Gi")));
+  }
+
+  @Test
   void theTransferSecretHoldsThePartUrlsAndIsEmptiedOnceSpent() {
     var secret = DumpJob.transferSecret(backup("nightly"), TRANSFER);
     assertThat(new String(Base64.getDecoder().decode(secret.getData().get("TRANSFER_URLS")), StandardCharsets.UTF_8))
         .isEqualTo(URL + "\n" + URL2);
+    assertThat(secret.getMetadata().getAnnotations()).as("which upload, signed and expiring when: nothing secret")
+        .containsEntry("slipway.dev/upload-id", "upload-1").containsEntry("slipway.dev/urls-signed", "2026-01-01T10:00:00Z")
+        .containsEntry("slipway.dev/urls-expire", "2026-01-01T11:00:00Z");
     assertThat(DumpJob.spentTransferSecret(backup("nightly")).getData()).isNullOrEmpty();
     assertThat(TRANSFER.toString()).doesNotContain("X-Amz-Signature");
   }
@@ -77,6 +95,19 @@ class DumpJobTest {
     assertThat(DumpJob.name(longName)).hasSizeLessThanOrEqualTo(58).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     assertThat(DumpJob.transferSecretName(longName)).hasSizeLessThanOrEqualTo(253);
     assertThat(DumpJob.objectKey(backup("nightly"))).isEqualTo("team-a/shop-test/nightly-0123abcd.dump");
+  }
+
+  @Test
+  void partUrlsAreSignedAgainAtHalfTheirLifeUnlessTheyOutliveTheJob() {
+    java.time.Instant signed = java.time.Instant.parse("2026-01-01T10:00:00Z");
+    java.time.Instant session = signed.plus(java.time.Duration.ofHours(1));
+    java.time.Instant deadline = signed.plus(java.time.Duration.ofHours(2));
+    assertThat(BackupReconciler.resignIn(signed, session, deadline, signed)).isEqualTo(java.time.Duration.ofMinutes(30));
+    assertThat(BackupReconciler.resignIn(signed, session, deadline, signed.plusSeconds(1800))).isZero();
+    assertThat(BackupReconciler.resignIn(signed, session, deadline, signed.plusSeconds(3000))).isZero();
+    assertThat(BackupReconciler.resignIn(signed, deadline.plusSeconds(600), deadline, signed)).as("static credentials: no need").isNull();
+    assertThat(BackupReconciler.resignIn(signed, signed.plusSeconds(6), deadline, signed)).as("never more often than every 5 s")
+        .isEqualTo(java.time.Duration.ofSeconds(5));
   }
 
   @Test

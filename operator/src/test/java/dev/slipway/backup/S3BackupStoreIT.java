@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.stream.Collectors;
@@ -22,6 +24,8 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 
 /**
  * The dump Job's upload, run as the Job runs it (the same Python, with python3 here instead of in
@@ -118,19 +122,148 @@ class S3BackupStoreIT {
     assertThat(s3.listMultipartUploads(l -> l.bucket(BUCKET).prefix(key)).uploads()).isEmpty();
   }
 
+  @Test
+  void aDumpThatOutlastsTheSessionWhoseCredentialsSignedItsUrlsIsStoredWhole(@TempDir Path dir) throws Exception {
+    try (ExpiringSessionsProxy proxy = new ExpiringSessionsProxy(moto.endpoint());
+        StsClient sts = sts(proxy);
+        StsAssumeRoleCredentialsProvider sessions = sessions(sts, 12)) {
+      S3BackupStore expiring = new S3BackupStore(BUCKET, MotoServer.REGION, proxy.endpoint(), null, sessions);
+      byte[] dump = randomBytes(3 * 5 * 1024 * 1024 + 77);
+      String key = "team-a/shop-live/long-0123abcd.dump";
+      Instant started = Instant.now();
+      BackupStore.Upload first = expiring.startUpload(key, 6, Duration.ofMinutes(10));
+      assertThat(first.expiresAt()).as("the session's end, not the ten minutes asked for").isBefore(started.plusSeconds(13));
+
+      // Each part takes 5 s: four parts outlast a 12-second session. The operator's side, as the
+      // Backup controller does it: sign again at half their life, into the Secret the pod reads.
+      proxy.delayPartUploads(Duration.ofSeconds(5));
+      Path urls = dir.resolve("urls");
+      writeUrls(urls, first);
+      java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger signings = new java.util.concurrent.atomic.AtomicInteger(1);
+      Thread operator = new Thread(() -> {
+        BackupStore.Upload current = first;
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+        while (!done.get()) {
+          Duration wait = BackupReconciler.resignIn(current.signedAt(), current.expiresAt(), deadline, Instant.now());
+          if (wait == null) {
+            return;
+          }
+          if (!sleep(wait.isZero() ? Duration.ofMillis(50) : wait, done)) {
+            return;
+          }
+          current = expiring.signParts(key, current.uploadId(), 6, Duration.ofMinutes(10));
+          writeUrls(urls, current);
+          signings.incrementAndGet();
+        }
+      }, "operator-resigns");
+      operator.start();
+      Result result;
+      try {
+        result = runUpload(dir, dump, urls, Map.of());
+      } finally {
+        done.set(true);
+        operator.join();
+      }
+      assertThat(result.exit()).as(result.output()).isZero();
+      assertThat(result.output()).contains("stored " + dump.length + " bytes in 4 parts");
+      assertThat(Duration.between(started, Instant.now())).as("longer than one session").isGreaterThan(Duration.ofSeconds(12));
+      assertThat(proxy.parts()).extracting(ExpiringSessionsProxy.Part::number).containsExactly(1, 2, 3, 4);
+      assertThat(proxy.parts().stream().map(ExpiringSessionsProxy.Part::sessionToken).distinct().count())
+          .as("the later parts went up with URLs of a later session").isGreaterThan(1);
+      assertThat(signings.get()).isGreaterThan(1);
+      for (var url : first.partUrls()) {
+        assertThat(result.output()).doesNotContain(url.getRawQuery());
+      }
+
+      assertThat(expiring.completeUpload(key)).isTrue();
+      byte[] stored = s3.getObjectAsBytes(g -> g.bucket(BUCKET).key(key)).asByteArray();
+      assertThat(sha256(stored)).as("the object is the dump, byte for byte").isEqualTo(sha256(dump));
+    }
+  }
+
+  @Test
+  void urlsSignedOnceWithASessionThatEndsFailTheUploadHalfWayWithAClearMessage(@TempDir Path dir) throws Exception {
+    // What happened before the part URLs were signed again: they died with the session.
+    try (ExpiringSessionsProxy proxy = new ExpiringSessionsProxy(moto.endpoint());
+        StsClient sts = sts(proxy);
+        StsAssumeRoleCredentialsProvider sessions = sessions(sts, 12)) {
+      S3BackupStore expiring = new S3BackupStore(BUCKET, MotoServer.REGION, proxy.endpoint(), null, sessions);
+      byte[] dump = randomBytes(3 * 5 * 1024 * 1024 + 77);
+      String key = "team-a/shop-live/cut-short-0123abcd.dump";
+      BackupStore.Upload once = expiring.startUpload(key, 6, Duration.ofMinutes(10));
+      proxy.delayPartUploads(Duration.ofSeconds(5));
+      Path urls = dir.resolve("urls");
+      writeUrls(urls, once);
+      Result result = runUpload(dir, dump, urls, Map.of(Transfers.FRESH_URL_WAIT_VARIABLE, "4"));
+      assertThat(result.exit()).isNotZero();
+      assertThat(result.output()).contains("upload of part 4 of 4 refused: HTTP 400, and no fresh URL came within 4 s");
+      assertThat(proxy.refused()).contains("400 ExpiredToken part 4");
+      assertThat(proxy.parts()).extracting(ExpiringSessionsProxy.Part::number).containsExactly(1, 2, 3);
+      expiring.abortUploads(key);
+    }
+  }
+
+  private static StsClient sts(ExpiringSessionsProxy proxy) {
+    return StsClient.builder().region(Region.of(MotoServer.REGION)).endpointOverride(proxy.endpoint())
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(MotoServer.ACCESS_KEY, MotoServer.SECRET_KEY)))
+        .httpClient(UrlConnectionHttpClient.create()).build();
+  }
+
+  /** Sessions of a role, as IRSA or Pod Identity give them, but lasting seconds; refreshed by the SDK shortly before they end. */
+  private static StsAssumeRoleCredentialsProvider sessions(StsClient sts, int seconds) {
+    return StsAssumeRoleCredentialsProvider.builder().stsClient(sts)
+        .refreshRequest(r -> r.roleArn("arn:aws:iam::123456789012:role/slipway-backups").roleSessionName("slipway-operator")
+            .durationSeconds(seconds))
+        .prefetchTime(Duration.ofSeconds(4)).staleTime(Duration.ofSeconds(1))
+        .build();
+  }
+
+  private static boolean sleep(Duration d, java.util.concurrent.atomic.AtomicBoolean done) {
+    Instant until = Instant.now().plus(d);
+    while (Instant.now().isBefore(until)) {
+      if (done.get()) {
+        return false;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
   record Result(int exit, String output) {}
+
+  /** The URLs as the kubelet puts a Secret's key in place: the whole file at once. */
+  private static void writeUrls(Path urls, BackupStore.Upload upload) {
+    try {
+      Path next = urls.resolveSibling(urls.getFileName() + ".next");
+      Files.writeString(next, upload.partUrls().stream().map(Object::toString).collect(Collectors.joining("\n")));
+      Files.move(next, urls, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   /** Transfers.UPLOAD with the pod's paths pointed at this directory, as the Job's container runs it. */
   private static Result runUpload(Path dir, byte[] dump, BackupStore.Upload upload) throws IOException, InterruptedException {
+    Path urls = dir.resolve("urls");
+    writeUrls(urls, upload);
+    return runUpload(dir, dump, urls, Map.of());
+  }
+
+  private static Result runUpload(Path dir, byte[] dump, Path urls, Map<String, String> env) throws IOException, InterruptedException {
     Path file = dir.resolve("database.dump");
     Files.write(file, dump);
-    Path urls = dir.resolve("urls");
-    Files.writeString(urls, upload.partUrls().stream().map(Object::toString).collect(Collectors.joining("\n")));
     String script = Transfers.UPLOAD.replace(Transfers.DUMP, file.toString())
         .replace(Transfers.SECRET_DIRECTORY + "/" + Transfers.URLS_KEY, urls.toString());
     ProcessBuilder pb = new ProcessBuilder("python3", "-c", script).redirectErrorStream(true);
     pb.environment().put(Transfers.PART_SIZE_VARIABLE, Long.toString(PART_SIZE));
     pb.environment().put(Transfers.HEADERS_VARIABLE, "{}");
+    pb.environment().putAll(env);
     Process p = pb.start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     return new Result(p.waitFor(), output);

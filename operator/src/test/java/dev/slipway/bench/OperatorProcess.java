@@ -53,6 +53,7 @@ final class OperatorProcess implements AutoCloseable {
     env.put("POD_NAMESPACE", NAMESPACE);
     env.put("SLIPWAY_LEADER_ELECTION", "true");
     env.put("SLIPWAY_HTTP_PORT", Integer.toString(port));
+    env.put("SLIPWAY_PROBE_PORT", "0");
     env.put("SLIPWAY_WEBHOOK_TOKEN", WEBHOOK_TOKEN);
     env.put("SLIPWAY_REGISTRY", "registry.bench.invalid/slipway");
     env.put("SLIPWAY_BASE_DOMAIN", "apps.bench.invalid");

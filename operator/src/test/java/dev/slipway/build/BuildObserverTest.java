@@ -43,6 +43,27 @@ class BuildObserverTest {
   }
 
   @Test
+  void aBuildTheKubeletEvictedForItsDiskUseSaysSoWithItsLimit() {
+    Pod evicted = pod("kaniko", 137, "Error", "", false);
+    evicted.getStatus().setPhase("Failed");
+    evicted.getStatus().setReason("Evicted");
+    evicted.getStatus().setMessage("Container kaniko exceeded its local ephemeral storage limit \"400Mi\". ");
+    evicted.setSpec(new io.fabric8.kubernetes.api.model.PodSpecBuilder().addNewContainer().withName("kaniko")
+        .withNewResources().addToLimits("ephemeral-storage", new io.fabric8.kubernetes.api.model.Quantity("400Mi")).endResources()
+        .endContainer().build());
+    BuildState s = BuildObserver.observe(job("Failed", "BackoffLimitExceeded"), List.of(evicted));
+    assertThat(s.failed()).isTrue();
+    assertThat(s.reason()).isEqualTo("DiskLimitExceeded");
+    assertThat(s.message()).startsWith("the build wrote more to local disk than it may (ephemeral-storage limit 400Mi), so the kubelet"
+        + " stopped it: Container kaniko exceeded its local ephemeral storage limit \"400Mi\".")
+        .contains("spec.resources.build.limits.ephemeral-storage");
+
+    // Evicted for another reason (memory pressure on the node): not a disk problem of the build's.
+    evicted.getStatus().setMessage("The node was low on resource: memory.");
+    assertThat(BuildObserver.observe(job("Failed", "BackoffLimitExceeded"), List.of(evicted)).reason()).isNotEqualTo("DiskLimitExceeded");
+  }
+
+  @Test
   void runningUntilSomethingEnds() {
     BuildState s = BuildObserver.observe(job(null, null), List.of());
     assertThat(s.running()).isTrue();
@@ -79,6 +100,12 @@ class BuildObserverTest {
         List.of(pod("kaniko", 137, "OOMKilled", "", false))).reason()).isEqualTo("OutOfMemory");
     assertThat(BuildObserver.observe(job("Failed", "BackoffLimitExceeded"),
         List.of(pod("kaniko", 1, "Error", "error building image: RUN pip install: exit status 1", false))).reason()).isEqualTo("BuildFailed");
+    // A RUN step refused a file: the Dockerfile's failure, not the registry's.
+    assertThat(BuildObserver.observe(job("Failed", "BackoffLimitExceeded"), List.of(pod("kaniko", 1, "Error",
+        "dd: failed to open '/filler': Permission denied\nerror building image: error building stage: failed to execute command", false)))
+        .reason()).isEqualTo("BuildFailed");
+    assertThat(BuildObserver.observe(job("Failed", "BackoffLimitExceeded"), List.of(pod("kaniko", 1, "Error",
+        "denied: requested access to the resource is denied", false))).reason()).isEqualTo("PushFailed");
   }
 
   @Test

@@ -3,13 +3,17 @@ package dev.slipway.build;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.Labels;
+import dev.slipway.api.v1alpha1.ComputeResources;
 import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.api.v1alpha1.ProjectResources;
+import dev.slipway.api.v1alpha1.ResourceAmounts;
 import dev.slipway.api.v1alpha1.ProjectSpec;
 import dev.slipway.api.v1alpha1.SourceSpec;
 import dev.slipway.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -51,6 +55,39 @@ class KanikoJobTest {
     Job ssh = KanikoJob.desired(new BuildRequest(project("ssh://git@git.internal/acme/shop.git", null), COMMIT), withCa);
     assertThat(ssh.getSpec().getTemplate().getSpec().getInitContainers().get(0).getEnv())
         .extracting(EnvVar::getName).doesNotContain("SOURCE_CA_CERTIFICATES");
+  }
+
+  @Test
+  void everyContainerOfTheBuildIsRequestedAndLimitedAndTheWorkspaceCannotOutgrowThePod() {
+    Job job = KanikoJob.desired(new BuildRequest(project("https://git.example.com/acme/shop.git", null), COMMIT), CONFIG);
+    var pod = job.getSpec().getTemplate().getSpec();
+    Container kaniko = pod.getContainers().get(0);
+    assertThat(kaniko.getResources().getRequests()).isEqualTo(Map.of("cpu", new Quantity("1"), "memory", new Quantity("2Gi"),
+        "ephemeral-storage", new Quantity("4Gi")));
+    assertThat(kaniko.getResources().getLimits()).isEqualTo(Map.of("cpu", new Quantity("2"), "memory", new Quantity("2Gi"),
+        "ephemeral-storage", new Quantity("8Gi")));
+    Container fetch = pod.getInitContainers().get(0);
+    assertThat(fetch.getResources().getRequests()).containsOnlyKeys("cpu", "memory", "ephemeral-storage");
+    assertThat(fetch.getResources().getLimits()).containsOnlyKeys("cpu", "memory", "ephemeral-storage");
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getEmptyDir() != null).extracting(v -> v.getName() + "=" + v.getEmptyDir().getSizeLimit())
+        .containsExactlyInAnyOrder("workspace=8Gi", "tmp=64Mi");
+  }
+
+  @Test
+  void aProjectSizesItsBuildWithinThePlatformsMaximumAndARequestTakesTheLimitWithIt() {
+    Project p = project("https://git.example.com/acme/shop.git", null);
+    ProjectResources resources = new ProjectResources();
+    resources.setBuild(new ComputeResources(new ResourceAmounts("1500m", "6Gi", "12Gi"), new ResourceAmounts(null, null, "16Gi")));
+    p.getSpec().setResources(resources);
+    var pod = KanikoJob.desired(new BuildRequest(p, COMMIT), CONFIG).getSpec().getTemplate().getSpec();
+    var r = pod.getContainers().get(0).getResources();
+    assertThat(r.getRequests()).isEqualTo(Map.of("cpu", new Quantity("1500m"), "memory", new Quantity("6Gi"), "ephemeral-storage",
+        new Quantity("12Gi")));
+    // memory 6Gi is above the default limit (2Gi): the limit follows it; cpu stays at its default limit.
+    assertThat(r.getLimits()).isEqualTo(Map.of("cpu", new Quantity("2"), "memory", new Quantity("6Gi"), "ephemeral-storage",
+        new Quantity("16Gi")));
+    assertThat(pod.getVolumes()).filteredOn(v -> "workspace".equals(v.getName())).singleElement()
+        .satisfies(v -> assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("16Gi")));
   }
 
   @Test

@@ -46,7 +46,9 @@ class PrunedTest {
     assertThat(status.getPhase()).isEqualTo(Phase.Building);
     assertThat(status.getUrl()).isEqualTo("https://shop-test.example.com");
     assertThat(status.getShortCommit()).isEqualTo("3f2a9c1");
-    assertThat(status.getConditions()).extracting(Condition::getType).containsExactly("Ready");
+    assertThat(status.getConditions()).extracting(Condition::getType).containsExactly("Ready", "Reconciling");
+    assertThat(status.getObservedGeneration()).as("whether Ready speaks for the current spec").isEqualTo(3L);
+    assertThat(status.getObservedProjectGeneration()).as("and for the Project's current settings").isEqualTo(7L);
     assertThat(status.getBuilds()).isNullOrEmpty();
     assertThat(status.getImage()).isNull();
   }
@@ -70,7 +72,10 @@ class PrunedTest {
     status.setImage("registry.example.com/shop@sha256:abc");
     status.setConditions(List.of(
         new ConditionBuilder().withType("Built").withStatus("False").build(),
-        new ConditionBuilder().withType("Ready").withStatus("False").build()));
+        new ConditionBuilder().withType("Ready").withStatus("False").build(),
+        new ConditionBuilder().withType("Reconciling").withStatus("True").withReason("Building").build()));
+    status.setObservedGeneration(3L);
+    status.setObservedProjectGeneration(7L);
     status.setBuilds(List.of(new BuildRecord()));
     env.setStatus(status);
     return env;

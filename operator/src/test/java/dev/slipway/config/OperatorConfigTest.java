@@ -3,6 +3,7 @@ package dev.slipway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.slipway.resources.Workload;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -45,6 +46,30 @@ class OperatorConfigTest {
   }
 
   @Test
+  void rdsBoundsDefaultToSmallClassesAndAreReadAndChecked() {
+    OperatorConfig d = OperatorConfig.fromEnvironment(Map.of());
+    assertThat(d.rdsBounds()).isEqualTo(dev.slipway.database.rds.InstanceBounds.DEFAULTS);
+    OperatorConfig c = OperatorConfig.fromEnvironment(Map.of(
+        "SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES", " db.t4g.* , db.r7g.large,,",
+        "SLIPWAY_RDS_MAX_STORAGE_GIB", "500",
+        "SLIPWAY_RDS_STORAGE_GIB", "50"));
+    assertThat(c.rdsBounds().allowedClasses()).containsExactly("db.t4g.*", "db.r7g.large");
+    assertThat(c.rdsBounds().maxStorageGiB()).isEqualTo(500);
+    assertThat(OperatorConfig.fromEnvironment(Map.of("SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES", "*")).rdsBounds().allows("db.r7g.16xlarge"))
+        .isTrue();
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES", "large")))
+        .isInstanceOf(OperatorConfig.ConfigException.class).hasMessageContaining("SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_RDS_INSTANCE_CLASS", "db.r6g.large")))
+        .isInstanceOf(OperatorConfig.ConfigException.class)
+        .hasMessageContaining("SLIPWAY_RDS_INSTANCE_CLASS (db.r6g.large) is not among SLIPWAY_RDS_ALLOWED_INSTANCE_CLASSES");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_RDS_STORAGE_GIB", "200")))
+        .isInstanceOf(OperatorConfig.ConfigException.class)
+        .hasMessageContaining("SLIPWAY_RDS_STORAGE_GIB (200) is more than SLIPWAY_RDS_MAX_STORAGE_GIB (100)");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_RDS_MAX_STORAGE_GIB", "10")))
+        .isInstanceOf(OperatorConfig.ConfigException.class).hasMessageContaining("SLIPWAY_RDS_MAX_STORAGE_GIB");
+  }
+
+  @Test
   void leaseTimingsDefaultToJosdksAndAreReadAndChecked() {
     OperatorConfig d = OperatorConfig.fromEnvironment(Map.of());
     assertThat(d.leaseDuration()).isEqualTo(Duration.ofSeconds(15));
@@ -79,11 +104,12 @@ class OperatorConfigTest {
         Map.entry("SLIPWAY_REGISTRY_INSECURE", "true"),
         Map.entry("SLIPWAY_REGISTRY_SECRET", "push-creds"),
         Map.entry("SLIPWAY_REGISTRY_LAYOUT", "per-stage"),
+        Map.entry("SLIPWAY_REGISTRY_CREDENTIALS", "shared"),
         Map.entry("SLIPWAY_REGISTRY_AUTH_FILE", "/etc/slipway/registry/config.json"),
         Map.entry("SLIPWAY_BUILD_TIMEOUT", "45m"),
         Map.entry("SLIPWAY_BUILD_HISTORY", "5"),
-        Map.entry("SLIPWAY_BUILD_CPU", "500m"),
-        Map.entry("SLIPWAY_BUILD_MEMORY", "3Gi"),
+        Map.entry("SLIPWAY_BUILD_REQUESTS", "cpu=500m,memory=3Gi"),
+        Map.entry("SLIPWAY_BUILD_LIMITS", "memory=3Gi"),
         Map.entry("SLIPWAY_PIP_INDEX_URL", "https://wheels.example.com/simple"),
         Map.entry("SLIPWAY_POLL_INTERVAL", "2m"),
         Map.entry("SLIPWAY_GIT_TIMEOUT", "10s"),
@@ -98,11 +124,16 @@ class OperatorConfigTest {
     assertThat(c.registryInsecure()).isTrue();
     assertThat(c.registrySecret()).contains("push-creds");
     assertThat(c.registryLayout()).isEqualTo(OperatorConfig.RegistryLayout.PER_STAGE);
+    assertThat(c.registryCredentials()).isEqualTo(OperatorConfig.RegistryCredentials.SHARED);
+    assertThat(OperatorConfig.defaults().registryCredentials()).as("each namespace's own, unless said otherwise")
+        .isEqualTo(OperatorConfig.RegistryCredentials.PER_NAMESPACE);
     assertThat(c.registryAuthFile()).contains("/etc/slipway/registry/config.json");
     assertThat(c.buildTimeout()).isEqualTo(Duration.ofMinutes(45));
     assertThat(c.buildHistory()).isEqualTo(5);
-    assertThat(c.buildCpu()).isEqualTo("500m");
-    assertThat(c.buildMemory()).isEqualTo("3Gi");
+    assertThat(c.resources(Workload.BUILD).requests().values())
+        .containsExactly(Map.entry("cpu", "500m"), Map.entry("memory", "3Gi"), Map.entry("ephemeral-storage", "4Gi"));
+    assertThat(c.resources(Workload.BUILD).limits().values())
+        .containsExactly(Map.entry("cpu", "2"), Map.entry("memory", "3Gi"), Map.entry("ephemeral-storage", "8Gi"));
     assertThat(c.pipIndexUrl()).contains("https://wheels.example.com/simple");
     assertThat(c.pollInterval()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.gitTimeout()).isEqualTo(Duration.ofSeconds(10));
@@ -140,6 +171,28 @@ class OperatorConfigTest {
     assertThat(OperatorConfig.duration("250ms")).isEqualTo(Duration.ofMillis(250));
     assertThat(OperatorConfig.duration("1h")).isEqualTo(Duration.ofHours(1));
     assertThat(OperatorConfig.duration("PT45S")).isEqualTo(Duration.ofSeconds(45));
+  }
+
+  @Test
+  void probesGetAPortOfTheirOwnAndTheHttpPortIsBounded() {
+    OperatorConfig c = OperatorConfig.fromEnvironment(Map.of());
+    assertThat(c.probePort()).isEqualTo(8081);
+    assertThat(c.httpRequestTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.httpMaxConnections()).isEqualTo(256);
+    // A free HTTP port (tests, several operators on one machine) frees the probe port as well.
+    assertThat(OperatorConfig.fromEnvironment(Map.of("SLIPWAY_HTTP_PORT", "0")).probePort()).isZero();
+    assertThat(OperatorConfig.defaults().withHttpPort(0).probePort()).isZero();
+    OperatorConfig set = OperatorConfig.fromEnvironment(Map.of("SLIPWAY_PROBE_PORT", "9091",
+        "SLIPWAY_HTTP_REQUEST_TIMEOUT", "3s", "SLIPWAY_HTTP_MAX_CONNECTIONS", "40"));
+    assertThat(set.probePort()).isEqualTo(9091);
+    assertThat(set.httpRequestTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(set.httpMaxConnections()).isEqualTo(40);
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_HTTP_PORT", "9090", "SLIPWAY_PROBE_PORT", "9090")))
+        .hasMessageContaining("SLIPWAY_PROBE_PORT").hasMessageContaining("SLIPWAY_HTTP_PORT");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_HTTP_REQUEST_TIMEOUT", "100ms")))
+        .hasMessageContaining("SLIPWAY_HTTP_REQUEST_TIMEOUT");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("SLIPWAY_HTTP_MAX_CONNECTIONS", "0")))
+        .hasMessageContaining("SLIPWAY_HTTP_MAX_CONNECTIONS");
   }
 
   @Test

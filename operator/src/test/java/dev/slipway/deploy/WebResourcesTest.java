@@ -17,6 +17,10 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.List;
 import java.util.Map;
+import dev.slipway.api.v1alpha1.ComputeResources;
+import dev.slipway.api.v1alpha1.ProjectResources;
+import dev.slipway.api.v1alpha1.ResourceAmounts;
+import io.fabric8.kubernetes.api.model.Quantity;
 import org.junit.jupiter.api.Test;
 
 class WebResourcesTest {
@@ -48,6 +52,29 @@ class WebResourcesTest {
   static WebPlan plan(Project project, int index, OperatorConfig config) {
     Environment env = EnvironmentMapping.toEnvironment(project, EnvironmentMapping.environmentSpecs(project).get(index));
     return WebPlan.of(env, project, RELEASE, config);
+  }
+
+  @Test
+  void webPodsAreRequestedAndLimitedAsTheProjectAsksWithinThePlatformsMaximum() {
+    var defaults = WebResources.deployment(plan(project(new EnvironmentTemplate("test")), 0, CONFIG)).getSpec().getTemplate().getSpec()
+        .getContainers().get(0).getResources();
+    assertThat(defaults.getRequests()).isEqualTo(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("256Mi"),
+        "ephemeral-storage", new Quantity("256Mi")));
+    assertThat(defaults.getLimits()).isEqualTo(Map.of("cpu", new Quantity("1"), "memory", new Quantity("512Mi"),
+        "ephemeral-storage", new Quantity("1Gi")));
+
+    Project sized = project(new EnvironmentTemplate("test"));
+    ProjectResources resources = new ProjectResources();
+    resources.setWeb(new ComputeResources(new ResourceAmounts("250m", null, null), new ResourceAmounts("2", "1Gi", null)));
+    sized.getSpec().setResources(resources);
+    var r = WebResources.deployment(plan(sized, 0, CONFIG)).getSpec().getTemplate().getSpec().getContainers().get(0).getResources();
+    assertThat(r.getRequests()).containsEntry("cpu", new Quantity("250m")).containsEntry("memory", new Quantity("256Mi"));
+    assertThat(r.getLimits()).containsEntry("cpu", new Quantity("2")).containsEntry("memory", new Quantity("1Gi"))
+        .containsEntry("ephemeral-storage", new Quantity("1Gi"));
+    // The release command runs exactly as the web pods, sizes included.
+    var release = dev.slipway.release.MigrationJob.desired(plan(sized, 0, CONFIG), sized, CONFIG, 1).getSpec().getTemplate().getSpec()
+        .getContainers().get(0).getResources();
+    assertThat(release).isEqualTo(r);
   }
 
   @Test

@@ -199,4 +199,46 @@ class EnvironmentDatabaseIT {
       assertThat(rs.getInt(1)).isZero();
     }
   }
+
+  /**
+   * The role and database this environment's names lead to are recorded on the server as another
+   * Environment's (two tenants' names collided): DatabaseReady=False NameConflict, nothing of
+   * theirs changes (their password still logs in), and deleting the environment leaves them.
+   */
+  @Test
+  void aNameRecordedAsAnotherEnvironmentsIsRefusedAndKeepsItsPassword(KubernetesClient client, TestNamespace ns) throws Exception {
+    String n = ns.name();
+    String role = SharedPostgresProvisioner.roleName(n, "taken", "test");
+    String database = SharedPostgresProvisioner.databaseName(n, "taken", "test");
+    String theirs = "their-" + java.util.UUID.randomUUID();
+    String otherUid = java.util.UUID.randomUUID().toString();
+    try (Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
+      s.execute("CREATE ROLE \"" + role + "\" WITH LOGIN PASSWORD '" + theirs + "'");
+      s.execute("COMMENT ON ROLE \"" + role + "\" IS 'slipway.dev/owner-uid=" + otherUid + " slipway.dev/environment=elsewhere/taken/test'");
+      s.execute("CREATE DATABASE \"" + database + "\" OWNER \"" + role + "\"");
+      s.execute("COMMENT ON DATABASE \"" + database + "\" IS 'slipway.dev/owner-uid=" + otherUid + " slipway.dev/environment=elsewhere/taken/test'");
+    }
+    GitRemote remote = new GitRemote("taken");
+    remote.commit("develop", files("Dockerfile", "FROM scratch\n"), "one");
+    Project project = Environments.project(n, "taken", daemon.url(remote), List.of(entry("test", "develop", true)));
+    DatabaseSpec db = new DatabaseSpec();
+    db.setMode(DatabaseMode.SHARED);
+    project.getSpec().setDatabase(db);
+    client.resource(project).create();
+
+    Environment refused = Environments.await(client, n, "taken-test", Duration.ofSeconds(30),
+        conditionIs(ConditionTypes.DATABASE_READY, "False", "NameConflict"));
+    assertThat(refused.getStatus().getPhase()).isNotEqualTo(Phase.Ready);
+    assertThat(Environments.condition(refused, ConditionTypes.DATABASE_READY).orElseThrow().getMessage())
+        .contains("role " + role).contains("another Environment's").doesNotContain(otherUid).doesNotContain("elsewhere");
+    try (Connection c = postgres.connect(database, role, theirs)) {
+      assertThat(c.isValid(2)).isTrue();
+    }
+
+    client.resources(Project.class).inNamespace(n).withName("taken").delete();
+    await().atMost(Duration.ofSeconds(60)).until(() -> Environments.get(client, n, "taken-test") == null);
+    try (Connection c = postgres.connect(database, role, theirs)) {
+      assertThat(c.isValid(2)).isTrue();
+    }
+  }
 }

@@ -264,4 +264,45 @@ class EnvironmentRdsIT {
       });
     }
   }
+
+  /**
+   * The operator's bounds (here the defaults: small db.t4g/db.m7g classes, 100 GiB): a Project
+   * asking for a larger class or more storage gets DatabaseReady=False naming the field and the
+   * bound, and no instance; once it asks for what is allowed, the instance is created.
+   */
+  @Test
+  void aClassOrStorageBeyondTheOperatorsBoundsIsRefusedBeforeRdsIsAsked(KubernetesClient client, TestNamespace ns, LocalControlPlane cp) {
+    String n = ns.name();
+    String classId = RdsProvisioner.identifier(n, "pricey", "test");
+    String storageId = RdsProvisioner.identifier(n, "roomy", "test");
+    try (RunningOperator operator = RunningOperator.start(config, cp)) {
+      Project pricey = project(ns, "pricey", List.of(entry("test", "develop", true)), null);
+      pricey.getSpec().getDatabase().setInstanceClass("db.r7g.16xlarge");
+      client.resource(pricey).create();
+      Project roomy = project(ns, "roomy", List.of(entry("test", "develop", true)), null);
+      roomy.getSpec().getDatabase().setStorageGiB(5000);
+      client.resource(roomy).create();
+
+      Environment refusedClass = Environments.await(client, n, "pricey-test", Duration.ofSeconds(60),
+          conditionIs(ConditionTypes.DATABASE_READY, "False", "InstanceClassNotAllowed"));
+      assertThat(Environments.condition(refusedClass, ConditionTypes.DATABASE_READY).orElseThrow().getMessage())
+          .contains("database.instanceClass db.r7g.16xlarge").contains("db.t4g.micro").contains("nothing was asked of RDS");
+      Environment refusedStorage = Environments.await(client, n, "roomy-test", Duration.ofSeconds(60),
+          conditionIs(ConditionTypes.DATABASE_READY, "False", "StorageTooLarge"));
+      assertThat(Environments.condition(refusedStorage, ConditionTypes.DATABASE_READY).orElseThrow().getMessage())
+          .contains("database.storageGiB 5000").contains("at most 100 GiB");
+      assertThat(instances(classId)).isEmpty();
+      assertThat(instances(storageId)).isEmpty();
+
+      // within the bounds: created as asked
+      client.resources(Project.class).inNamespace(n).withName("pricey")
+          .edit(p -> {
+            p.getSpec().getDatabase().setInstanceClass("db.m7g.large");
+            return p;
+          });
+      Environments.await(client, n, "pricey-test", Duration.ofSeconds(60), conditionIs(ConditionTypes.DATABASE_READY, "True", null));
+      assertThat(instances(classId)).singleElement().satisfies(i -> assertThat(i.dbInstanceClass()).isEqualTo("db.m7g.large"));
+      assertThat(instances(storageId)).isEmpty();
+    }
+  }
 }

@@ -19,6 +19,7 @@ import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentTemplate;
 import dev.slipway.api.v1alpha1.Phase;
 import dev.slipway.api.v1alpha1.Project;
+import dev.slipway.api.v1alpha1.ReleaseSpec;
 import dev.slipway.api.v1alpha1.Restore;
 import dev.slipway.api.v1alpha1.RestorePhase;
 import dev.slipway.api.v1alpha1.RestoreSource;
@@ -151,6 +152,10 @@ class RealNodeGoldenPathIT {
         .backupBucket(BUCKET)
         .backupEndpoint(moto.endpoint().toString())
         .backupPostgresImage(node.postgresImage())
+        // A role the tests lock out stays locked out until they put it back: the shared provisioner's
+        // own look (every 5 minutes by default) would restore the stored password at a moment no test
+        // controls, and a locked-out live then backs up fine after all.
+        .databaseRecheck(Duration.ofHours(1))
         .build();
     operator = RunningOperator.start(config, node);
   }
@@ -431,10 +436,21 @@ class RealNodeGoldenPathIT {
     }
     assertThat(getThroughIngress("shop-test." + BASE_DOMAIN, "/", Duration.ofSeconds(30))).doesNotContain("a note from the database");
     createRestore("undo-the-delete", "shop-test", null, "before-the-sale");
+    // The writers stop first: a row written while test's pods stop still reaches the safety Backup.
+    await().atMost(ROLLOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
+      var web = client.apps().deployments().inNamespace(n).withName("shop-test").get();
+      return web != null && Integer.valueOf(0).equals(web.getSpec().getReplicas());
+    });
+    try (Connection c = postgres.connect(testDb, postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO pages_note (title, created) VALUES ('written while test stops', now())");
+    }
     Restore restored = awaitRestore("undo-the-delete", ROLLOUT.multipliedBy(2), r -> r.getStatus() != null && r.getStatus().getPhase() != null
         && r.getStatus().getPhase().done());
     assertThat(restored.getStatus().getPhase()).as(Serialization.asJson(restored.getStatus())).isEqualTo(RestorePhase.Succeeded);
     assertThat(titles(testDb)).containsExactly("a note from the database");
+    Backup safety = client.resources(Backup.class).inNamespace(n).withName("undo-the-delete-safety").get();
+    assertThat(dumpedNotes(safety)).as("the safety Backup was taken once nothing of test ran: it has every write")
+        .contains("written while test stops");
     assertThat(restored.getStatus().getConditions()).as("the data came from shop-test itself: nothing to sanitise")
         .anySatisfy(c -> {
           assertThat(c.getType()).isEqualTo("Sanitized");
@@ -498,12 +514,50 @@ class RealNodeGoldenPathIT {
     assertThat(titles(testDb)).contains("order by (anonymised)").doesNotContain("order by alice@example.com", "a note from the database");
     assertThat(titles(liveDb)).contains("order by alice@example.com");
     assertThat(client.secrets().inNamespace(n).withName("shop-test-database").get().getData()).isEqualTo(testCredentials);
-    assertThat(dev.slipway.deploy.WebPlan.restoring(Environments.get(client, n, "shop-test"))).as("the restoring hold is gone").isNull();
+    assertThat(dev.slipway.backup.RestoreHold.holder(Environments.get(client, n, "shop-test")).orElse(null)).as("the restoring hold is gone").isNull();
     assertThat(getThroughIngress("shop-test." + BASE_DOMAIN, "/", Duration.ofSeconds(60))).contains("order by (anonymised)")
         .doesNotContain("alice@example.com");
     assertThat(reasonsOfEvents("shop-test")).contains("RestoreStarted", "RestoreFinished");
     System.out.println("restore: live copied to test in " + Duration.between(Instant.parse(done.getStatus().getStartTime()),
         Instant.parse(done.getStatus().getCompletionTime())).toSeconds() + " s, sanitised, served through the ingress");
+
+    // A copy whose release command fails keeps test stopped: live's rows are never served unsanitised.
+    try (Connection c = postgres.connect(liveDb, postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO pages_note (title, created) VALUES ('order by bob@example.com', now())");
+    }
+    shop = client.resources(Project.class).inNamespace(n).withName("shop").get();
+    shop.getSpec().setRelease(new ReleaseSpec());
+    shop.getSpec().getRelease().setCommand(List.of("python", "-c", "import sys; sys.exit('the release breaks here')"));
+    client.resource(shop).update();
+    createRestore("copy-fails", "shop-test", "shop-live", null);
+    Restore failed = awaitRestore("copy-fails", ROLLOUT.multipliedBy(2), r -> r.getStatus() != null && r.getStatus().getPhase() != null
+        && r.getStatus().getPhase().done());
+    assertThat(failed.getStatus().getPhase()).as(Serialization.asJson(failed.getStatus())).isEqualTo(RestorePhase.Failed);
+    assertThat(failed.getStatus().getReason()).isEqualTo("MigrationFailed");
+    assertThat(failed.getStatus().getMessage()).contains("the release breaks here", "stays stopped", "copy-fails-safety");
+    assertThat(titles(testDb)).as("live's rows are in test's database, not sanitised").contains("order by bob@example.com");
+    Environment stopped = Environments.await(client, n, "shop-test", Duration.ofSeconds(60),
+        Environments.conditionIs(ConditionTypes.READY, "False", "UnsanitizedData"));
+    assertThat(stopped.getMetadata().getAnnotations()).containsEntry(Annotations.UNSANITIZED_DATA, "shop-live");
+    sleep(5000);
+    assertThat(client.apps().deployments().inNamespace(n).withName("shop-test").get().getSpec().getReplicas()).isZero();
+    RealNode.HttpAnswer answer = node.ingressGet("shop-test." + BASE_DOMAIN, "/", Duration.ofSeconds(5));
+    assertThat(answer.status()).as("nothing serves test").isNotEqualTo(200);
+    assertThat(answer.body()).doesNotContain("bob@example.com");
+    System.out.println("restore: a copy whose release command failed left test stopped (HTTP " + answer.status() + " through the ingress)");
+
+    // The way back: the release command mended, a Restore of that copy's safety Backup (test's own data) serves again.
+    shop = client.resources(Project.class).inNamespace(n).withName("shop").get();
+    shop.getSpec().setRelease(null);
+    client.resource(shop).update();
+    createRestore("copy-fails-undone", "shop-test", null, "copy-fails-safety");
+    Restore undone = awaitRestore("copy-fails-undone", ROLLOUT.multipliedBy(2), r -> r.getStatus() != null && r.getStatus().getPhase() != null
+        && r.getStatus().getPhase().done());
+    assertThat(undone.getStatus().getPhase()).as(Serialization.asJson(undone.getStatus())).isEqualTo(RestorePhase.Succeeded);
+    assertThat(titles(testDb)).contains("order by (anonymised)").doesNotContain("order by bob@example.com");
+    assertThat(Environments.get(client, n, "shop-test").getMetadata().getAnnotations()).doesNotContainKey(Annotations.UNSANITIZED_DATA);
+    assertThat(getThroughIngress("shop-test." + BASE_DOMAIN, "/", Duration.ofSeconds(60))).contains("order by (anonymised)")
+        .doesNotContain("bob@example.com");
   }
 
   @Test
@@ -515,7 +569,7 @@ class RealNodeGoldenPathIT {
     assertThat(refused.getStatus().getPhase()).isEqualTo(RestorePhase.Failed);
     assertThat(refused.getStatus().getReason()).isEqualTo("LiveNotAllowed");
     assertThat(refused.getStatus().getMessage()).contains("allowLive");
-    assertThat(dev.slipway.deploy.WebPlan.restoring(Environments.get(client, n, "shop-live"))).isNull();
+    assertThat(dev.slipway.backup.RestoreHold.holder(Environments.get(client, n, "shop-live")).orElse(null)).isNull();
     assertThat(client.resources(Backup.class).inNamespace(n).withName("into-live-safety").get()).as("nothing was even backed up").isNull();
   }
 
@@ -668,6 +722,18 @@ class RealNodeGoldenPathIT {
     shop.getSpec().getDatabase().getBackups().setTest("none");
     client.resource(shop).update();
     await().atMost(Duration.ofSeconds(30)).until(() -> Environments.get(client, n, "shop-test").getStatus().getBackupSchedule() == null);
+  }
+
+  /** The rows of pages_note in a Backup's dump, as pg_restore prints them. */
+  private static String dumpedNotes(Backup backup) throws Exception {
+    String key = backup.getStatus().getLocation().substring(("s3://" + BUCKET + "/").length());
+    Path dump = Files.createTempFile("slipway-backup", ".dump");
+    try {
+      Files.write(dump, s3.getObjectAsBytes(g -> g.bucket(BUCKET).key(key)).asByteArray());
+      return run(LocalPostgres.BIN.resolve("pg_restore").toString(), "--data-only", "--table=pages_note", "--file=-", dump.toString());
+    } finally {
+      Files.deleteIfExists(dump);
+    }
   }
 
   /** shop-test's Backups taken on its schedule, by name. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.testing.AuditLog;
+import dev.slipway.testing.Gen;
 import dev.slipway.testing.LocalControlPlane;
 import dev.slipway.testing.OperatorJar;
 import dev.slipway.testing.TestNamespace;
@@ -26,14 +27,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Scenario 11, fuzzed specs: 500 random Projects from jqwik generators, edge values included
+ * Scenario 11, fuzzed specs: 500 random Projects from seeded generators ({@link Gen}; the seed is
+ * printed and -Dslipway.faults.fuzzSeed=N replays a run), edge values included
  * (names of 63 and 64 characters, upper case and unicode, empty and missing lists, hundreds of
  * env vars, odd branch names, negative and huge numbers, unknown enum values, promoteFrom to
  * nowhere), sent to the API server while the operator (the jar) runs. Each is either refused at
@@ -47,9 +46,11 @@ import org.junit.jupiter.api.Test;
 class Fault11FuzzedSpecsIT {
 
   private static final int TRIES = Integer.getInteger("slipway.faults.fuzzTries", 500);
+  /** The seed of this run's specs: printed, and given back with -Dslipway.faults.fuzzSeed=N to replay them. */
+  private static final long SEED = Long.getLong("slipway.faults.fuzzSeed", System.nanoTime());
 
   @Test
-  @Scenario(value = 11, name = "500 fuzzed Projects (jqwik)")
+  @Scenario(value = 11, name = "500 fuzzed Projects (seeded generators)")
   void refusedNamingTheFieldOrReconciledToSteadyState(LocalControlPlane cp, TestNamespace ns, KubernetesClient client)
       throws Exception {
     String n = ns.name();
@@ -61,7 +62,8 @@ class Fault11FuzzedSpecsIT {
       Map<String, String> env = OperatorJar.baseEnv(cp, n);
       env.put("SLIPWAY_POLL_INTERVAL", "120s");
       try (OperatorJar operator = OperatorJar.start(cp, "faults-11", env, log)) {
-        List<Map<String, Object>> specs = projects(remote.fileUrl()).sampleStream().limit(TRIES).toList();
+        System.out.printf("scenario 11: %d specs from seed %d (replay: -Dslipway.faults.fuzzSeed=%d)%n", TRIES, SEED, SEED);
+        List<Map<String, Object>> specs = projects(remote.fileUrl()).samples(SEED).limit(TRIES).toList();
         int accepted = 0;
         int refused = 0;
         List<String> badRefusals = new ArrayList<>();
@@ -121,8 +123,8 @@ class Fault11FuzzedSpecsIT {
         List<String> stacks = Files.readAllLines(log).stream()
             .filter(l -> l.startsWith("\tat ") || l.matches("^\\S+ ERROR .*")).limit(20).toList();
         FaultReport.recovered(steady, "(to steady state)");
-        FaultReport.note(String.format("%d specs: %d refused naming the field, %d accepted -> %d Environments steady; "
-            + "max %d writes per object in 20 s", specs.size(), refused, accepted, environments, maxWrites));
+        FaultReport.note(String.format("seed %d, %d specs: %d refused naming the field, %d accepted -> %d Environments steady; "
+            + "max %d writes per object in 20 s", SEED, specs.size(), refused, accepted, environments, maxWrites));
         assertThat(operator.alive()).as("the operator is alive").isTrue();
         assertThat(stacks).as("exception stacks or ERROR lines in the operator's log").isEmpty();
         assertThat(maxWrites).as("operator writes per object in 20 s once steady (no hot loop): " + perObject).isLessThanOrEqualTo(2);
@@ -164,112 +166,119 @@ class Fault11FuzzedSpecsIT {
   // Each field is valid most of the time and a wild or edge value otherwise, so that about a third
   // of the Projects are valid as a whole and the rest are refused for one or two fields.
 
-  private static <T> Arbitrary<T> mostly(Arbitrary<T> valid, Arbitrary<T> wild) {
-    return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(95, valid), net.jqwik.api.Tuple.of(5, wild));
+  private static final String LOWER_DIGITS = Gen.range('a', 'z') + Gen.range('0', '9');
+  private static final String PRINTABLE = Gen.range(' ', '~');
+  private static final String UNICODE = Gen.range('\u00a0', '\u07ff') + "日本語ñ ";
+
+  private static <T> Gen<T> mostly(Gen<T> valid, Gen<T> wild) {
+    return Gen.frequency(95, valid, 5, wild);
   }
 
-  private static Arbitrary<String> wildText(int max) {
-    return Arbitraries.oneOf(
-        Arbitraries.strings().withCharRange('a', 'z').numeric().withChars('-', '.', '_', '/').ofMinLength(0).ofMaxLength(max),
-        Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(max),
-        Arbitraries.strings().withCharRange('\u00a0', '\u07ff').withChars("日本語ñ ").ofMaxLength(max),
-        Arbitraries.of("", " ", "x".repeat(64), "x".repeat(254), "-a", "a-", "Ab", "ü", "..", "a..b", "@{-1}", "a b", "a\tb", "\u200b"));
+  private static Gen<String> wildText(int max) {
+    return Gen.oneOf(
+        Gen.strings(LOWER_DIGITS + "-._/", 0, max),
+        Gen.strings(PRINTABLE, 0, max),
+        Gen.strings(UNICODE, 0, max),
+        Gen.of("", " ", "x".repeat(64), "x".repeat(254), "-a", "a-", "Ab", "ü", "..", "a..b", "@{-1}", "a b", "a\tb", "\u200b"));
   }
 
-  private static Arbitrary<String> unicodeText(int max) {
-    return Arbitraries.oneOf(Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(max),
-        Arbitraries.strings().withCharRange('\u00a0', '\u07ff').withChars("日本語ñ ").ofMaxLength(max),
-        Arbitraries.of("", "x".repeat(4000), "postgres://u:p@h/db", "${HOME}", "$(echo hi)", "'; DROP TABLE x; --"));
+  private static Gen<String> unicodeText(int max) {
+    return Gen.oneOf(Gen.strings(PRINTABLE, 0, max), Gen.strings(UNICODE, 0, max),
+        Gen.of("", "x".repeat(4000), "postgres://u:p@h/db", "${HOME}", "$(echo hi)", "'; DROP TABLE x; --"));
   }
 
-  private static Arbitrary<String> dnsName() {
-    Arbitrary<String> valid = Arbitraries.oneOf(
-        Arbitraries.strings().withCharRange('a', 'z').numeric().withChars('-').ofMinLength(0).ofMaxLength(20)
-            .map(s -> ("f" + s).replaceAll("-+$", "")),
-        Arbitraries.of("f" + "x".repeat(40), "f-" + "x".repeat(50)));
-    return mostly(valid, Arbitraries.oneOf(wildText(70), Arbitraries.of("f" + "x".repeat(63), "F-upper", "f_under", "-f")));
+  private static Gen<String> dnsName() {
+    Gen<String> valid = Gen.oneOf(
+        Gen.strings(LOWER_DIGITS + "-", 0, 20).map(s -> ("f" + s).replaceAll("-+$", "")),
+        Gen.of("f" + "x".repeat(40), "f-" + "x".repeat(50)));
+    return mostly(valid, Gen.oneOf(wildText(70), Gen.of("f" + "x".repeat(63), "F-upper", "f_under", "-f")));
   }
 
-  private static Arbitrary<Map<String, Object>> envVar() {
+  private static Gen<Map<String, Object>> envVar() {
     return envVar(true);
   }
 
   /** An env var; with {@code wildNames} its name is sometimes invalid (not in huge lists: one bad name refuses the list). */
-  private static Arbitrary<Map<String, Object>> envVar(boolean wildNames) {
-    Arbitrary<String> validName = Arbitraries.strings().withCharRange('A', 'Z').withChars('_').ofMinLength(1).ofMaxLength(30)
-        .map(s -> s.startsWith("_") ? "X" + s : s);
-    Arbitrary<String> names = wildNames ? mostly(validName, Arbitraries.oneOf(wildText(20), Arbitraries.of("1BAD", "A=B", ""))) : validName;
-    return Combinators.combine(names, unicodeText(200)).as((k, v) -> {
+  private static Gen<Map<String, Object>> envVar(boolean wildNames) {
+    Gen<String> validName = Gen.strings(Gen.range('A', 'Z') + "_", 1, 30).map(s -> s.startsWith("_") ? "X" + s : s);
+    Gen<String> names = wildNames ? mostly(validName, Gen.oneOf(wildText(20), Gen.of("1BAD", "A=B", ""))) : validName;
+    Gen<String> values = unicodeText(200);
+    return r -> {
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("name", k);
-      m.put("value", v);
+      m.put("name", names.next(r));
+      m.put("value", values.next(r));
       return m;
-    });
+    };
   }
 
-  private static Arbitrary<Map<String, Object>> environment() {
-    Arbitrary<String> name = mostly(Arbitraries.of("test", "live", "local", "qa", "staging"), dnsName());
-    Arbitrary<String> stage = mostly(Arbitraries.of("__absent__", "test", "live", "local"), Arbitraries.of("prod", "", "TEST"));
-    Arbitrary<String> branch = mostly(Arbitraries.of("develop", "develop", "feature/ünïcode-ß", "main", "release/1.0", "x".repeat(200)),
+  private static Gen<Map<String, Object>> environment() {
+    Gen<String> name = mostly(Gen.of("test", "live", "local", "qa", "staging"), dnsName());
+    Gen<String> stage = mostly(Gen.of("__absent__", "test", "live", "local"), Gen.of("prod", "", "TEST"));
+    Gen<String> branch = mostly(Gen.of("develop", "develop", "feature/ünïcode-ß", "main", "release/1.0", "x".repeat(200)),
         wildText(40));
-    Arbitrary<Integer> replicas = mostly(Arbitraries.integers().between(1, 5),
-        Arbitraries.oneOf(Arbitraries.integers().between(-3, 0), Arbitraries.of(1000, Integer.MAX_VALUE)));
-    Arbitrary<List<String>> domains = mostly(Arbitraries.of("shop.example.com", "a.b.example.org", "x" + "y".repeat(60) + ".example.com")
-        .list().ofMaxSize(3), wildText(40).list().ofMinSize(1).ofMaxSize(2));
-    Arbitrary<String> promote = mostly(Arbitraries.of("__absent__", "__absent__", "test"), Arbitraries.of("nowhere", "live", ""));
-    return Combinators.combine(name, stage, branch, Arbitraries.of(true, false), replicas, domains, promote,
-        envVar().list().ofMaxSize(3)).as((nm, st, br, auto, rep, dom, pf, vars) -> {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("name", nm);
-          if (!st.equals("__absent__")) {
-            m.put("stage", st);
-          }
-          m.put("branch", br);
-          m.put("autoDeploy", auto);
-          m.put("replicas", rep);
-          m.put("domains", dom);
-          if (!pf.equals("__absent__")) {
-            m.put("promoteFrom", pf);
-          }
-          m.put("env", vars);
-          return m;
-        });
+    Gen<Integer> replicas = mostly(Gen.between(1, 5), Gen.oneOf(Gen.between(-3, 0), Gen.of(1000, Integer.MAX_VALUE)));
+    Gen<List<String>> domains = mostly(Gen.of("shop.example.com", "a.b.example.org", "x" + "y".repeat(60) + ".example.com")
+        .list(0, 3), wildText(40).list(1, 2));
+    Gen<String> promote = mostly(Gen.of("__absent__", "__absent__", "test"), Gen.of("nowhere", "live", ""));
+    Gen<Boolean> autoDeploy = Gen.of(true, false);
+    Gen<List<Map<String, Object>>> vars = envVar().list(0, 3);
+    return r -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", name.next(r));
+      String st = stage.next(r);
+      if (!st.equals("__absent__")) {
+        m.put("stage", st);
+      }
+      m.put("branch", branch.next(r));
+      m.put("autoDeploy", autoDeploy.next(r));
+      m.put("replicas", replicas.next(r));
+      m.put("domains", domains.next(r));
+      String pf = promote.next(r);
+      if (!pf.equals("__absent__")) {
+        m.put("promoteFrom", pf);
+      }
+      m.put("env", vars.next(r));
+      return m;
+    };
   }
 
-  static Arbitrary<Map<String, Object>> projects(String goodUrl) {
-    Arbitrary<String> url = mostly(Arbitraries.of(goodUrl, goodUrl, goodUrl, "https://git.invalid/a/b.git", "ssh://git@git.invalid/a.git",
-        "git@git.invalid:a/b.git", "file:///nonexistent"), Arbitraries.oneOf(wildText(80), Arbitraries.of("ftp://x", "")));
-    Arbitrary<String> boilerplate = mostly(Arbitraries.of("django-minimal", "django-webpack", "unknown-boilerplate", "x".repeat(63)),
+  static Gen<Map<String, Object>> projects(String goodUrl) {
+    Gen<String> url = mostly(Gen.of(goodUrl, goodUrl, goodUrl, "https://git.invalid/a/b.git", "ssh://git@git.invalid/a.git",
+        "git@git.invalid:a/b.git", "file:///nonexistent"), Gen.oneOf(wildText(80), Gen.of("ftp://x", "")));
+    Gen<String> boilerplate = mostly(Gen.of("django-minimal", "django-webpack", "unknown-boilerplate", "x".repeat(63)),
         wildText(30));
-    Arbitrary<Map<String, Object>> database = Combinators.combine(
-        mostly(Arbitraries.of("none", "none", "dedicated", "shared", "__absent__"), Arbitraries.of("bogus", "", "NONE")),
-        mostly(Arbitraries.integers().between(20, 100), Arbitraries.oneOf(Arbitraries.integers().between(-5, 19),
-            Arbitraries.of(65537, Integer.MAX_VALUE))),
-        mostly(Arbitraries.of("Snapshot", "Delete", "Retain", "__absent__"), Arbitraries.of("Keep", "")),
-        mostly(Arbitraries.of("16", "15", "14.2"), Arbitraries.of("", "latest", "9.6.1"))).as((mode, storage, policy, version) -> {
-          Map<String, Object> m = new LinkedHashMap<>();
-          if (!mode.equals("__absent__")) {
-            m.put("mode", mode);
-          }
-          m.put("storageGiB", storage);
-          if (!policy.equals("__absent__")) {
-            m.put("deletionPolicy", policy);
-          }
-          m.put("version", version);
-          return m;
-        });
-    Arbitrary<List<Map<String, Object>>> envs = Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(80, envVar().list().ofMaxSize(5)), net.jqwik.api.Tuple.of(20, envVar(false).list().ofMinSize(150).ofMaxSize(300)));
-    Arbitrary<Object> environments = Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(60, environment().list().ofMinSize(1).ofMaxSize(3).map(l -> (Object) l)),
-        net.jqwik.api.Tuple.of(20, Arbitraries.just((Object) List.of())),
-        net.jqwik.api.Tuple.of(20, Arbitraries.just((Object) "__absent__")));
-    return Combinators.combine(dnsName(), url, boilerplate, database, envs, environments).as((name, u, bp, db, vars, mapping) -> {
+    Gen<String> mode = mostly(Gen.of("none", "none", "dedicated", "shared", "__absent__"), Gen.of("bogus", "", "NONE"));
+    Gen<Integer> storage = mostly(Gen.between(20, 100), Gen.oneOf(Gen.between(-5, 19), Gen.of(65537, Integer.MAX_VALUE)));
+    Gen<String> policy = mostly(Gen.of("Snapshot", "Delete", "Retain", "__absent__"), Gen.of("Keep", ""));
+    Gen<String> version = mostly(Gen.of("16", "15", "14.2"), Gen.of("", "latest", "9.6.1"));
+    Gen<Map<String, Object>> database = r -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      String md = mode.next(r);
+      if (!md.equals("__absent__")) {
+        m.put("mode", md);
+      }
+      m.put("storageGiB", storage.next(r));
+      String pl = policy.next(r);
+      if (!pl.equals("__absent__")) {
+        m.put("deletionPolicy", pl);
+      }
+      m.put("version", version.next(r));
+      return m;
+    };
+    Gen<List<Map<String, Object>>> envs = Gen.frequency(80, envVar().list(0, 5), 20, envVar(false).list(150, 300));
+    Gen<Object> environments = Gen.frequency(
+        60, environment().list(1, 3).map(l -> (Object) l),
+        20, Gen.just((Object) List.of()),
+        20, Gen.just((Object) "__absent__"));
+    Gen<String> names = dnsName();
+    return r -> {
+      String name = names.next(r);
       Map<String, Object> spec = new LinkedHashMap<>();
-      spec.put("source", new LinkedHashMap<>(Map.of("url", u)));
-      spec.put("boilerplate", bp);
-      spec.put("database", db);
-      spec.put("env", vars);
+      spec.put("source", new LinkedHashMap<>(Map.of("url", url.next(r))));
+      spec.put("boilerplate", boilerplate.next(r));
+      spec.put("database", database.next(r));
+      spec.put("env", envs.next(r));
+      Object mapping = environments.next(r);
       if (!"__absent__".equals(mapping)) {
         spec.put("environments", mapping);
       }
@@ -279,6 +288,6 @@ class Fault11FuzzedSpecsIT {
       p.put("metadata", new LinkedHashMap<>(Map.of("name", name)));
       p.put("spec", spec);
       return p;
-    });
+    };
   }
 }

@@ -72,6 +72,11 @@ class OperatorRuntimeIT {
 
       assertThat(get(operator.httpBase() + "/healthz").statusCode()).isEqualTo(200);
       assertThat(get(operator.httpBase() + "/readyz").statusCode()).isEqualTo(200);
+      // The kubelet's port: the probes alone, on a server of their own.
+      assertThat(operator.operator().probePort()).isNotEqualTo(operator.operator().httpPort());
+      assertThat(get(operator.probeBase() + "/healthz").statusCode()).isEqualTo(200);
+      assertThat(get(operator.probeBase() + "/readyz").statusCode()).isEqualTo(200);
+      assertThat(get(operator.probeBase() + "/metrics").statusCode()).isEqualTo(404);
       assertThat(operator.operator().isLeading()).isTrue();
     }
   }

@@ -62,4 +62,11 @@ class ConditionsTest {
     List<Condition> again = new Conditions(first, 1, at("2026-01-02T10:00:00Z")).set("Ready", false, "A", "m").build();
     assertThat(Statuses.sameContent(first, again)).isTrue();
   }
+
+  @Test
+  void removeLeavesAConditionOut() {
+    Conditions c = new Conditions(null, 1, at("2026-01-01T10:00:00Z"))
+        .set("Ready", false, "Building", "").set("Reconciling", true, "Building", "building");
+    assertThat(c.remove("Reconciling").build()).extracting(Condition::getType).containsExactly("Ready");
+  }
 }

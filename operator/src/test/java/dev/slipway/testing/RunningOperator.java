@@ -33,7 +33,8 @@ public final class RunningOperator implements AutoCloseable {
     return start(config, node.newOperatorClient());
   }
 
-  private static RunningOperator start(OperatorConfig config, KubernetesClient client) {
+  /** Against any cluster (the K3sContainer tier's); closing it closes the client. */
+  public static RunningOperator start(OperatorConfig config, KubernetesClient client) {
     try {
       // A test JVM must not exit: losing the lease shows in isLeading() and /healthz instead.
       return new RunningOperator(SlipwayOperator.start(config, client, () -> { }), client);
@@ -55,6 +56,11 @@ public final class RunningOperator implements AutoCloseable {
 
   public String httpBase() {
     return "http://127.0.0.1:" + operator.httpPort();
+  }
+
+  /** The port of /healthz and /readyz alone, as the kubelet sees it. */
+  public String probeBase() {
+    return "http://127.0.0.1:" + operator.probePort();
   }
 
   @Override

@@ -29,4 +29,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "SIZE", jsonPath = ".status.size", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @ValidationRule(value = "has(self.spec)", message = "spec.environment is required")
-public class Backup extends CustomResource<BackupSpec, BackupStatus> implements Namespaced {}
+@ValidationRule(value = "size(self.metadata.name) <= " + Backup.MAX_NAME,
+    message = "metadata.name must be at most " + Backup.MAX_NAME + " characters: it is a label value on the Backup's Job and Secret")
+public class Backup extends CustomResource<BackupSpec, BackupStatus> implements Namespaced {
+
+  /** Longest name: the name is the value of a label (63 characters at most) on the dump Job and its Secret. */
+  public static final int MAX_NAME = 63;
+}

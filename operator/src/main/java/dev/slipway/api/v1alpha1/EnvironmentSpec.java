@@ -31,6 +31,17 @@ public class EnvironmentSpec extends EnvironmentSettings {
   @JsonPropertyDescription("The project's database settings with every default filled in (mode and deletion policy included).")
   private DatabaseSpec database;
 
+  @JsonPropertyDescription("The project's spec.resources as declared (the platform's defaults fill in the rest).")
+  private ProjectResources resources;
+
+  public ProjectResources getResources() {
+    return resources;
+  }
+
+  public void setResources(ProjectResources resources) {
+    this.resources = resources;
+  }
+
   public DatabaseSpec getDatabase() {
     return database;
   }

@@ -10,9 +10,15 @@ import java.util.List;
 public class EnvironmentStatus {
 
   private Long observedGeneration;
+
+  @JsonPropertyDescription("The generation of the Project this status speaks for: the Project's env, source, release and"
+      + " database settings reach the Environment without changing its spec, so its Project counts it as caught up only"
+      + " at this generation.")
+  private Long observedProjectGeneration;
   private Phase phase;
 
-  @JsonPropertyDescription("SourceResolved, Built, DatabaseReady, Migrated, Deployed and Ready.")
+  @JsonPropertyDescription("SourceResolved, Built, DatabaseReady, Migrated, Deployed and Ready; Reconciling (what it"
+      + " waits for) or Stalled (what failed), present only while true, as kstatus reads them.")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("The commit the branch (or pin) resolves to now.")
@@ -64,6 +70,14 @@ public class EnvironmentStatus {
 
   public void setObservedGeneration(Long observedGeneration) {
     this.observedGeneration = observedGeneration;
+  }
+
+  public Long getObservedProjectGeneration() {
+    return observedProjectGeneration;
+  }
+
+  public void setObservedProjectGeneration(Long observedProjectGeneration) {
+    this.observedProjectGeneration = observedProjectGeneration;
   }
 
   public Phase getPhase() {

@@ -98,6 +98,10 @@ public class ProjectSpec {
   @JsonPropertyDescription("What happens to data a Restore brings from another environment.")
   private DataSpec data;
 
+  @JsonPropertyDescription("Requests and limits (cpu, memory, ephemeral-storage) of the project's web pods, builds and backups, within"
+      + " the platform's maximums. Unset: the platform's defaults.")
+  private ProjectResources resources;
+
   public SourceSpec getSource() {
     return source;
   }
@@ -144,6 +148,14 @@ public class ProjectSpec {
 
   public void setData(DataSpec data) {
     this.data = data;
+  }
+
+  public ProjectResources getResources() {
+    return resources;
+  }
+
+  public void setResources(ProjectResources resources) {
+    this.resources = resources;
   }
 
   public ReleaseSpec getRelease() {

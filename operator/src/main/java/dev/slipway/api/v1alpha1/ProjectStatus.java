@@ -9,9 +9,13 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public class ProjectStatus {
 
+  @JsonPropertyDescription("The generation this status speaks for; 0 (the API server's default) until the operator has"
+      + " looked at the Project, so that kstatus reads a new Project as in progress, not as current.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Ready: every environment of the project is Ready.")
+  @JsonPropertyDescription("Ready: every environment of the project is Ready at its current generation. Reconciling"
+      + " (while an environment is created, has not reported or converges) or Stalled (an environment failed and"
+      + " will not progress without a change), present only while true, as kstatus reads them.")
   private List<Condition> conditions = new ArrayList<>();
 
   private List<EnvironmentSummary> environments = new ArrayList<>();

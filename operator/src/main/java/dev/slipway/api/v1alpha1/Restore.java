@@ -31,4 +31,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "PHASE", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @ValidationRule(value = "has(self.spec)", message = "spec.environment and spec.from are required")
-public class Restore extends CustomResource<RestoreSpec, RestoreStatus> implements Namespaced {}
+@ValidationRule(value = "size(self.metadata.name) <= " + Restore.MAX_NAME,
+    message = "metadata.name must be at most " + Restore.MAX_NAME + " characters: it names the Restore's Backups"
+        + " (<name>-safety, <name>-source), whose names become label values of at most " + Backup.MAX_NAME)
+public class Restore extends CustomResource<RestoreSpec, RestoreStatus> implements Namespaced {
+
+  /** Longest name: {@code <name>-safety} and {@code <name>-source} (7 more) must be valid Backup names. */
+  public static final int MAX_NAME = Backup.MAX_NAME - 7;
+}

@@ -30,6 +30,10 @@ public class RestoreStatus {
   @JsonPropertyDescription("The Backup of the target taken just before, to undo this Restore with.")
   private String safetyBackup;
 
+  @JsonPropertyDescription("The environment whose data the source Backup holds (another one than the target: the data is sanitised"
+      + " before it is served).")
+  private String dataFrom;
+
   private String startTime;
 
   private String completionTime;
@@ -88,6 +92,14 @@ public class RestoreStatus {
 
   public void setSafetyBackup(String safetyBackup) {
     this.safetyBackup = safetyBackup;
+  }
+
+  public String getDataFrom() {
+    return dataFrom;
+  }
+
+  public void setDataFrom(String dataFrom) {
+    this.dataFrom = dataFrom;
   }
 
   public String getStartTime() {

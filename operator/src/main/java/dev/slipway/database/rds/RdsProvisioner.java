@@ -45,8 +45,9 @@ import software.amazon.awssdk.services.rds.model.Tag;
  * <p>The instance identifier is derived from namespace, project and environment ({@link
  * #identifier}), so a restarted operator finds what it created. Ownership is proven by the tag
  * {@value #TAG_OWNER_UID} (the Environment's uid): an instance with that identifier but another
- * owner, or none, is never touched. Every call looks once, acts at most once and returns; none
- * waits for RDS.
+ * owner, or none, is never touched. A request for an instance class or storage outside the
+ * operator's {@link InstanceBounds} is refused before any AWS call. Every call looks once, acts at
+ * most once and returns; none waits for RDS.
  */
 public final class RdsProvisioner implements DatabaseProvisioner {
 
@@ -105,6 +106,11 @@ public final class RdsProvisioner implements DatabaseProvisioner {
   @Override
   public ProvisionState ensure(DatabaseRequest request) {
     String id = identifier(request.namespace(), request.project(), request.environment());
+    Optional<InstanceBounds.Refusal> outOfBounds = settings.bounds().check(instanceClass(request, settings), storageGiB(request, settings));
+    if (outOfBounds.isPresent()) {
+      // before any AWS call: what a Project may cost is the platform's decision
+      return new ProvisionState(Phase.Failed, outOfBounds.get().reason(), outOfBounds.get().message(), id, null);
+    }
     try {
       Optional<DBInstance> found = describe(id);
       if (found.isEmpty()) {
@@ -215,8 +221,8 @@ public final class RdsProvisioner implements DatabaseProvisioner {
         .dbInstanceIdentifier(identifier(request.namespace(), request.project(), request.environment()))
         .engine(ENGINE)
         .engineVersion(request.version())
-        .dbInstanceClass(blank(request.instanceClass()) ? settings.defaultInstanceClass() : request.instanceClass())
-        .allocatedStorage(request.storageGiB() == null || request.storageGiB() <= 0 ? settings.defaultStorageGiB() : request.storageGiB())
+        .dbInstanceClass(instanceClass(request, settings))
+        .allocatedStorage(storageGiB(request, settings))
         .dbName(dbName(request.project()))
         .masterUsername(MASTER_USERNAME)
         .masterUserPassword(request.password())
@@ -239,6 +245,16 @@ public final class RdsProvisioner implements DatabaseProvisioner {
       b.kmsKeyId(settings.kmsKeyId());
     }
     return b.build();
+  }
+
+  /** The instance class a request gets: its own, or the operator's default. */
+  static String instanceClass(DatabaseRequest request, RdsSettings settings) {
+    return blank(request.instanceClass()) ? settings.defaultInstanceClass() : request.instanceClass();
+  }
+
+  /** The allocated storage a request gets: its own, or the operator's default. */
+  static int storageGiB(DatabaseRequest request, RdsSettings settings) {
+    return request.storageGiB() == null || request.storageGiB() <= 0 ? settings.defaultStorageGiB() : request.storageGiB();
   }
 
   /** The tags every instance Slipway creates carries. */

@@ -18,6 +18,7 @@ import java.util.List;
  * @param defaultStorageGiB when the request names none, e.g. 20
  * @param backupRetentionDaysLive automated backup retention for stage live, e.g. 7
  * @param backupRetentionDaysOther automated backup retention for other stages, e.g. 1
+ * @param bounds the instance classes and the storage a Project may ask for; the defaults must be within them
  */
 public record RdsSettings(
     String region,
@@ -31,7 +32,8 @@ public record RdsSettings(
     String defaultInstanceClass,
     int defaultStorageGiB,
     int backupRetentionDaysLive,
-    int backupRetentionDaysOther) {
+    int backupRetentionDaysOther,
+    InstanceBounds bounds) {
 
   public static final String DEFAULT_INSTANCE_CLASS = "db.t4g.micro";
   public static final int DEFAULT_STORAGE_GIB = 20;
@@ -52,6 +54,23 @@ public record RdsSettings(
     if (backupRetentionDaysLive < 0 || backupRetentionDaysOther < 0) {
       throw new IllegalArgumentException("backup retention days must not be negative");
     }
+    bounds = bounds == null ? InstanceBounds.DEFAULTS : bounds;
+    if (!bounds.allows(defaultInstanceClass)) {
+      throw new IllegalArgumentException("the default instance class " + defaultInstanceClass + " is not among the allowed ones ("
+          + String.join(", ", bounds.allowedClasses()) + ")");
+    }
+    if (defaultStorageGiB > bounds.maxStorageGiB()) {
+      throw new IllegalArgumentException("the default storage " + defaultStorageGiB + " GiB is more than the maximum "
+          + bounds.maxStorageGiB() + " GiB");
+    }
+  }
+
+  /** With the default bounds ({@link InstanceBounds#DEFAULTS}). */
+  public RdsSettings(String region, URI endpointOverride, String accessKeyId, String secretAccessKey, String subnetGroup,
+      List<String> securityGroupIds, String parameterGroup, String kmsKeyId, String defaultInstanceClass, int defaultStorageGiB,
+      int backupRetentionDaysLive, int backupRetentionDaysOther) {
+    this(region, endpointOverride, accessKeyId, secretAccessKey, subnetGroup, securityGroupIds, parameterGroup, kmsKeyId,
+        defaultInstanceClass, defaultStorageGiB, backupRetentionDaysLive, backupRetentionDaysOther, InstanceBounds.DEFAULTS);
   }
 
   /** Region and defaults only: default credentials chain, default network, no overrides. */
@@ -73,6 +92,7 @@ public record RdsSettings(
         + ", defaultInstanceClass=" + defaultInstanceClass
         + ", defaultStorageGiB=" + defaultStorageGiB
         + ", backupRetentionDaysLive=" + backupRetentionDaysLive
-        + ", backupRetentionDaysOther=" + backupRetentionDaysOther + "]";
+        + ", backupRetentionDaysOther=" + backupRetentionDaysOther
+        + ", bounds=" + bounds + "]";
   }
 }

@@ -13,8 +13,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -22,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,14 +30,18 @@ import org.slf4j.LoggerFactory;
  * Databases on a shared Postgres server: one database and one login role per environment, the
  * role owning its database, CONNECT taken from PUBLIC so no other environment's role gets in.
  * Every call opens one short administrator connection (connect timeout 5 s, socket timeout 15 s,
- * statement timeout 10 s), looks at the catalog and logs in once as the role, changes only what
- * differs and returns: a database that is as it should be gets no DDL. Passwords are set with
- * {@code PGConnection.alterUserPassword} (a SCRAM verifier), never as statement text, so a server
+ * statement timeout 10 s, {@code search_path} pinned to {@code pg_catalog, pg_temp} from its
+ * start), looks at the catalog and logs in once as the role, changes only what differs and
+ * returns: a database that is as it should be gets no DDL. Passwords are set with {@code
+ * PGConnection.alterUserPassword} (a SCRAM verifier), never as statement text, so a server
  * logging every statement never logs one. Callers run it off the reconcile threads.
  *
- * <p>Names come from {@link #databaseName} and {@link #roleName}; all SQL quotes identifiers and
- * literals on the server ({@code format('%I', ?)}, see {@link SqlStatement}). Passwords never
- * appear in messages: the request's and the administrator's are replaced with {@code ***}.
+ * <p>Names come from {@link #databaseName} and {@link #roleName}; a name is only a hash apart
+ * from another tenant's, so each role and database carries an {@link OwnerRecord} (its comment)
+ * and one recorded as another Environment's is never touched: no password, no grant, no drop
+ * ({@code NameConflict}). Identifiers and literals are quoted in Java ({@link SqlStatement}).
+ * Passwords never appear in messages: the request's and the administrator's are replaced with
+ * {@code ***}.
  */
 public final class SharedPostgresProvisioner implements DatabaseProvisioner {
 
@@ -45,23 +49,37 @@ public final class SharedPostgresProvisioner implements DatabaseProvisioner {
   static final int HASH_CHARS = 10;
   static final String ROLE_SUFFIX = "_app";
   static final String SNAPSHOT_MESSAGE = "shared servers have no snapshots: the database is kept (Snapshot acts as Retain)";
+  /** No function or relation a tenant defines in any schema is found by the admin's statements. */
+  static final String ADMIN_SEARCH_PATH = "pg_catalog,pg_temp";
 
   private static final Logger log = LoggerFactory.getLogger(SharedPostgresProvisioner.class);
   private static final int CONNECT_TIMEOUT_SECONDS = 5;
   private static final int SOCKET_TIMEOUT_SECONDS = 15;
   private static final int STATEMENT_TIMEOUT_MILLIS = 10_000;
 
+  /** The database and role of one environment. */
+  public record Names(String database, String role) {}
+
   private final AdminSettings admin;
+  private final Function<DatabaseRequest, Names> naming;
 
   public SharedPostgresProvisioner(AdminSettings admin) {
+    this(admin, r -> new Names(databaseName(r.namespace(), r.project(), r.environment()),
+        roleName(r.namespace(), r.project(), r.environment())));
+  }
+
+  /** With other names for requests (tests: hostile names, names made to collide). */
+  SharedPostgresProvisioner(AdminSettings admin, Function<DatabaseRequest, Names> naming) {
     this.admin = Objects.requireNonNull(admin, "admin");
+    this.naming = Objects.requireNonNull(naming, "naming");
   }
 
   /**
    * The database of an environment: {@code <namespace>_<project>_<environment>} lower-cased, every
    * character outside [a-z0-9_] replaced by {@code _}, prefixed with {@code s_} unless it starts
    * with a letter, cut so that with {@code _<10 hex of SHA-256 of the three parts>} it fits in 63
-   * bytes. The hash keeps names apart that the cleaning or the cut would merge.
+   * bytes. The hash keeps names apart that the cleaning or the cut would merge; the owner record
+   * keeps tenants apart should the hash collide too.
    */
   public static String databaseName(String namespace, String project, String environment) {
     return name(namespace, project, environment, "");
@@ -97,80 +115,86 @@ public final class SharedPostgresProvisioner implements DatabaseProvisioner {
     }
   }
 
-  @Override
-  public ProvisionState ensure(DatabaseRequest request) {
-    String database = databaseName(request.namespace(), request.project(), request.environment());
-    String role = roleName(request.namespace(), request.project(), request.environment());
-    return ensureNamed(database, role, request.password());
-  }
+  // ---------------------------------------------------------------------------------------------
+  // ensure
 
   /**
-   * {@link #ensure} for explicit names (package-private so tests can pass hostile ones). Looks
-   * first and changes only what differs, so an environment whose database is as it should be
-   * costs a few catalog reads and one login as the role, and no DDL.
+   * Looks first and changes only what differs, so an environment whose database is as it should
+   * be costs a few catalog reads and one login as the role, and no DDL.
    */
-  ProvisionState ensureNamed(String database, String role, String password) {
+  @Override
+  public ProvisionState ensure(DatabaseRequest request) {
+    Names names = naming.apply(request);
+    String database = names.database();
+    String role = names.role();
+    String password = request.password();
     if (password == null || password.isEmpty()) {
       return new ProvisionState(Phase.Failed, "InvalidRequest", "the request has no password for role " + role, database, null);
     }
+    OwnerRecord ours = OwnerRecord.owned(request.ownerUid(),
+        OwnerRecord.environmentOf(request.namespace(), request.project(), request.environment()));
     List<String> changed = new ArrayList<>();
     try (Connection c = connectAdmin()) {
-      Boolean canLogin = roleCanLogin(c, role);
-      boolean passwordSet = false;
-      if (canLogin == null) {
-        try {
-          SqlStatement.createRole(role).execute(c);
-          changed.add("created role");
-        } catch (SQLException e) {
-          if (!"42710".equals(e.getSQLState())) { // duplicate_object: created concurrently
-            throw e;
-          }
+      Login login = null;
+      ServerCatalog.Role found = ServerCatalog.role(c, role);
+      if (found == null) {
+        found = createRole(c, role, ours, password, changed);
+        if (found == null) {
+          login = Login.ACCEPTED; // created with this password just now
         }
-        setPassword(c, role, password);
-        passwordSet = true;
-      } else if (!canLogin) {
-        SqlStatement.enableLogin(role).execute(c);
-        changed.add("enabled login");
       }
-      if (!isSuperuserOrMember(c, role)) {
+      if (found != null) {
+        Claim claim = claimRole(c, role, found, ours, () -> login(database, role, password), database);
+        if (claim.refusal() != null) {
+          return conflict(database, "role " + role, claim.refusal(), ours);
+        }
+        login = claim.login();
+        if (claim.adopt()) {
+          SqlStatement.commentOnRole(role, ours.comment()).execute(c);
+          changed.add("recorded the role as this environment's");
+        }
+        if (!found.canLogin()) {
+          SqlStatement.enableLogin(role).execute(c);
+          changed.add("enabled login");
+        }
+      }
+      if (!ServerCatalog.isSuperuserOrMember(c, role)) {
         SqlStatement.grantRoleToCurrentUser(role).execute(c);
         changed.add("granted the role to the administrator");
       }
-      String owner = databaseOwner(c, database);
-      if (owner == null) {
-        try {
-          SqlStatement.createDatabase(database, role).execute(c);
-          changed.add("created database");
-          owner = role;
-        } catch (SQLException e) {
-          if (!"42P04".equals(e.getSQLState())) { // duplicate_database: created concurrently
-            throw e;
-          }
-          owner = databaseOwner(c, database);
-        }
+      ServerCatalog.Database db = ServerCatalog.database(c, database);
+      if (db == null) {
+        db = createDatabase(c, database, role, ours, changed);
       }
-      if (!role.equals(owner)) {
+      String refusal = claimDatabase(c, db, role, ours);
+      if (refusal != null) {
+        return conflict(database, "database " + database, refusal, ours);
+      }
+      if (!ours.comment().equals(db.comment())) {
+        SqlStatement.commentOnDatabase(database, ours.comment()).execute(c);
+        changed.add("recorded the database as this environment's");
+      }
+      if (!role.equals(db.owner())) {
         SqlStatement.alterDatabaseOwner(database, role).execute(c);
         changed.add("gave the database to the role");
       }
-      if (publicHasPrivileges(c, database)) {
+      if (ServerCatalog.holdsDatabasePrivileges(c, database, null)) {
         SqlStatement.revokeAllFromPublic(database).execute(c);
         changed.add("revoked PUBLIC's access");
       }
-      if (!roleMayConnect(c, database, role)) {
+      if (!ServerCatalog.mayConnect(c, database, role)) {
         SqlStatement.grantConnect(database, role).execute(c);
         changed.add("granted CONNECT");
       }
-      if (!passwordSet) {
-        switch (login(database, role, password)) {
-          case REJECTED -> {
-            setPassword(c, role, password);
-            changed.add("set the stored password");
-          }
-          case ACCEPTED -> { }
-          case UNKNOWN -> { } // the server would not say (for example pg_hba rules for this host); leave it
-        }
+      AdminDatabaseLockdown.apply(c, role, changed);
+      if (login == null) {
+        login = login(database, role, password);
       }
+      if (login == Login.REJECTED) {
+        setPassword(c, role, password);
+        changed.add("set the stored password");
+      }
+      // UNKNOWN: the server would not say (for example pg_hba rules for this host); leave it
       if (!changed.isEmpty()) {
         log.info("shared database {} on {}:{}: {}", database, admin.host(), admin.port(), String.join(", ", changed));
       }
@@ -180,6 +204,126 @@ public final class SharedPostgresProvisioner implements DatabaseProvisioner {
     } catch (SQLException e) {
       return failed(e, database, password);
     }
+  }
+
+  /**
+   * Creates the role with its owner record and password in one transaction, so a crash leaves
+   * either nothing or a role recorded as this environment's with the stored password. Null when
+   * created; the role as found when another call created it a moment before.
+   */
+  private static ServerCatalog.Role createRole(Connection c, String role, OwnerRecord ours, String password, List<String> changed)
+      throws SQLException {
+    c.setAutoCommit(false);
+    try {
+      SqlStatement.createRole(role).execute(c);
+      SqlStatement.commentOnRole(role, ours.comment()).execute(c);
+      setPassword(c, role, password);
+      c.commit();
+      changed.add("created role");
+      return null;
+    } catch (SQLException e) {
+      c.rollback();
+      if (!"42710".equals(e.getSQLState())) { // duplicate_object: created concurrently
+        throw e;
+      }
+      return ServerCatalog.role(c, role);
+    } finally {
+      c.setAutoCommit(true);
+    }
+  }
+
+  /** Creates the database (CREATE DATABASE runs outside a transaction); the record follows, see {@link #claimDatabase}. */
+  private static ServerCatalog.Database createDatabase(Connection c, String database, String role, OwnerRecord ours,
+      List<String> changed) throws SQLException {
+    try {
+      SqlStatement.createDatabase(database, role).execute(c);
+      changed.add("created database");
+    } catch (SQLException e) {
+      if (!"42P04".equals(e.getSQLState())) { // duplicate_database: created concurrently
+        throw e;
+      }
+    }
+    ServerCatalog.Database db = ServerCatalog.database(c, database);
+    if (db == null) {
+      throw new SQLException("database " + database + " vanished right after it was created", "3D000");
+    }
+    return db;
+  }
+
+  /** What the provisioner may do with a role found under the environment's name. */
+  private record Claim(String refusal, boolean adopt, Login login) {}
+
+  /**
+   * A role found under this environment's name: ours when its record names this Environment;
+   * taken over when it was released (Retain) by an Environment of the same namespace, project and
+   * environment; taken over without a record (made before records existed) only when it accepts
+   * this Environment's stored password, or, when the server does not say, when it is a plain
+   * login role whose database (if any) it owns. Anything else belongs to someone else.
+   */
+  private static Claim claimRole(Connection c, String name, ServerCatalog.Role role, OwnerRecord ours, Supplier<Login> login,
+      String database) throws SQLException {
+    OwnerRecord record = OwnerRecord.parse(role.comment());
+    if (record != null) {
+      if (record.ownedBy(ours.ownerUid())) {
+        return new Claim(null, !ours.comment().equals(role.comment()), null);
+      }
+      if (record.releasedFor(ours.environment())) {
+        return new Claim(null, true, null);
+      }
+      return new Claim(notOurs(record), false, null);
+    }
+    Login answer = login.get();
+    if (answer == Login.ACCEPTED) {
+      return new Claim(null, true, answer);
+    }
+    if (answer == Login.UNKNOWN && role.plainLogin()) {
+      ServerCatalog.Database db = ServerCatalog.database(c, database);
+      if (db == null || name.equals(db.owner())) {
+        return new Claim(null, true, answer);
+      }
+    }
+    return new Claim("has no owner record and " + (answer == Login.REJECTED
+        ? "does not accept this Environment's stored password" : "cannot be shown to be this Environment's"), false, answer);
+  }
+
+  private static String notOurs(OwnerRecord record) {
+    return record.ownerUid() != null || record.releasedBy() != null
+        ? "is recorded as another Environment's" : "carries a comment that is not a Slipway owner record";
+  }
+
+  /**
+   * A database found under this environment's name: ours when its record names this Environment,
+   * or it was released for this environment; without a record when it is owned by this
+   * environment's role or by the administrator. Null when ours, else why not.
+   */
+  private static String claimDatabase(Connection c, ServerCatalog.Database db, String role, OwnerRecord ours) throws SQLException {
+    OwnerRecord record = OwnerRecord.parse(db.comment());
+    if (record != null) {
+      if (record.ownedBy(ours.ownerUid()) || record.releasedFor(ours.environment())) {
+        return null;
+      }
+      return notOurs(record);
+    }
+    if (role.equals(db.owner()) || ServerCatalog.currentUser(c).equals(db.owner())) {
+      return null;
+    }
+    return "has no owner record and is owned by another role";
+  }
+
+  /**
+   * The refusal: names this environment's own object and why, never whose it is. Where the object
+   * has no record, says how the platform team records it as this environment's.
+   */
+  private ProvisionState conflict(String database, String what, String why, OwnerRecord ours) {
+    log.warn("shared server {}:{}: {} {}; left untouched", admin.host(), admin.port(), what, why);
+    String fix = why.startsWith("has no owner record")
+        ? " If it is this environment's, the platform team records it: COMMENT ON " + (what.startsWith("role") ? "ROLE" : "DATABASE")
+            + " <name> IS '" + ours.comment() + "'."
+        : " Rename the project or the environment to get other names.";
+    return new ProvisionState(Phase.Refused, "NameConflict",
+        "name conflict: " + what + " on " + admin.host() + ":" + admin.port() + " " + why
+            + "; Slipway leaves it untouched (no password, grant or drop)." + fix,
+        database, null);
   }
 
   /** What a login as the role with the stored password says. */
@@ -205,51 +349,78 @@ public final class SharedPostgresProvisioner implements DatabaseProvisioner {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // delete
+
+  /**
+   * Applies the policy to what is this Environment's only (its owner record says so): Delete
+   * drops it, Retain and Snapshot keep it and release it (the record names no owner any more, so
+   * an Environment of the same namespace, project and environment may take it again). What is
+   * another's, or has no record, is left as it is.
+   */
   @Override
   public DeletionState delete(DatabaseRequest request, DeletionPolicy policy) {
-    String database = databaseName(request.namespace(), request.project(), request.environment());
-    String role = roleName(request.namespace(), request.project(), request.environment());
-    return deleteNamed(database, role, policy, request.password());
-  }
-
-  /** {@link #delete} for explicit names (package-private so tests can pass hostile ones). */
-  DeletionState deleteNamed(String database, String role, DeletionPolicy policy, String password) {
     Objects.requireNonNull(policy, "policy");
-    switch (policy) {
-      case Retain:
-        return new DeletionState(true, "Retained", "database " + database + " and role " + role + " are kept on "
-            + admin.host() + ":" + admin.port());
-      case Snapshot:
-        return new DeletionState(true, "Retained", SNAPSHOT_MESSAGE);
-      case Delete:
-      default:
-        break;
-    }
+    Names names = naming.apply(request);
+    String database = names.database();
+    String role = names.role();
+    String where = admin.host() + ":" + admin.port();
     try (Connection c = connectAdmin()) {
-      boolean roleExists = exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", role);
-      if (roleExists) {
+      ServerCatalog.Role foundRole = ServerCatalog.role(c, role);
+      ServerCatalog.Database foundDb = ServerCatalog.database(c, database);
+      boolean roleOurs = foundRole != null && ownedBy(foundRole.comment(), request.ownerUid());
+      boolean dbOurs = foundDb != null && ownedBy(foundDb.comment(), request.ownerUid());
+      List<String> untouched = new ArrayList<>();
+      if (foundRole != null && !roleOurs) {
+        untouched.add("role " + role);
+      }
+      if (foundDb != null && !dbOurs) {
+        untouched.add("database " + database);
+      }
+      String leftAlone = untouched.isEmpty() ? ""
+          : "; " + String.join(" and ", untouched) + " not recorded as this environment's, left untouched";
+      if (policy != DeletionPolicy.Delete) {
+        OwnerRecord dbRecord = dbOurs ? OwnerRecord.parse(foundDb.comment()) : null;
+        if (dbRecord != null && dbRecord.ownerUid() != null) {
+          SqlStatement.commentOnDatabase(database, dbRecord.released().comment()).execute(c);
+        }
+        OwnerRecord roleRecord = roleOurs ? OwnerRecord.parse(foundRole.comment()) : null;
+        if (roleRecord != null && roleRecord.ownerUid() != null) {
+          SqlStatement.commentOnRole(role, roleRecord.released().comment()).execute(c);
+        }
+        String message = policy == DeletionPolicy.Snapshot ? SNAPSHOT_MESSAGE
+            : "database " + database + " and role " + role + " are kept on " + where;
+        return new DeletionState(true, "Retained", message + leftAlone);
+      }
+      if (roleOurs) {
         // no new sessions while we end the current ones
         SqlStatement.disableLogin(role).execute(c);
       }
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-              + " WHERE (datname = ? OR usename = ?) AND pid <> pg_backend_pid()")) {
-        ps.setString(1, database);
-        ps.setString(2, role);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-        }
+      if (roleOurs || dbOurs) {
+        ServerCatalog.terminateSessions(c, dbOurs ? database : null, roleOurs ? role : null);
       }
-      boolean force = c.getMetaData().getDatabaseMajorVersion() >= 13;
-      SqlStatement.dropDatabase(database, force).execute(c);
-      SqlStatement.dropRole(role).execute(c);
-      return new DeletionState(true, "Deleted", "database " + database + " and role " + role + " are deleted from "
-          + admin.host() + ":" + admin.port());
+      if (dbOurs) {
+        boolean force = c.getMetaData().getDatabaseMajorVersion() >= 13;
+        SqlStatement.dropDatabase(database, force).execute(c);
+      }
+      if (roleOurs) {
+        SqlStatement.dropRole(role).execute(c);
+      }
+      return new DeletionState(true, "Deleted", "database " + database + " and role " + role + " are deleted from " + where + leftAlone);
     } catch (SQLException e) {
-      ProvisionState failed = failed(e, database, password);
+      ProvisionState failed = failed(e, database, request.password());
       return new DeletionState(false, failed.reason(), failed.message());
     }
   }
+
+  /** Owned by the Environment, or released by it on an earlier Retain and taken by nobody since. */
+  private static boolean ownedBy(String comment, String uid) {
+    OwnerRecord record = OwnerRecord.parse(comment);
+    return record != null && (record.ownedBy(uid) || record.ownerUid() == null && uid != null && uid.equals(record.releasedBy()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // connections and messages
 
   private ProvisionState failed(SQLException e, String database, String password) {
     String state = e.getSQLState();
@@ -272,8 +443,16 @@ public final class SharedPostgresProvisioner implements DatabaseProvisioner {
     return result;
   }
 
-  private Connection connectAdmin() throws SQLException {
-    Connection c = DriverManager.getConnection(url(admin.maintenanceDatabase()), connectionProperties(admin.username(), admin.password()));
+  /**
+   * The administrator's connection to the maintenance database. Its search_path is set in the
+   * startup packet (it holds before the first statement and over any ALTER ROLE/DATABASE SET), so
+   * a function a tenant defined in schema public there, such as a {@code public.format(text,
+   * text)} that would win over pg_catalog's, is never what the administrator calls.
+   */
+  Connection connectAdmin() throws SQLException {
+    Properties props = connectionProperties(admin.username(), admin.password());
+    props.setProperty("options", props.getProperty("options") + " -c search_path=" + ADMIN_SEARCH_PATH);
+    Connection c = DriverManager.getConnection(url(admin.maintenanceDatabase()), props);
     c.setAutoCommit(true); // CREATE/DROP DATABASE cannot run inside a transaction
     return c;
   }
@@ -294,65 +473,5 @@ public final class SharedPostgresProvisioner implements DatabaseProvisioner {
   private String url(String database) {
     String host = admin.host().contains(":") && !admin.host().startsWith("[") ? "[" + admin.host() + "]" : admin.host();
     return "jdbc:postgresql://" + host + ":" + admin.port() + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8).replace("+", "%20");
-  }
-
-  /** Whether the role may log in; null when there is no such role. */
-  private static Boolean roleCanLogin(Connection c, String role) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT rolcanlogin FROM pg_roles WHERE rolname = ?")) {
-      ps.setString(1, role);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getBoolean(1) : null;
-      }
-    }
-  }
-
-  /** Whether PUBLIC holds any privilege on the database (the default ACL grants it CONNECT and TEMPORARY). */
-  private static boolean publicHasPrivileges(Connection c, String database) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT count(*) FROM pg_database d, aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a"
-            + " WHERE d.datname = ? AND a.grantee = 0")) {
-      ps.setString(1, database);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() && rs.getLong(1) > 0;
-      }
-    }
-  }
-
-  private static boolean roleMayConnect(Connection c, String database, String role) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT has_database_privilege(?, ?, 'CONNECT, TEMPORARY')")) {
-      ps.setString(1, role);
-      ps.setString(2, database);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() && rs.getBoolean(1);
-      }
-    }
-  }
-
-  private static boolean exists(Connection c, String query, String value) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(query)) {
-      ps.setString(1, value);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
-  }
-
-  private static String databaseOwner(Connection c, String database) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ?")) {
-      ps.setString(1, database);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
-      }
-    }
-  }
-
-  private static boolean isSuperuserOrMember(Connection c, String role) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR pg_has_role(current_user, ?, 'MEMBER')")) {
-      ps.setString(1, role);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() && rs.getBoolean(1);
-      }
-    }
   }
 }

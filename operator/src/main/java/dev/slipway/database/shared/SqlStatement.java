@@ -1,20 +1,21 @@
 package dev.slipway.database.shared;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * One DDL statement whose identifiers and literals are quoted by the server: {@code template} is a
- * constant {@code format()} pattern with {@code %I} (identifier) and {@code %L} (literal)
- * placeholders, {@code args} are the values, sent as bind parameters of {@code SELECT
- * format(?, ?, ...)}; the text the server returns is then executed. Nothing variable is ever
- * concatenated into SQL text here. {@link #toString()} shows the template only. No statement carries a password: passwords
- * are set with {@code PGConnection.alterUserPassword}, which sends a SCRAM verifier.
+ * One DDL statement whose identifiers and literals are quoted here, in Java: {@code template} is a
+ * constant pattern with {@code %I} (identifier) and {@code %L} (literal) placeholders, {@code args}
+ * are the values. Identifiers are always double-quoted (embedded {@code "} doubled), literals
+ * single-quoted (embedded {@code '} doubled; with a backslash the {@code E'...'} form, backslashes
+ * doubled, so the text means the same whatever {@code standard_conforming_strings} is). A NUL
+ * character, which Postgres cannot store, is refused. No server function renders the text: a
+ * function a tenant defined in a schema on the admin's path could otherwise run as the admin.
+ * {@link #toString()} shows the template only. No statement carries a password: passwords are
+ * set with {@code PGConnection.alterUserPassword}, which sends a SCRAM verifier.
  */
 record SqlStatement(String template, List<String> args) {
 
@@ -57,13 +58,37 @@ record SqlStatement(String template, List<String> args) {
     return new SqlStatement("ALTER DATABASE %I OWNER TO %I", List.of(database, owner));
   }
 
-  /** Takes every default privilege (CONNECT, TEMPORARY) on the database away from PUBLIC. */
+  /** Takes every privilege (CONNECT, TEMPORARY, CREATE) on the database away from PUBLIC. */
   static SqlStatement revokeAllFromPublic(String database) {
     return new SqlStatement("REVOKE ALL ON DATABASE %I FROM PUBLIC", List.of(database));
   }
 
+  /** Takes what was granted to the role itself on a database it has no business in. */
+  static SqlStatement revokeAllFromRole(String database, String role) {
+    return new SqlStatement("REVOKE ALL ON DATABASE %I FROM %I", List.of(database, role));
+  }
+
+  /** In the database connected to: nobody but its owner creates objects in schema public. */
+  static SqlStatement revokeCreateOnPublicSchemaFromPublic() {
+    return new SqlStatement("REVOKE CREATE ON SCHEMA public FROM PUBLIC", List.of());
+  }
+
+  static SqlStatement revokeCreateOnPublicSchemaFromRole(String role) {
+    return new SqlStatement("REVOKE CREATE ON SCHEMA public FROM %I", List.of(role));
+  }
+
   static SqlStatement grantConnect(String database, String role) {
     return new SqlStatement("GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I", List.of(database, role));
+  }
+
+  /** Records on the server which Environment owns the role ({@link OwnerRecord}). */
+  static SqlStatement commentOnRole(String role, String comment) {
+    return new SqlStatement("COMMENT ON ROLE %I IS %L", List.of(role, comment));
+  }
+
+  /** Records on the server which Environment owns the database ({@link OwnerRecord}). */
+  static SqlStatement commentOnDatabase(String database, String comment) {
+    return new SqlStatement("COMMENT ON DATABASE %I IS %L", List.of(database, comment));
   }
 
   static SqlStatement dropDatabase(String database, boolean force) {
@@ -74,30 +99,54 @@ record SqlStatement(String template, List<String> args) {
     return new SqlStatement("DROP ROLE IF EXISTS %I", List.of(role));
   }
 
-  /** The statement text as the server quotes it. */
-  String render(Connection connection) throws SQLException {
-    StringBuilder query = new StringBuilder("SELECT format(?::text");
-    for (int i = 0; i < args.size(); i++) {
-      query.append(", ?::text");
+  /** The statement text, every value quoted. */
+  String render() throws SQLException {
+    StringBuilder sql = new StringBuilder(template.length() + 32);
+    int arg = 0;
+    for (int i = 0; i < template.length(); i++) {
+      char c = template.charAt(i);
+      if (c != '%') {
+        sql.append(c);
+        continue;
+      }
+      char kind = i + 1 < template.length() ? template.charAt(++i) : ' ';
+      switch (kind) {
+        case 'I' -> quoteIdentifier(sql, args.get(arg++));
+        case 'L' -> quoteLiteral(sql, args.get(arg++));
+        default -> throw new IllegalArgumentException("template " + template + " has a placeholder other than %I and %L");
+      }
     }
-    query.append(')');
-    try (PreparedStatement ps = connection.prepareStatement(query.toString())) {
-      ps.setString(1, template);
-      for (int i = 0; i < args.size(); i++) {
-        ps.setString(i + 2, args.get(i));
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getString(1);
-      }
+    return sql.toString();
+  }
+
+  /** Executes the statement. */
+  void execute(Connection connection) throws SQLException {
+    String sql = render();
+    try (Statement statement = connection.createStatement()) {
+      statement.execute(sql);
     }
   }
 
-  /** Renders the statement on the server and executes the result. */
-  void execute(Connection connection) throws SQLException {
-    String sql = render(connection);
-    try (Statement statement = connection.createStatement()) {
-      statement.execute(sql);
+  static void quoteIdentifier(StringBuilder sql, String value) throws SQLException {
+    refuseNul(value);
+    sql.append('"').append(value.replace("\"", "\"\"")).append('"');
+  }
+
+  static void quoteLiteral(StringBuilder sql, String value) throws SQLException {
+    refuseNul(value);
+    String quoted = value.replace("'", "''");
+    if (quoted.indexOf('\\') >= 0) {
+      sql.append("E'").append(quoted.replace("\\", "\\\\")).append('\'');
+    } else {
+      sql.append('\'').append(quoted).append('\'');
+    }
+  }
+
+  private static void refuseNul(String value) throws SQLException {
+    Objects.requireNonNull(value, "value");
+    if (value.indexOf('\0') >= 0) {
+      // 22021 character_not_in_repertoire, as the server says; the value is not repeated
+      throw new SQLException("a name or text for the server contains a NUL character, which Postgres cannot store", "22021");
     }
   }
 

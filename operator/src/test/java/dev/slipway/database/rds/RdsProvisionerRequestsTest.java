@@ -422,6 +422,62 @@ class RdsProvisionerRequestsTest {
     assertThat(s.message()).contains("InvalidDBInstanceState");
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Operator-side bounds: refused before any AWS call
+
+  @Test
+  void aClassOrStorageOutsideTheOperatorsBoundsIsRefusedBeforeAnyAwsCall() {
+    List<String> calls = new java.util.ArrayList<>();
+    software.amazon.awssdk.services.rds.RdsClient rds = fakeRds((method, request) -> {
+      calls.add(method);
+      throw SdkClientException.create("no AWS in this test: " + method);
+    });
+    RdsSettings bounded = new RdsSettings("eu-central-1", null, null, null, null, List.of(), null, null, "db.t4g.micro", 20, 7, 1,
+        new InstanceBounds(List.of("db.t4g.*", "db.m7g.large"), 200));
+    RdsProvisioner p = new RdsProvisioner(rds, bounded);
+
+    ProvisionState huge = p.ensure(new DatabaseRequest("team-a", "shop", "live", "uid-1", Stage.LIVE, "16", "db.r7g.16xlarge", null, PASSWORD));
+    assertThat(huge.phase()).isEqualTo(Phase.Failed);
+    assertThat(huge.reason()).isEqualTo("InstanceClassNotAllowed");
+    assertThat(huge.message()).contains("database.instanceClass db.r7g.16xlarge").contains("db.t4g.*, db.m7g.large")
+        .doesNotContain(PASSWORD);
+    ProvisionState big = p.ensure(new DatabaseRequest("team-a", "shop", "live", "uid-1", Stage.LIVE, "16", "db.t4g.large", 65536, PASSWORD));
+    assertThat(big.reason()).isEqualTo("StorageTooLarge");
+    assertThat(big.message()).contains("database.storageGiB 65536").contains("at most 200 GiB");
+    assertThat(calls).as("AWS calls").isEmpty();
+
+    // within the bounds (a family entry, the maximum itself, the defaults): RDS is asked
+    for (DatabaseRequest ok : List.of(
+        new DatabaseRequest("team-a", "shop", "live", "uid-1", Stage.LIVE, "16", "db.t4g.2xlarge", 200, PASSWORD),
+        new DatabaseRequest("team-a", "shop", "live", "uid-1", Stage.LIVE, "16", "db.m7g.large", null, PASSWORD),
+        request(Stage.TEST))) {
+      calls.clear();
+      ProvisionState asked = p.ensure(ok);
+      assertThat(calls).as("AWS calls for %s", ok).contains("describeDBInstances");
+      assertThat(asked.reason()).isEqualTo("AwsError");
+    }
+  }
+
+  @Test
+  void boundsReadClassesFamiliesAndAnyAndTheDefaultsMustFit() {
+    assertThat(InstanceBounds.DEFAULTS.allows("db.t4g.micro")).isTrue();
+    assertThat(InstanceBounds.DEFAULTS.allows("db.m7g.xlarge")).isTrue();
+    assertThat(InstanceBounds.DEFAULTS.allows("db.m7g.2xlarge")).isFalse();
+    assertThat(InstanceBounds.DEFAULTS.allows("db.r7g.16xlarge")).isFalse();
+    assertThat(InstanceBounds.DEFAULTS.maxStorageGiB()).isEqualTo(100);
+    InstanceBounds family = new InstanceBounds(List.of(" DB.T4G.* "), 20);
+    assertThat(family.allows("db.t4g.xlarge")).isTrue();
+    assertThat(family.allows("db.t4gx.large")).as("a family is its own prefix and a dot").isFalse();
+    assertThat(new InstanceBounds(List.of("*"), 65536).allows("db.x2iedn.32xlarge")).isTrue();
+    assertThatThrownBy(() -> new InstanceBounds(List.of(), 100)).hasMessageContaining("use * for any");
+    assertThatThrownBy(() -> new InstanceBounds(List.of("t4g.micro"), 100)).hasMessageContaining("'t4g.micro'");
+    assertThatThrownBy(() -> new InstanceBounds(List.of("*"), 10)).hasMessageContaining("between 20 and 65536");
+    assertThatThrownBy(() -> new RdsSettings("eu-central-1", null, null, null, null, List.of(), null, null, "db.r6g.large", 20, 7, 1,
+        InstanceBounds.DEFAULTS)).hasMessageContaining("db.r6g.large");
+    assertThatThrownBy(() -> new RdsSettings("eu-central-1", null, null, null, null, List.of(), null, null, "db.t4g.micro", 500, 7, 1,
+        InstanceBounds.DEFAULTS)).hasMessageContaining("500 GiB");
+  }
+
   /** A stand-in RDS API for pure logic: answers by operation name; the SDK's default overloads delegate as usual. */
   private static software.amazon.awssdk.services.rds.RdsClient fakeRds(java.util.function.BiFunction<String, Object, Object> answer) {
     Class<software.amazon.awssdk.services.rds.RdsClient> type = software.amazon.awssdk.services.rds.RdsClient.class;

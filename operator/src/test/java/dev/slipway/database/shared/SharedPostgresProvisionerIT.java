@@ -104,17 +104,19 @@ class SharedPostgresProvisionerIT {
     String hostileDb = "db\"; DROP ROLE admin; --'x" + n;
     String hostileRole = "r'); DROP ROLE admin; --\"; x" + n;
     String hostilePassword = "p'; DROP ROLE admin; --\"$$ \\";
-    try (Connection c = pg.connect("postgres", pg.adminUser(), pg.adminPassword())) {
-      // the server quotes: the rendered text holds the values only inside quotes
-      assertThat(SqlStatement.createRole(hostileRole).render(c))
-          .isEqualTo("CREATE ROLE \"r'); DROP ROLE admin; --\"\"; x" + n + "\" WITH LOGIN");
-      assertThat(SqlStatement.dropDatabase(hostileDb, true).render(c))
-          .isEqualTo("DROP DATABASE IF EXISTS \"db\"\"; DROP ROLE admin; --'x" + n + "\" WITH (FORCE)");
-    }
-    ProvisionState state = provisioner.ensureNamed(hostileDb, hostileRole, hostilePassword);
+    // quoted in Java: the text holds the values only inside quotes, the round trip to the server is gone
+    assertThat(SqlStatement.createRole(hostileRole).render())
+        .isEqualTo("CREATE ROLE \"r'); DROP ROLE admin; --\"\"; x" + n + "\" WITH LOGIN");
+    assertThat(SqlStatement.dropDatabase(hostileDb, true).render())
+        .isEqualTo("DROP DATABASE IF EXISTS \"db\"\"; DROP ROLE admin; --'x" + n + "\" WITH (FORCE)");
+    assertThat(new SqlStatement("COMMENT ON ROLE %I IS %L", java.util.List.of(hostileRole, hostilePassword)).render())
+        .isEqualTo("COMMENT ON ROLE \"r'); DROP ROLE admin; --\"\"; x" + n + "\" IS E'p''; DROP ROLE admin; --\"$$ \\\\'");
+    var hostile = new SharedPostgresProvisioner(pg.adminSettings(), r -> new SharedPostgresProvisioner.Names(hostileDb, hostileRole));
+    DatabaseRequest hostileRequest = request("shop", "hostile", hostilePassword);
+    ProvisionState state = hostile.ensure(hostileRequest);
     assertThat(state.ready()).as(state.toString()).isTrue();
     assertThat(state.message()).doesNotContain(hostilePassword);
-    assertThat(provisioner.ensureNamed(hostileDb, hostileRole, hostilePassword).ready()).isTrue();
+    assertThat(hostile.ensure(hostileRequest).ready()).isTrue();
     assertThat(query("SELECT count(*)::text FROM pg_roles WHERE rolname = ?", pg.adminUser())).isEqualTo("1");
     assertThat(query("SELECT count(*)::text FROM pg_roles WHERE rolname = ?", hostileRole)).isEqualTo("1");
     assertThat(query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ?", hostileDb)).isEqualTo(hostileRole);
@@ -124,6 +126,18 @@ class SharedPostgresProvisionerIT {
       assertThat(rs.getString(1)).isEqualTo(hostileRole);
       assertThat(rs.getString(2)).isEqualTo(hostileDb);
     }
+    // a literal that means the same whatever standard_conforming_strings says
+    try (Connection c = pg.connect("postgres", pg.adminUser(), pg.adminPassword()); Statement s = c.createStatement()) {
+      for (String conforming : new String[] {"on", "off"}) {
+        s.execute("SET standard_conforming_strings = " + conforming);
+        try (ResultSet rs = s.executeQuery("SELECT " + new SqlStatement("%L", java.util.List.of(hostilePassword)).render())) {
+          rs.next();
+          assertThat(rs.getString(1)).isEqualTo(hostilePassword);
+        }
+      }
+    }
+    assertThatThrownBy(() -> SqlStatement.createRole("nul\0role").render())
+        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("22021"));
     // the whole flow with a hostile password, through the public API
     DatabaseRequest request = request("shop", "test", hostilePassword);
     assertThat(provisioner.ensure(request).ready()).isTrue();
@@ -131,7 +145,7 @@ class SharedPostgresProvisionerIT {
     String role = SharedPostgresProvisioner.roleName(request.namespace(), request.project(), request.environment());
     pg.connect(db, role, hostilePassword).close();
 
-    DeletionState deleted = provisioner.deleteNamed(hostileDb, hostileRole, DeletionPolicy.Delete, hostilePassword);
+    DeletionState deleted = hostile.delete(hostileRequest, DeletionPolicy.Delete);
     assertThat(deleted).isEqualTo(new DeletionState(true, "Deleted", deleted.message()));
     assertThat(query("SELECT count(*)::text FROM pg_roles WHERE rolname = ?", hostileRole)).isEqualTo("0");
     assertThat(query("SELECT count(*)::text FROM pg_database WHERE datname = ?", hostileDb)).isEqualTo("0");
@@ -251,6 +265,8 @@ class SharedPostgresProvisionerIT {
     String ops = "ops" + COUNTER.incrementAndGet();
     try (Connection c = pg.connect("postgres", pg.adminUser(), pg.adminPassword())) {
       new SqlStatement("CREATE ROLE %I WITH LOGIN CREATEDB CREATEROLE PASSWORD %L", java.util.List.of(ops, opsPassword)).execute(c);
+      // PUBLIC may no longer connect to the maintenance database: an administrator that does not own it is granted CONNECT by name
+      new SqlStatement("GRANT CONNECT ON DATABASE postgres TO %I", java.util.List.of(ops)).execute(c);
     }
     var limited = new SharedPostgresProvisioner(new AdminSettings(pg.host(), pg.port(), ops, opsPassword, "postgres", "disable"));
     DatabaseRequest request = request("shop", "test", "pw-" + UUID.randomUUID());
@@ -295,9 +311,211 @@ class SharedPostgresProvisionerIT {
     });
     // a server error carrying the request's password (here: in an identifier) is scrubbed
     String password = "leak-" + UUID.randomUUID();
-    ProvisionState leak = provisioner.ensureNamed("db" + COUNTER.incrementAndGet(), "pg_" + password, password);
+    String leakDb = "db" + COUNTER.incrementAndGet();
+    ProvisionState leak = new SharedPostgresProvisioner(pg.adminSettings(),
+        r -> new SharedPostgresProvisioner.Names(leakDb, "pg_" + password)).ensure(request("shop", "leak", password));
     assertThat(leak.reason()).isEqualTo("PostgresError");
     assertThat(leak.message()).contains("42939").doesNotContain(password);
+  }
+
+  /**
+   * A tenant who may create functions in schema public of the maintenance database (PostgreSQL
+   * 14's default; here granted as someone might) defines public.format(text, text), an exact match
+   * that wins over pg_catalog.format, meant to make its own role superuser when the administrator
+   * calls it. The next provisioning runs none of it, and the maintenance database and template1 are
+   * closed to tenants afterwards.
+   */
+  @Test
+  void aTenantsFunctionInTheMaintenanceDatabaseNeverRunsAsTheAdministrator() throws Exception {
+    DatabaseRequest tenant = request("shop", "test", "pw-tenant-" + UUID.randomUUID());
+    assertThat(provisioner.ensure(tenant).ready()).isTrue();
+    String tenantRole = SharedPostgresProvisioner.roleName(tenant.namespace(), tenant.project(), tenant.environment());
+    admin("postgres", "GRANT CONNECT, TEMPORARY ON DATABASE postgres TO PUBLIC", "GRANT CREATE ON SCHEMA public TO PUBLIC",
+        "GRANT CONNECT ON DATABASE template1 TO PUBLIC");
+    try {
+      try (Connection c = pg.connect("postgres", tenantRole, tenant.password()); Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE public.tenant_code_ran (who text, args int)");
+        s.execute("GRANT INSERT ON public.tenant_code_ran TO PUBLIC");
+        for (String args : new String[] {"text, text", "text, text, text", "text", "name, name"}) {
+          int count = args.split(",").length;
+          s.execute("CREATE FUNCTION public.format(" + args + ") RETURNS text LANGUAGE plpgsql AS $f$ BEGIN"
+              + " INSERT INTO public.tenant_code_ran VALUES (current_user, " + count + ");"
+              + " EXECUTE 'ALTER ROLE " + tenantRole.replace("\"", "\"\"") + " SUPERUSER';"
+              + " RETURN pg_catalog.format($1" + (count > 1 ? ", $2" : "") + (count > 2 ? ", $3" : "") + "); END $f$");
+        }
+        s.execute("CREATE FUNCTION public.shobj_description(oid, text) RETURNS text LANGUAGE sql"
+            + " AS $f$ INSERT INTO public.tenant_code_ran VALUES (current_user, -1) RETURNING 'x' $f$");
+      }
+      DatabaseRequest next = request("shop", "live", "pw-next-" + UUID.randomUUID());
+      ProvisionState state = provisioner.ensure(next);
+      assertThat(state.ready()).as(state.toString()).isTrue();
+      assertThat(provisioner.ensure(tenant).ready()).isTrue();
+
+      assertThat(query("SELECT rolsuper::text FROM pg_roles WHERE rolname = ?", tenantRole)).isEqualTo("false");
+      assertThat(query("SELECT count(*)::text FROM public.tenant_code_ran WHERE ? IS NOT NULL", "all")).as("rows of the tenant's code")
+          .isEqualTo("0");
+      // tenants are out of the maintenance database and template1; named roles and the administrator are not
+      assertThatThrownBy(() -> pg.connect("postgres", tenantRole, tenant.password()).close())
+          .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+      assertThatThrownBy(() -> pg.connect("template1", tenantRole, tenant.password()).close())
+          .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+      assertThat(query("SELECT has_schema_privilege(?, 'public', 'CREATE')::text", "public")).isEqualTo("false");
+      pg.connect("postgres", pg.adminUser(), pg.adminPassword()).close();
+      // the administrator's search_path is pinned from the start, over a setting for its role
+      admin("postgres", "ALTER ROLE " + pg.adminUser() + " IN DATABASE postgres SET search_path = public, pg_catalog");
+      try (Connection c = provisioner.connectAdmin(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW search_path")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo(SharedPostgresProvisioner.ADMIN_SEARCH_PATH);
+      } finally {
+        admin("postgres", "ALTER ROLE " + pg.adminUser() + " IN DATABASE postgres RESET search_path");
+      }
+      // its own database still works
+      pg.connect(SharedPostgresProvisioner.databaseName(tenant.namespace(), tenant.project(), tenant.environment()), tenantRole,
+          tenant.password()).close();
+    } finally {
+      admin("postgres", "DROP TABLE IF EXISTS public.tenant_code_ran", "DROP FUNCTION IF EXISTS public.format(text, text)",
+          "DROP FUNCTION IF EXISTS public.format(text, text, text)", "DROP FUNCTION IF EXISTS public.format(text)",
+          "DROP FUNCTION IF EXISTS public.format(name, name)", "DROP FUNCTION IF EXISTS public.shobj_description(oid, text)",
+          "ALTER ROLE \"" + tenantRole + "\" NOSUPERUSER");
+    }
+  }
+
+  /**
+   * Two environments whose names came out the same (the readable part and the hash): the second
+   * is refused with NameConflict and the first keeps its password, database and data; deleting the
+   * second leaves the first's alone.
+   */
+  @Test
+  void aCollidingNameNeverTouchesTheOtherTenantsRoleOrDatabase() throws Exception {
+    int n = COUNTER.incrementAndGet();
+    var collide = new SharedPostgresProvisioner(pg.adminSettings(),
+        r -> new SharedPostgresProvisioner.Names("collide_db_" + n, "collide_role_" + n));
+    DatabaseRequest first = request("shop", "test", "pw-first-" + UUID.randomUUID());
+    DatabaseRequest second = request("shop", "test", "pw-second-" + UUID.randomUUID());
+    assertThat(collide.ensure(first).ready()).isTrue();
+    try (Connection c = pg.connect("collide_db_" + n, "collide_role_" + n, first.password()); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE mine (v text)");
+      s.execute("INSERT INTO mine VALUES ('first')");
+    }
+    assertThat(query("SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = ?", "collide_role_" + n))
+        .isEqualTo("slipway.dev/owner-uid=" + first.ownerUid() + " slipway.dev/environment=" + first.namespace() + "/shop/test");
+    assertThat(query("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ?", "collide_db_" + n))
+        .isEqualTo("slipway.dev/owner-uid=" + first.ownerUid() + " slipway.dev/environment=" + first.namespace() + "/shop/test");
+
+    ProvisionState refused = collide.ensure(second);
+    assertThat(refused.phase()).isEqualTo(ProvisionState.Phase.Refused);
+    assertThat(refused.reason()).isEqualTo("NameConflict");
+    assertThat(refused.endpoint()).isNull();
+    assertThat(refused.message()).contains("collide_role_" + n).contains("another Environment's")
+        .doesNotContain(first.ownerUid()).doesNotContain(first.namespace()).doesNotContain(first.password())
+        .doesNotContain(second.password());
+    // the same again, and a deletion of the second: nothing of the first's changes
+    assertThat(collide.ensure(second).reason()).isEqualTo("NameConflict");
+    DeletionState deleted = collide.delete(second, DeletionPolicy.Delete);
+    assertThat(deleted.done()).isTrue();
+    assertThat(deleted.message()).contains("left untouched");
+    DeletionState retained = collide.delete(second, DeletionPolicy.Retain);
+    assertThat(retained.done()).isTrue();
+    try (Connection c = pg.connect("collide_db_" + n, "collide_role_" + n, first.password()); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT v FROM mine")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("first");
+    }
+    assertThatThrownBy(() -> pg.connect("collide_db_" + n, "collide_role_" + n, second.password()).close())
+        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
+    assertThat(query("SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = ?", "collide_role_" + n))
+        .startsWith("slipway.dev/owner-uid=" + first.ownerUid());
+
+    // Only the database collides (the roles differ): refused all the same, before the database is given to anyone.
+    var dbOnly = new SharedPostgresProvisioner(pg.adminSettings(),
+        r -> new SharedPostgresProvisioner.Names("collide_db_" + n, "other_role_" + n));
+    ProvisionState dbRefused = dbOnly.ensure(second);
+    assertThat(dbRefused.reason()).isEqualTo("NameConflict");
+    assertThat(dbRefused.message()).contains("database collide_db_" + n);
+    assertThat(query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ?", "collide_db_" + n)).isEqualTo("collide_role_" + n);
+    pg.connect("collide_db_" + n, "collide_role_" + n, first.password()).close();
+  }
+
+  /**
+   * Roles and databases made before owner records existed have no comment: one is taken over (and
+   * recorded) when it accepts the environment's stored password; one that does not is refused,
+   * its password kept, with the statement that records it by hand.
+   */
+  @Test
+  void objectsFromBeforeOwnerRecordsAreTakenOverOnlyWithTheStoredPassword() throws Exception {
+    int n = COUNTER.incrementAndGet();
+    DatabaseRequest legacy = request("shop", "test", "pw-legacy-" + UUID.randomUUID());
+    String role = "legacy_role_" + n;
+    String db = "legacy_db_" + n;
+    admin("postgres", new SqlStatement("CREATE ROLE %I WITH LOGIN PASSWORD %L", java.util.List.of(role, legacy.password())).render(),
+        "CREATE DATABASE " + db + " OWNER " + role, "REVOKE ALL ON DATABASE " + db + " FROM PUBLIC");
+    var named = new SharedPostgresProvisioner(pg.adminSettings(), r -> new SharedPostgresProvisioner.Names(db, role));
+    ProvisionState adopted = named.ensure(legacy);
+    assertThat(adopted.ready()).as(adopted.toString()).isTrue();
+    assertThat(query("SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = ?", role))
+        .startsWith("slipway.dev/owner-uid=" + legacy.ownerUid());
+    assertThat(query("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ?", db))
+        .startsWith("slipway.dev/owner-uid=" + legacy.ownerUid());
+    pg.connect(db, role, legacy.password()).close();
+
+    String theirs = "pw-theirs-" + UUID.randomUUID();
+    String otherRole = "legacy_other_" + n;
+    String otherDb = "legacy_other_db_" + n;
+    admin("postgres", new SqlStatement("CREATE ROLE %I WITH LOGIN PASSWORD %L", java.util.List.of(otherRole, theirs)).render(),
+        "CREATE DATABASE " + otherDb + " OWNER " + otherRole);
+    var clash = new SharedPostgresProvisioner(pg.adminSettings(), r -> new SharedPostgresProvisioner.Names(otherDb, otherRole));
+    DatabaseRequest newcomer = request("shop", "test", "pw-newcomer-" + UUID.randomUUID());
+    ProvisionState refused = clash.ensure(newcomer);
+    assertThat(refused.reason()).isEqualTo("NameConflict");
+    assertThat(refused.message()).contains("has no owner record").contains("COMMENT ON ROLE")
+        .contains(newcomer.ownerUid()).doesNotContain(theirs).doesNotContain(newcomer.password());
+    pg.connect(otherDb, otherRole, theirs).close();
+    assertThat(query("SELECT coalesce(shobj_description(oid, 'pg_authid'), 'none') FROM pg_roles WHERE rolname = ?", otherRole))
+        .isEqualTo("none");
+    assertThat(clash.delete(newcomer, DeletionPolicy.Delete).done()).isTrue();
+    assertThat(query("SELECT count(*)::text FROM pg_database WHERE datname = ?", otherDb)).isEqualTo("1");
+  }
+
+  /**
+   * Retain releases the role and database: an Environment of the same namespace, project and
+   * environment (a new uid) takes them back with their data; a colliding other one does not.
+   */
+  @Test
+  void retainedObjectsGoBackToTheSameEnvironmentOnly() throws Exception {
+    DatabaseRequest before = request("shop", "live", "pw-before-" + UUID.randomUUID());
+    DatabaseEndpoint e = provisioner.ensure(before).endpoint();
+    try (Connection c = pg.connect(e.database(), e.username(), before.password()); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE kept (v text)");
+      s.execute("INSERT INTO kept VALUES ('kept')");
+    }
+    assertThat(provisioner.delete(before, DeletionPolicy.Snapshot).reason()).isEqualTo("Retained");
+    assertThat(query("SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = ?", e.username()))
+        .isEqualTo("slipway.dev/released-by=" + before.ownerUid() + " slipway.dev/environment=" + before.namespace() + "/shop/live");
+
+    var collide = new SharedPostgresProvisioner(pg.adminSettings(),
+        r -> new SharedPostgresProvisioner.Names(e.database(), e.username()));
+    DatabaseRequest stranger = request("shop", "live", "pw-stranger-" + UUID.randomUUID());
+    assertThat(collide.ensure(stranger).reason()).isEqualTo("NameConflict");
+
+    DatabaseRequest again = new DatabaseRequest(before.namespace(), "shop", "live", UUID.randomUUID().toString(), before.stage(), "16",
+        null, null, "pw-again-" + UUID.randomUUID());
+    ProvisionState back = provisioner.ensure(again);
+    assertThat(back.ready()).as(back.toString()).isTrue();
+    try (Connection c = pg.connect(e.database(), e.username(), again.password()); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT v FROM kept")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("kept");
+    }
+    assertThat(query("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ?", e.database()))
+        .startsWith("slipway.dev/owner-uid=" + again.ownerUid());
+  }
+
+  private static void admin(String database, String... statements) throws SQLException {
+    try (Connection c = pg.connect(database, pg.adminUser(), pg.adminPassword()); Statement s = c.createStatement()) {
+      for (String sql : statements) {
+        s.execute(sql);
+      }
+    }
   }
 
   private static DatabaseRequest request(String project, String environment, String password) {

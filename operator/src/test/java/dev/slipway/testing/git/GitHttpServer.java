@@ -70,6 +70,14 @@ public final class GitHttpServer implements AutoCloseable {
   }
 
   /**
+   * Anonymous plain HTTP on {@code host} (for example the real node's IP, which pods and host
+   * processes such as Flux's source-controller reach), as a public Git host serves a public repository.
+   */
+  public static GitHttpServer anonymous(String host) {
+    return new GitHttpServer(null, null, host, null);
+  }
+
+  /**
    * HTTPS on {@code host} (for example the real node's IP, which pods reach), with a server
    * certificate for that address signed by the given CA (the test CA the real node's images
    * trust), and these basic-auth credentials.
