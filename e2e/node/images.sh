@@ -8,6 +8,8 @@
 #                                      (like the official image: no USER; as root it drops to 999)
 #   slipway/debian-os:bookworm         Debian with Python 3, venv, pip, build tools: the OS image
 #                                      base-images/runtime/Dockerfile takes as UBUNTU_IMAGE here
+#   slipway/jre-jlink:17-bookworm      Debian's OpenJDK 17 jlinked to the operator's modules, on glibc,
+#                                      libgcc, libstdc++ and zlib only, user 65532: the operator image's base here
 # Root file systems come from debootstrap (Debian's mirror only); layers are tar files pushed
 # with crane to a throw-away docker-registry on loopback. Nothing from the host's own CA store
 # goes into an image: the bundles hold the project's test CA (e2e/node/README.md).
@@ -83,7 +85,6 @@ assert_no_host_ca() { # directory
 pkgs_os="python3,python3-venv,python3-pip,python3-dev,libpython3.11,build-essential,tzdata,ca-certificates"
 pkgs_git="git,openssh-client"
 pkgs_postgres="postgresql-15"
-pkgs_jre="openjdk-17-jre-headless"
 # the jlinked runtime: a JDK (its jmods are in the headless package; only to run jlink), and the libraries it needs
 pkgs_jdk="openjdk-17-jdk-headless"
 jlink_libs="libc6 libgcc-s1 libstdc++6 zlib1g"
@@ -166,12 +167,6 @@ add_nonroot() { # root: user and group nonroot (65532) with a home, as distroles
   echo 'nonroot:x:65532:' >> "$r/etc/group"
   mkdir -p "$r/home/nonroot" && chown 65532:65532 "$r/home/nonroot"
 }
-customize_jre() { # Debian's OpenJDK 17 JRE; its trust store is ca-certificates-java's, made from
-  # Debian's ca-certificates in the chroot
-  local r=$1
-  add_nonroot "$r"
-  test -s "$r/etc/ssl/certs/java/cacerts"
-}
 # The jlinked runtime on a root file system of four Debian packages' files: glibc, libgcc,
 # libstdc++, zlib (what java and libjvm.so link), /etc/passwd and /etc/group, a trust store.
 customize_jlink() { # builder root -> minimal root at $builder/minimal
@@ -233,14 +228,13 @@ umount_below() { # leave no proc/sys mount of debootstrap's second stage behind
 os_tar="$(rootfs os "$pkgs_os")"
 git_tar="$(rootfs git "$pkgs_git" "$ca_dir/ca.crt")"
 postgres_tar="$(rootfs postgres "$pkgs_postgres" "$here/images/postgres-entrypoint.sh")"
-jre_tar="$(rootfs jre "$pkgs_jre")"
 jlink_tar="$(jlink_rootfs)"
 # "images.sh --rootfs-only": build.sh runs this early, in the background, beside the Go builds
 [[ ${1:-} == --rootfs-only ]] && exit 0
 
 # ---- images into a seed registry --------------------------------------------------------
 
-images_key="$(printf '%s\n' "$os_tar" "$git_tar" "$postgres_tar" "$jre_tar" "$jlink_tar" "$(cat "$kaniko" "$pause" "$crane" "$0" "$ca_dir/ca.crt" | sha256sum)" | key_of)"
+images_key="$(printf '%s\n' "$os_tar" "$git_tar" "$postgres_tar" "$jlink_tar" "$(cat "$kaniko" "$pause" "$crane" "$0" "$ca_dir/ca.crt" | sha256sum)" | key_of)"
 dir="$cache/images/$images_key"
 if [[ -s $dir/images.env ]]; then
   echo "$dir"
@@ -300,8 +294,6 @@ push POSTGRES slipway/postgres:15-bookworm "$postgres_tar" \
   -e LANG=C.UTF-8 -e PGDATA=/var/lib/postgresql/data -e PG_MAJOR=15 \
   --entrypoint /usr/local/bin/docker-entrypoint.sh --cmd postgres --exposed-ports 5432/tcp
 push OS slipway/debian-os:bookworm "$os_tar" -e "$path_env" -e LANG=C.UTF-8 --cmd /bin/bash
-push JRE slipway/jre:17-bookworm "$jre_tar" -e "$path_env" -e LANG=C.UTF-8 \
-  -e JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 --user 65532:65532 -w /home/nonroot
 push JLINK slipway/jre-jlink:17-bookworm "$jlink_tar" -e "PATH=/opt/java/bin:${path_env#PATH=}" -e LANG=C.UTF-8 \
   -e JAVA_HOME=/opt/java --user 65532:65532 -w /home/nonroot
 
@@ -313,5 +305,5 @@ rm -rf "$work" "$dir" && mv "$dir.tmp" "$dir"
 log "images pushed into the seed registry in $((SECONDS - start))s"
 # keep the cache bounded: the two newest image sets and root file systems of each kind
 ls -1dt "$cache"/images/*/ 2>/dev/null | tail -n +3 | xargs -r rm -rf
-for kind in os git postgres jre jlink; do ls -1t "$cache"/rootfs/"$kind"-*.tar 2>/dev/null | tail -n +3 | xargs -r rm -f; done
+for kind in os git postgres jlink; do ls -1t "$cache"/rootfs/"$kind"-*.tar 2>/dev/null | tail -n +3 | xargs -r rm -f; done
 echo "$dir"

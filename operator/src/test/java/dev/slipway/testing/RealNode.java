@@ -434,11 +434,6 @@ public final class RealNode {
     return image("JLINK");
   }
 
-  /** Debian's openjdk-17-jre-headless on minbase, user 65532: the other base measured, by digest. */
-  public String debianJreImage() {
-    return image("JRE");
-  }
-
   private String image(String key) {
     String repo = images.get(key + "_IMAGE");
     String digest = images.get(key + "_DIGEST");
