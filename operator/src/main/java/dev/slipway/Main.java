@@ -39,8 +39,8 @@ public final class Main {
     // a standby.
     SlipwayOperator slipway = SlipwayOperator.start(config, client, () -> Runtime.getRuntime().halt(1));
     // JVM start to here: the start-up time a pod's readiness waits for (the README's figures)
-    log.info("metrics and probes on :{} (/metrics, /healthz, /readyz); started in {} ms", slipway.httpPort(),
-        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
+    log.info("metrics and probes on :{} (/metrics, /healthz, /readyz); started in {} ms, heap at most {} MiB", slipway.httpPort(),
+        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(), Runtime.getRuntime().maxMemory() >> 20);
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

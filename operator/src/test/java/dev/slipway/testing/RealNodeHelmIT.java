@@ -182,10 +182,11 @@ class RealNodeHelmIT {
     assertThat(pods).extracting(p -> p.getMetadata().getName()).contains(leader);
     for (Pod pod : pods) {
       StartUp s = startUp(pod);
-      System.out.printf("helm: pod %s%s: image pulled in %s, JVM started in %d ms, pod created -> Ready %d s, RSS %d MiB of a %s limit%n",
+      System.out.printf("helm: pod %s%s: image pulled in %s, JVM started in %d ms, pod created -> Ready %d s, RSS %d MiB, "
+          + "heap at most %d MiB, non-heap committed %d MiB, memory limit %s%n",
           pod.getMetadata().getName(), pod.getMetadata().getName().equals(leader) ? " (leader)" : "", s.pull(), s.jvmMillis(),
-          s.toReady().toSeconds(), javaProcess(pod.getMetadata().getName()).rssKib() / 1024,
-          pod.getSpec().getContainers().get(0).getResources().getLimits().get("memory"));
+          s.toReady().toSeconds(), javaProcess(pod.getMetadata().getName()).rssKib() / 1024, s.heapMaxMib(),
+          nonHeapCommittedMib(pod), pod.getSpec().getContainers().get(0).getResources().getLimits().get("memory"));
     }
     System.out.printf("helm: helm install --wait took %.1f s; the Lease is held by %s%n", install.toMillis() / 1000.0, leader);
 
@@ -488,9 +489,9 @@ class RealNodeHelmIT {
     }
   }
 
-  private record StartUp(String pull, long jvmMillis, Duration toReady) {}
+  private record StartUp(String pull, long jvmMillis, Duration toReady, long heapMaxMib) {}
 
-  private static final Pattern STARTED = Pattern.compile("started in (\\d+) ms");
+  private static final Pattern STARTED = Pattern.compile("started in (\\d+) ms, heap at most (\\d+) MiB");
   private static final Pattern PULLED = Pattern.compile("Successfully pulled image \"[^\"]+\" in ([0-9.]+m?s)");
 
   /** From the pod's Events, its log and its Ready condition. */
@@ -506,7 +507,15 @@ class RealNodeHelmIT {
     Instant created = Instant.parse(current.getMetadata().getCreationTimestamp());
     Instant ready = current.getStatus().getConditions().stream().filter(c -> c.getType().equals("Ready"))
         .map(PodCondition::getLastTransitionTime).map(Instant::parse).findFirst().orElseThrow();
-    return new StartUp(pull, Long.parseLong(started.group(1)), Duration.between(created, ready));
+    return new StartUp(pull, Long.parseLong(started.group(1)), Duration.between(created, ready), Long.parseLong(started.group(2)));
+  }
+
+  /** Sum of jvm_memory_committed_bytes{area="nonheap"} on the pod's /metrics, in MiB. */
+  private static long nonHeapCommittedMib(Pod pod) throws IOException, InterruptedException {
+    String metrics = get("http://" + pod.getStatus().getPodIP() + ":8080/metrics");
+    double bytes = metrics.lines().filter(l -> l.startsWith("jvm_memory_committed_bytes{") && l.contains("area=\"nonheap\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    return (long) (bytes / (1 << 20));
   }
 
   private record JavaProcess(long pid, int uid, long rssKib) {}
