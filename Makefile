@@ -43,7 +43,7 @@ render:
 	@java -jar operator/target/slipway-operator.jar render "$(FILE)" $(ARGS)
 
 image: build
-	java -cp operator/target/slipway-operator.jar dev.slipway.image.OperatorImage --to "$(IMAGE)" $(if $(BASE_IMAGE),--base "$(BASE_IMAGE)")
+	java -cp operator/target/slipway-operator.jar dev.slipway.image.OperatorImage --to "$(IMAGE)" $(if $(BASE_IMAGE),--base "$(BASE_IMAGE)") $(if $(INSECURE),--insecure)
 
 image-tar: build
 	java -cp operator/target/slipway-operator.jar dev.slipway.image.OperatorImage --tar operator/target/slipway-operator-image.tar --name "$(IMAGE)" $(if $(BASE_IMAGE),--base "$(BASE_IMAGE)")

@@ -11,7 +11,7 @@
 #        slipway/runtime         base-images/runtime, OS image = the Debian OS image (debootstrap)
 #        slipway/wheel-builder   the same Dockerfile's wheel-builder stage (compilers, same Python)
 #        slipway/package-index   base-images/package-index, FROM the runtime image just built
-#   4. the package index (pypiserver) as a Deployment + Service in slipway-system, its storage
+#   4. the package index (pypiserver) as a Deployment + Service in slipway-platform, its storage
 #      starting from the seed, uploads for one generated user;
 #   5. the wheel-building Job, in the wheel-builder image: `pip wheel` of every requirement file
 #      against the index; the wheels it compiled (uWSGI) are uploaded, so builds install wheels only.
@@ -48,7 +48,9 @@ done
 cache="${SLIPWAY_CACHE:-$HOME/.cache/slipway}/node/platform"
 kubectl=("$bundle/bin/kubectl" --kubeconfig "$kubeconfig")
 crane="$bundle/bin/crane"
-ns=slipway-system
+# not the operator's namespace: the platform's Kaniko pods run as root, and the chart installs a
+# package index of its own (the same name) into the release namespace
+ns=slipway-platform
 index_name=slipway-package-index
 index_port=8080
 index_url="http://$index_name.$ns.svc.cluster.local:$index_port/simple/"

@@ -4,6 +4,7 @@ import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.Jib;
 import com.google.cloud.tools.jib.api.JibContainer;
+import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.RegistryImage;
 import com.google.cloud.tools.jib.api.TarImage;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
@@ -12,7 +13,9 @@ import com.google.cloud.tools.jib.frontend.CredentialRetrieverFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -20,7 +23,10 @@ import java.util.Set;
  * (a Java 17 runtime, pinned by digest) plus one layer holding the operator jar, run as a
  * non-root user. {@code make image} pushes it; {@code make image-tar} writes a tarball.
  *
- * <p>Usage: {@code OperatorImage --jar JAR (--to IMAGE | --tar FILE --name IMAGE) [--base IMAGE] [--insecure]}
+ * <p>Usage: {@code OperatorImage --jar JAR (--to IMAGE | --tar FILE --name IMAGE) [--base IMAGE] [--insecure]
+ * [--label KEY=VALUE]...}. Labels go into the image's config, so the same jar with another
+ * {@code org.opencontainers.image.revision} is another digest; the creation time is fixed, so the
+ * same inputs give the same digest.
  */
 public final class OperatorImage {
 
@@ -37,6 +43,11 @@ public final class OperatorImage {
   private OperatorImage() {}
 
   public static JibContainer build(Path jar, String base, String name, Path tar, boolean insecure) throws Exception {
+    return build(jar, base, name, tar, insecure, Map.of());
+  }
+
+  public static JibContainer build(Path jar, String base, String name, Path tar, boolean insecure, Map<String, String> labels)
+      throws Exception {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalArgumentException("no operator jar at " + jar + " (run make build)");
     }
@@ -51,7 +62,7 @@ public final class OperatorImage {
       to = Containerizer.to(RegistryImage.named(target)
           .addCredentialRetriever(CredentialRetrieverFactory.forImage(target, e -> { }).dockerConfig()));
     }
-    return Jib.from(from)
+    JibContainerBuilder image = Jib.from(from)
         .addLayer(List.of(jar), AbsoluteUnixPath.get("/app"))
         .setEntrypoint(ENTRYPOINT)
         .setProgramArguments(List.of())
@@ -59,8 +70,9 @@ public final class OperatorImage {
         .setWorkingDirectory(AbsoluteUnixPath.get("/app"))
         .setExposedPorts(Set.of(Port.tcp(8080)))
         .addLabel("org.opencontainers.image.title", "slipway-operator")
-        .setCreationTime(Instant.EPOCH)
-        .containerize(to.setAllowInsecureRegistries(insecure).setToolName("slipway"));
+        .setCreationTime(Instant.EPOCH);
+    labels.forEach(image::addLabel);
+    return image.containerize(to.setAllowInsecureRegistries(insecure).setToolName("slipway"));
   }
 
   public static void main(String[] args) throws Exception {
@@ -70,6 +82,7 @@ public final class OperatorImage {
     String name = null;
     Path tar = null;
     boolean insecure = false;
+    Map<String, String> labels = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--jar" -> jar = Path.of(args[++i]);
@@ -78,14 +91,22 @@ public final class OperatorImage {
         case "--tar" -> tar = Path.of(args[++i]);
         case "--name" -> name = args[++i];
         case "--insecure" -> insecure = true;
+        case "--label" -> {
+          String label = args[++i];
+          int eq = label.indexOf('=');
+          if (eq <= 0) {
+            throw new IllegalArgumentException("--label wants KEY=VALUE, not " + label);
+          }
+          labels.put(label.substring(0, eq), label.substring(eq + 1));
+        }
         default -> throw new IllegalArgumentException("unexpected argument " + args[i]);
       }
     }
     if ((to == null) == (tar == null) || (tar != null && name == null)) {
-      System.err.println("usage: OperatorImage --jar JAR (--to IMAGE | --tar FILE --name IMAGE) [--base IMAGE] [--insecure]");
+      System.err.println("usage: OperatorImage --jar JAR (--to IMAGE | --tar FILE --name IMAGE) [--base IMAGE] [--insecure] [--label KEY=VALUE]...");
       System.exit(2);
     }
-    JibContainer result = build(jar, base, to != null ? to : name, tar, insecure);
+    JibContainer result = build(jar, base, to != null ? to : name, tar, insecure, labels);
     System.out.println((tar != null ? tar + " " : "") + result.getTargetImage() + "@" + result.getDigest());
   }
 }

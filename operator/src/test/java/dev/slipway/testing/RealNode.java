@@ -425,6 +425,15 @@ public final class RealNode {
     return image("OS");
   }
 
+  /**
+   * The operator image's base here: a jlinked Java 17 runtime (Debian's OpenJDK, only the modules
+   * the operator uses, its default CDS archive) on a root file system of glibc, libgcc, libstdc++
+   * and zlib from Debian's packages, user 65532, no shell; by digest.
+   */
+  public String operatorBaseImage() {
+    return image("JLINK");
+  }
+
   private String image(String key) {
     String repo = images.get(key + "_IMAGE");
     String digest = images.get(key + "_DIGEST");
@@ -452,6 +461,53 @@ public final class RealNode {
 
   public Path stateDir() {
     return stateDir;
+  }
+
+  /** The API server's audit log of write requests (metadata and user agent, no bodies). */
+  public Path auditLog() {
+    return stateDir.resolve("audit.log");
+  }
+
+  /** The files of base-images/boilerplates/NAME as Git would track them (no caches, no build output). */
+  public Map<String, String> boilerplate(String name) {
+    Path dir = repoRoot.resolve("base-images/boilerplates").resolve(name);
+    Map<String, String> files = new LinkedHashMap<>();
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
+        String rel = dir.relativize(p).toString();
+        if (List.of("__pycache__", "staticfiles", "node_modules").stream().noneMatch(part -> ("/" + rel).contains("/" + part + "/"))
+            && !rel.endsWith(".pyc") && !p.getFileName().toString().equals("db.sqlite3")) {
+          files.put(rel, Files.readString(p, StandardCharsets.UTF_8));
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return files;
+  }
+
+  /** GET through the ingress controller with this Host, retried (bounded) until it answers 200. */
+  public HttpAnswer ingressGetOk(String host, String path, Duration within) {
+    Instant deadline = Instant.now().plus(within);
+    String last = "no answer";
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        HttpAnswer r = ingressGet(host, path, Duration.ofSeconds(5));
+        if (r.status() == 200) {
+          return r;
+        }
+        last = "HTTP " + r.status() + ": " + r.body().substring(0, Math.min(200, r.body().length()));
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new AssertionError("GET http://" + host + path + " through the ingress did not answer 200 within " + within + ": " + last);
   }
 
   public Path repoRootPath() {
@@ -504,7 +560,7 @@ public final class RealNode {
   /**
    * The platform's own images and package index on this node, made once per JVM by
    * e2e/node/platform.sh (Kaniko builds the runtime base image, the wheel-builder stage and the
-   * package index image in real pods; the index runs in slipway-system, seeded with this machine's
+   * package index image in real pods; the index runs in slipway-platform, seeded with this machine's
    * downloads; a wheel-building Job compiles what has no wheel). Cached by its inputs: a few
    * seconds when nothing changed, a few minutes cold.
    */

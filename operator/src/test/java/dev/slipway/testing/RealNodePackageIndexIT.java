@@ -62,8 +62,8 @@ class RealNodePackageIndexIT {
     assertThat(node.packageIndexPackages())
         .contains("uwsgi-2.0.31-cp311-cp311-linux_x86_64.whl", "django-5.2.19-py3-none-any.whl")
         .anyMatch(f -> f.startsWith("psycopg_binary-3.3.9-cp311-cp311-manylinux"));
-    assertThat(node.packageIndexUrl()).isEqualTo("http://slipway-package-index.slipway-system.svc.cluster.local:8080/simple/");
-    Pod index = client.pods().inNamespace("slipway-system").withLabel("app.kubernetes.io/name", "package-index").list()
+    assertThat(node.packageIndexUrl()).isEqualTo("http://slipway-package-index.slipway-platform.svc.cluster.local:8080/simple/");
+    Pod index = client.pods().inNamespace("slipway-platform").withLabel("app.kubernetes.io/name", "package-index").list()
         .getItems().stream().findFirst().orElseThrow();
     assertThat(index.getSpec().getContainers().get(0).getImage()).isEqualTo(node.packageIndexImage());
     System.out.printf("[index] %d files served, uWSGI wheel for cp311/linux_x86_64 among them%n", node.packageIndexPackages().size());
