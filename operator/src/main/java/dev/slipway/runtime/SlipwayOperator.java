@@ -6,6 +6,7 @@ import dev.slipway.build.RegistryCredentialCheck;
 import dev.slipway.database.CredentialsSecret;
 import dev.slipway.deploy.AppSecret;
 import dev.slipway.database.DatabaseCoordinator;
+import dev.slipway.database.DatabaseProvisioner;
 import dev.slipway.database.LocalDatabase;
 import dev.slipway.database.ProvisioningWork;
 import dev.slipway.release.MigrationCoordinator;
@@ -17,6 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import dev.slipway.backup.BackupReconciler;
@@ -32,6 +34,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -59,13 +63,7 @@ public final class SlipwayOperator implements AutoCloseable {
   private SlipwayOperator(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership, Collaborators collaborators)
       throws IOException {
     this.config = config;
-    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new JvmGcMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
-
+    registry = meterRegistry();
     operator = new Operator(o -> {
       o.withKubernetesClient(client)
           .withMetrics(new QueueWaitMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry), registry))
@@ -73,65 +71,86 @@ public final class SlipwayOperator implements AutoCloseable {
           .withReconciliationTerminationTimeout(config.controllers().shutdownTimeout())
           .withCloseClientOnStop(false);
       if (config.lease().enabled()) {
-        String leaseNamespace = config.lease().namespace()
-            .or(() -> java.util.Optional.ofNullable(client.getNamespace()))
-            .orElse("default");
-        o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
-            .aLeaderElectionConfiguration(config.lease().name())
-            .withLeaseNamespace(leaseNamespace)
-            .withIdentity(config.lease().identity())
-            .withLeaseDuration(config.lease().duration())
-            .withRenewDeadline(config.lease().renewDeadline())
-            .withRetryPeriod(config.lease().retryPeriod())
-            // JOSDK would call System.exit itself, also while we shut down on purpose.
-            .withExitOnStopLeading(false)
-            .withLeaderCallbacks(new LeaderCallbacks(
-                () -> {
-                  leading.set(true);
-                  log.info("leading as {}: controllers start", config.lease().identity());
-                },
-                () -> {
-                  leading.set(false);
-                  if (!stopping.get()) {
-                    lostLeadership.set(true);
-                    log.error("lost the leader lease at {} (identity {}); stopping so a fresh process can stand by again",
-                        java.time.Instant.now(), config.lease().identity());
-                    onLostLeadership.run();
-                  }
-                },
-                leader -> log.info("current leader: {}", leader)))
-            .build());
+        o.withLeaderElectionConfiguration(leaderElection(client, onLostLeadership));
       } else {
         leading.set(true);
       }
     });
     Clock clock = collaborators.clock();
-    poller = new SourcePoller(collaborators.sources(), new SecretCredentials(client, config.source().allowPlainHttp()), config.source().pollInterval(),
-        Duration.ofSeconds(5), clock);
+    poller = new SourcePoller(collaborators.sources(), new SecretCredentials(client, config.source().allowPlainHttp()),
+        config.source().pollInterval(), Duration.ofSeconds(5), clock);
     EventRecorder events = new EventRecorder(client, config.lease().identity(), clock);
     registryCredentials = new RegistryCredentialCheck(client, config);
     operator.register(new ProjectReconciler(clock, config.database().mode()), namespaces(config));
-    operator.register(new EnvironmentReconciler(config, poller, new PromotionCopies(collaborators.images()),
-        new BuildCoordinator(client, config, clock, registryCredentials), events,
-        new DatabaseCoordinator(config, new CredentialsSecret(client), new LocalDatabase(client, config),
-            collaborators.dedicatedDatabases(),
-            new KeptFor<>(() -> collaborators.sharedDatabases().apply(client), SHARED_ADMIN_SECRET_READ,
-                shared -> shared.filter(DatabaseProvisioners::usable).isPresent()),
-            new ProvisioningWork(clock, 4)),
-        new MigrationCoordinator(client, config), new AppSecret(client), clock), namespaces(config));
+    operator.register(environmentReconciler(client, collaborators, events, clock), namespaces(config));
     operator.register(new BackupReconciler(config, collaborators.backups(), events, clock), namespaces(config));
     operator.register(new RestoreReconciler(config, collaborators.backups(), events, clock), namespaces(config));
     http = new OperatorHttpServer(config, registry, this::live, this::ready,
         config.source().webhookToken().map(token -> new OperatorHttpServer.Webhook(token, poller::refreshProject)).orElse(null));
   }
 
+  /** The registry /metrics serves: the JVM's and the process's meters, then the controllers'. */
+  private static PrometheusMeterRegistry meterRegistry() {
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(meters);
+    new JvmThreadMetrics().bindTo(meters);
+    new JvmGcMetrics().bindTo(meters);
+    new ProcessorMetrics().bindTo(meters);
+    new UptimeMetrics().bindTo(meters);
+    return meters;
+  }
+
+  /** The Lease this replica leads by; losing it stops the process so a fresh one stands by. */
+  private LeaderElectionConfiguration leaderElection(KubernetesClient client, Runnable onLostLeadership) {
+    String leaseNamespace = config.lease().namespace()
+        .or(() -> Optional.ofNullable(client.getNamespace()))
+        .orElse("default");
+    return LeaderElectionConfigurationBuilder
+        .aLeaderElectionConfiguration(config.lease().name())
+        .withLeaseNamespace(leaseNamespace)
+        .withIdentity(config.lease().identity())
+        .withLeaseDuration(config.lease().duration())
+        .withRenewDeadline(config.lease().renewDeadline())
+        .withRetryPeriod(config.lease().retryPeriod())
+        // JOSDK would call System.exit itself, also while we shut down on purpose.
+        .withExitOnStopLeading(false)
+        .withLeaderCallbacks(new LeaderCallbacks(
+            () -> {
+              leading.set(true);
+              log.info("leading as {}: controllers start", config.lease().identity());
+            },
+            () -> {
+              leading.set(false);
+              if (!stopping.get()) {
+                lostLeadership.set(true);
+                log.error("lost the leader lease at {} (identity {}); stopping so a fresh process can stand by again",
+                    Instant.now(), config.lease().identity());
+                onLostLeadership.run();
+              }
+            },
+            leader -> log.info("current leader: {}", leader)))
+        .build();
+  }
+
+  /** The Environment controller and what it coordinates: builds, databases, migrations. */
+  private EnvironmentReconciler environmentReconciler(KubernetesClient client, Collaborators collaborators, EventRecorder events,
+      Clock clock) {
+    BuildCoordinator builds = new BuildCoordinator(client, config, clock, registryCredentials);
+    KeptFor<Optional<DatabaseProvisioner>> shared = new KeptFor<>(() -> collaborators.sharedDatabases().apply(client),
+        SHARED_ADMIN_SECRET_READ, provisioner -> provisioner.filter(DatabaseProvisioners::usable).isPresent());
+    DatabaseCoordinator databases = new DatabaseCoordinator(config, new CredentialsSecret(client), new LocalDatabase(client, config),
+        collaborators.dedicatedDatabases(), shared, new ProvisioningWork(clock, 4));
+    return new EnvironmentReconciler(config, poller, new PromotionCopies(collaborators.images()), builds, events, databases,
+        new MigrationCoordinator(client, config), new AppSecret(client), clock);
+  }
+
+  /** How long the shared server's admin Secret, once read, stands for every reconcile. */
+  static final Duration SHARED_ADMIN_SECRET_READ = Duration.ofSeconds(30);
+
   /**
    * Starts the operator against the cluster the client points at. {@code onLostLeadership} runs
    * when another replica took the lease from this one (Main exits the process).
    */
-  /** How long the shared server's admin Secret, once read, stands for every reconcile. */
-  static final Duration SHARED_ADMIN_SECRET_READ = Duration.ofSeconds(30);
-
   public static SlipwayOperator start(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership)
       throws IOException {
     return start(config, client, onLostLeadership, Collaborators.real(config));
