@@ -1,7 +1,6 @@
 package dev.slipway.release;
 
 import dev.slipway.Labels;
-import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.build.BuildObserver;
 import dev.slipway.build.JobCache;

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.slipway.Labels;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentTemplate;
-import dev.slipway.api.v1alpha1.Phase;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.ProjectSpec;
 import dev.slipway.api.v1alpha1.SourceSpec;

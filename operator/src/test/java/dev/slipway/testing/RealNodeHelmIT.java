@@ -11,7 +11,6 @@ import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.database.shared.SharedPostgresProvisioner;
 import dev.slipway.git.SourceCredentialsPolicy;
 import dev.slipway.image.OperatorImage;
-import dev.slipway.status.ConditionTypes;
 import dev.slipway.testing.git.GitHttpServer;
 import dev.slipway.testing.git.GitRemote;
 import io.fabric8.kubernetes.api.model.Container;
