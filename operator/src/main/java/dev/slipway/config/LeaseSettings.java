@@ -25,8 +25,8 @@ public record LeaseSettings(
 
     /* This replica's name in the Lease (and in its user agent). */
     @Env(value = "POD_NAME", defaultDoc = "host name",
-        doc = "Identity in the Lease, and in the operator's user agent `slipway-operator/<version> (<identity>)`, which the"
-            + " API server's audit log records for every request.")
+        doc = "This replica's name: in the operator's user agent `slipway-operator/<version> (<name>)`, which the API server's"
+            + " audit log records for every request, and in the Lease as `<name>_<random>`, new for each process.")
     String identity,
 
     /* How long a Lease holds without renewal; a standby takes over at most this long (plus one retry) after the leader died. */
@@ -60,6 +60,23 @@ public record LeaseSettings(
       throw new OperatorConfig.ConfigException("SLIPWAY_LEASE_RENEW_DEADLINE (" + renewDeadline + ") must be longer than 1.2 x "
           + "SLIPWAY_LEASE_RETRY_PERIOD (" + retryPeriod + ")");
     }
+  }
+
+  /** Drawn once per process: see {@link #holderIdentity()}. */
+  private static final String PROCESS = java.util.UUID.randomUUID().toString().substring(0, 8);
+
+  /**
+   * The Lease's holder: the replica's name and a part new for each process, as controller-runtime
+   * does. With the name alone a container restarted after a crash counts as the holder already
+   * and takes the Lease back at once, before the standby, which waited out the Lease, may.
+   */
+  public String holderIdentity() {
+    return identity + "_" + PROCESS;
+  }
+
+  /** The replica a holder identity names: what {@link #holderIdentity()} put before its per-process part. */
+  public static String replicaOf(String holderIdentity) {
+    return holderIdentity == null ? null : holderIdentity.replaceFirst("_[0-9a-f]{8}$", "");
   }
 
   private static String hostName() {

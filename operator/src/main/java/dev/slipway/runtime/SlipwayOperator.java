@@ -108,7 +108,7 @@ public final class SlipwayOperator implements AutoCloseable {
     return LeaderElectionConfigurationBuilder
         .aLeaderElectionConfiguration(config.lease().name())
         .withLeaseNamespace(leaseNamespace)
-        .withIdentity(config.lease().identity())
+        .withIdentity(config.lease().holderIdentity())
         .withLeaseDuration(config.lease().duration())
         .withRenewDeadline(config.lease().renewDeadline())
         .withRetryPeriod(config.lease().retryPeriod())
@@ -117,14 +117,14 @@ public final class SlipwayOperator implements AutoCloseable {
         .withLeaderCallbacks(new LeaderCallbacks(
             () -> {
               leading.set(true);
-              log.info("leading as {}: controllers start", config.lease().identity());
+              log.info("leading as {}: controllers start", config.lease().holderIdentity());
             },
             () -> {
               leading.set(false);
               if (!stopping.get()) {
                 lostLeadership.set(true);
                 log.error("lost the leader lease at {} (identity {}); stopping so a fresh process can stand by again",
-                    Instant.now(), config.lease().identity());
+                    Instant.now(), config.lease().holderIdentity());
                 onLostLeadership.run();
               }
             },

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.Stage;
+import dev.slipway.config.LeaseSettings;
 import dev.slipway.testing.Environments;
 import dev.slipway.testing.LocalControlPlane;
 import dev.slipway.testing.OperatorJar;
@@ -129,7 +130,7 @@ class Fault05LeaderFailoverIT {
 
   private static String holder(KubernetesClient client, String n) {
     Lease lease = client.leases().inNamespace(n).withName("slipway-operator").get();
-    return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+    return lease == null || lease.getSpec() == null ? null : LeaseSettings.replicaOf(lease.getSpec().getHolderIdentity());
   }
 
   record Write(String identity, String resource, String name, Instant at) {}

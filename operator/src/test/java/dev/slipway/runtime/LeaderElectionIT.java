@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.config.LeaseSettings;
 import dev.slipway.testing.ControlPlaneTest;
 import dev.slipway.testing.LocalControlPlane;
 import dev.slipway.testing.TestNamespace;
@@ -206,7 +207,7 @@ class LeaderElectionIT {
 
   private static String holder(KubernetesClient client, TestNamespace ns) {
     Lease lease = client.leases().inNamespace(ns.name()).withName(LEASE).get();
-    return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+    return lease == null || lease.getSpec() == null ? null : LeaseSettings.replicaOf(lease.getSpec().getHolderIdentity());
   }
 
   /** One `java -jar slipway-operator.jar` with leader election on, its output in a file. */

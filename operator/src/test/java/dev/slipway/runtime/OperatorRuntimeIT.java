@@ -38,7 +38,7 @@ class OperatorRuntimeIT {
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
         Lease lease = client.leases().inNamespace(ns.name()).withName(config.lease().name()).get();
         assertThat(lease).isNotNull();
-        assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(config.lease().identity());
+        assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(config.lease().holderIdentity()).startsWith(config.lease().identity() + "_");
       });
 
       GenericKubernetesResource project = Serialization.unmarshal(
