@@ -9,6 +9,7 @@
 #  4. runs unit tests (Surefire) and integration tests against the real control plane (Failsafe),
 #     then the real-node tier (RealNode*IT: real pods on a one-node cluster), then the K3sContainer
 #     tier (K3s*IT on a dockerd of its own, e2e/k3s/run.sh)
+#     and the run-wide secret check over both JVMs' searches (e2e/secret-check.py)
 #  4. fails if the CRDs the build generated differ from the committed crds/
 #  5. runs 'make run' in check mode: as root the real node and the sample Project until its pages
 #     answer through the ingress (otherwise the control plane + operator + examples/ until reconciled)
@@ -75,7 +76,11 @@ step "moto server for the RDS tests (installed once into ~/.cache/slipway)"
 "$root/e2e/moto-venv.sh"
 
 step "unit and integration tests"
+rm -rf "$root/operator/target/secret-check"
 mvn -B -ntp verify
+
+step "secret check over the run: no credential any test met in a status, Event, Job, log line or server log"
+python3 "$root/e2e/secret-check.py" "$root/operator/target/secret-check"
 
 step "K3sContainer tier: the operator against k3s (or its stand-in slipway/k3s-compat) in a container Testcontainers starts, on a dockerd of its own (e2e/k3s)"
 "$root/e2e/k3s/run.sh" --compiled

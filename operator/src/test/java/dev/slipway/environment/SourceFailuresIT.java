@@ -14,6 +14,7 @@ import dev.slipway.testing.ControlPlaneTest;
 import dev.slipway.testing.Environments;
 import dev.slipway.testing.LocalControlPlane;
 import dev.slipway.testing.LogCapture;
+import dev.slipway.testing.SecretCheck;
 import dev.slipway.testing.RunningOperator;
 import dev.slipway.testing.TestNamespace;
 import dev.slipway.testing.git.GitDaemon;
@@ -55,6 +56,7 @@ class SourceFailuresIT {
   @BeforeAll
   static void start(TestNamespace ns, LocalControlPlane cp) {
     logs = new LogCapture();
+    SecretCheck.remember(WEBHOOK_TOKEN);
     daemon = new GitDaemon();
     http = new GitHttpServer("builder", "right-password");
     OperatorConfig config = OperatorConfig.fromEnvironment(Map.ofEntries(

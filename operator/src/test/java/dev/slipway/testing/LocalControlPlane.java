@@ -38,7 +38,7 @@ public final class LocalControlPlane {
     this.kubeconfig = kubeconfig;
     this.harness = harness;
     this.client = newClient();
-    this.secretWatch = new SecretWatch(client);
+    this.secretWatch = new SecretWatch(client, () -> SecretWatch.filesBelow(stateDir.resolve("audit.log"), stateDir.resolve("logs")));
   }
 
   /** Generated passwords seen during the run, and where they must never appear. */

@@ -69,6 +69,7 @@ public final class LocalPostgres implements AutoCloseable {
     this.dir = dir;
     this.port = port;
     this.adminPassword = adminPassword;
+    SecretCheck.remember(adminPassword);
     this.process = process;
     this.shutdownHook = new Thread(this::stop, "local-postgres-stop-" + port);
     Runtime.getRuntime().addShutdownHook(shutdownHook);

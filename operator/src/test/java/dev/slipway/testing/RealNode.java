@@ -79,6 +79,7 @@ public final class RealNode {
   private final Map<String, String> images;
   private final KubernetesClient client;
   private final Duration startup;
+  private final SecretWatch secretWatch;
 
   private RealNode(Path repoRoot, Path bundle, Path stateDir, Process harness, Map<String, String> ready,
       Map<String, String> images, Duration startup) {
@@ -91,6 +92,8 @@ public final class RealNode {
     this.images = images;
     this.startup = startup;
     this.client = newClient();
+    this.secretWatch = new SecretWatch(client, () -> SecretWatch.filesBelow(stateDir.resolve("audit.log"), stateDir.resolve("logs"),
+        stateDir.resolve("pod-logs")));
   }
 
   /** The shared real node, started on first use. */
@@ -627,11 +630,35 @@ public final class RealNode {
   }
 
   /**
+   * The run-wide secret check over what the real-node tier left: the statuses, Events and Jobs of
+   * every namespace, then every log line of this JVM, the node components' and pods' logs (the
+   * in-cluster operator's among them) and the audit log.
+   */
+  private void checkSecrets() {
+    try {
+      Path uploadPassword = stateDir.resolve("helm-upload-password");
+      if (Files.exists(uploadPassword)) {
+        SecretCheck.remember(Files.readString(uploadPassword));
+      }
+      for (var namespace : client.namespaces().list().getItems()) {
+        String name = namespace.getMetadata().getName();
+        if (!name.startsWith("kube-")) {
+          secretWatch.leaks(client, name);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      System.err.println("real node: the secret check could not read the cluster: " + e);
+    }
+    secretWatch.close();
+  }
+
+  /**
    * Closing the harness's standard input asks it to stop; it then removes the pods, stops every
    * component and undoes its host changes, which takes some seconds. SIGTERM follows if it has not
    * ended after two minutes, SIGKILL after three (its watchdog then cleans up).
    */
   private void stop() {
+    checkSecrets();
     client.close();
     try {
       harness.getOutputStream().close();
