@@ -12,7 +12,8 @@ help:
 	@echo "make build         compile, generate CRDs into crds/, package operator/target/slipway-operator.jar"
 	@echo "make test          everything CI runs: control plane, unit + integration tests, CRD check, make run check"
 	@echo "make faults        the fault scenarios (crashes, outages, throttling, external edits, secret canary): a table and N passed, N failed"
-	@echo "make run           the operator on a local control plane with examples/ (or on \$$KUBECONFIG)"
+	@echo "make run           as root: a real node, the operator installed with Helm, a sample Project served (OPERATOR=jar: the jar on this machine)"
+	@echo "                   otherwise the operator on a local control plane with examples/ (or on \$$KUBECONFIG)"
 	@echo "make bench [SIZES=\"100 300 500\"]   N Projects x 2 Environments through the pipeline (kwok as kubelet), vs the API floor"
 	@echo "make render FILE=project.yaml   print every object the operator would create for that Project (no cluster)"
 	@echo "make image IMAGE=registry/slipway-operator:tag   build the operator image with jib and push it (no Docker needed)"
@@ -31,7 +32,7 @@ faults:
 	e2e/faults.sh
 
 run:
-	e2e/run-local.sh
+	SLIPWAY_RUN_OPERATOR="$(OPERATOR)" e2e/run-local.sh
 
 SIZES ?= 100 300 500
 bench:

@@ -3,8 +3,10 @@
 #
 #   KUBECONFIG set   -> runs the operator against that cluster (CRDs must be installed:
 #                       kubectl apply -f crds/).
-#   KUBECONFIG unset, as root -> the platform on a real node (e2e/run-node.sh): a sample Project
-#                       built, migrated and served through an ingress on this machine.
+#   KUBECONFIG unset, as root -> the platform on a real node (e2e/run-node.sh): the operator
+#                       installed with Helm in a pod (SLIPWAY_RUN_OPERATOR=jar, 'make run
+#                       OPERATOR=jar': the jar on this machine), a sample Project built, migrated
+#                       and served through an ingress on this machine.
 #   KUBECONFIG unset, otherwise (or SLIPWAY_RUN_NODE=0) -> starts the local control plane (etcd, kube-apiserver,
 #                       kube-controller-manager on loopback), installs the CRDs, runs the
 #                       operator against it, applies examples/ and shows

@@ -5,7 +5,8 @@
 # containerd, kube-proxy, CoreDNS, Traefik, a registry; see e2e/node/README.md), the platform's
 # package index and runtime base image, a Postgres server on the node IP for shared databases,
 # a Git server (git daemon) with a sample repository made from base-images/boilerplates/minimal,
-# the operator jar, and a sample Project: test deploys every commit of develop, live runs what
+# the operator (its image and the chart from helm/slipway, as a platform team installs it; with
+# SLIPWAY_RUN_OPERATOR=jar the jar on this machine), and a sample Project: test deploys every commit of develop, live runs what
 # test has Ready (deployed here once test is Ready). Prints each Environment with its URL and
 # the curl line that fetches its page through the ingress. Ctrl-C stops everything and the
 # harness undoes every host change.
@@ -23,6 +24,9 @@ check=false
 jar="$root/operator/target/slipway-operator.jar"
 state="${SLIPWAY_RUN_DIR:-$root/.slipway/run}"
 timeout="${SLIPWAY_RUN_TIMEOUT:-900}"
+operator_mode="${SLIPWAY_RUN_OPERATOR:-helm}"   # helm: the chart, in a pod; jar: on this machine
+[[ "$operator_mode" == helm || "$operator_mode" == jar ]] \
+  || { echo "OPERATOR must be helm or jar, not '$operator_mode'" >&2; exit 2; }
 namespace=default
 base_domain="${SLIPWAY_BASE_DOMAIN:-apps.slipway.test}"
 started=$SECONDS
@@ -122,22 +126,68 @@ kubectl get namespace slipway-system >/dev/null 2>&1 || kubectl create namespace
 kubectl -n slipway-system create secret generic shared-db --from-literal=host="$node_ip" --from-literal=port="$pg_port" \
   --from-literal=username=admin --from-literal=password="$pg_password" --from-literal=database=postgres \
   --from-literal=sslmode=disable >/dev/null
-SLIPWAY_LEASE_NAMESPACE=slipway-system \
-SLIPWAY_HTTP_PORT="${SLIPWAY_HTTP_PORT:-8080}" \
-SLIPWAY_REGISTRY="$registry/slipway" \
-SLIPWAY_REGISTRY_INSECURE=true \
-SLIPWAY_KANIKO_IMAGE="$(image KANIKO)" \
-SLIPWAY_GIT_IMAGE="$(image GIT)" \
-SLIPWAY_LOCAL_POSTGRES_IMAGE="$(image POSTGRES)" \
-SLIPWAY_BASE_DOMAIN="$base_domain" \
-SLIPWAY_INGRESS_CLASS=traefik \
-SLIPWAY_DATABASE_MODE=shared \
-SLIPWAY_SHARED_DATABASE_SECRET=shared-db \
-SLIPWAY_POLL_INTERVAL="${SLIPWAY_POLL_INTERVAL:-10s}" \
-  java -jar "$jar" > "$state/operator.log" 2>&1 &
-pids+=($!)
-operator_pid=$!
-say "operator started (log: $state/operator.log)"
+operator_log="$state/operator.log"
+if [[ "$operator_mode" == jar ]]; then
+  # The developer's inner loop: the jar on this machine, started in a second.
+  SLIPWAY_LEASE_NAMESPACE=slipway-system \
+  SLIPWAY_HTTP_PORT="${SLIPWAY_HTTP_PORT:-8080}" \
+  SLIPWAY_REGISTRY="$registry/slipway" \
+  SLIPWAY_REGISTRY_INSECURE=true \
+  SLIPWAY_KANIKO_IMAGE="$(image KANIKO)" \
+  SLIPWAY_GIT_IMAGE="$(image GIT)" \
+  SLIPWAY_LOCAL_POSTGRES_IMAGE="$(image POSTGRES)" \
+  SLIPWAY_BASE_DOMAIN="$base_domain" \
+  SLIPWAY_INGRESS_CLASS=traefik \
+  SLIPWAY_DATABASE_MODE=shared \
+  SLIPWAY_SHARED_DATABASE_SECRET=shared-db \
+  SLIPWAY_POLL_INTERVAL="${SLIPWAY_POLL_INTERVAL:-10s}" \
+    java -jar "$jar" > "$operator_log" 2>&1 &
+  pids+=($!)
+  operator_pid=$!
+  operator_running() { kill -0 "$operator_pid" 2>/dev/null; }
+  operator_logs() { tail -40 "$operator_log"; }
+  say "operator started on this machine (OPERATOR=jar; log: $operator_log)"
+else
+  # As a platform team installs it: the operator's image (jib, on the node's jlinked JRE) in the
+  # node's registry, and the chart from helm/slipway, one replica with leader election.
+  helm="$("$root/e2e/build-helm.sh")"
+  operator_image="$(java -cp "$jar" dev.slipway.image.OperatorImage --jar "$jar" --to "$registry/slipway/operator:run" \
+    --base "$(image JLINK)" --insecure 2>>"$state/image.log" | tail -1)"
+  say "operator image $operator_image"
+  cat > "$state/values.yaml" <<VALUES
+image:
+  repository: ${operator_image%@*}
+  digest: ${operator_image#*@}
+replicaCount: 1
+watchNamespaces: [$namespace]
+registry:
+  url: $registry/slipway
+  insecure: true
+build:
+  kanikoImage: $(image KANIKO)
+  gitImage: $(image GIT)
+  runtimeImage: $SLIPWAY_RUNTIME_IMAGE
+  pipIndexUrl: $SLIPWAY_PIP_INDEX_URL
+source:
+  pollInterval: ${SLIPWAY_POLL_INTERVAL:-10s}
+database:
+  mode: shared
+  shared:
+    secretName: shared-db
+  localPostgresImage: $(image POSTGRES)
+ingress:
+  baseDomain: $base_domain
+  className: traefik
+VALUES
+  "$helm" upgrade --install slipway "$root/helm/slipway" -n slipway-system -f "$state/values.yaml" --wait --timeout 5m \
+    > "$state/helm.log" 2>&1 || { say "helm install failed:"; cat "$state/helm.log" >&2; kubectl -n slipway-system get pods -o wide >&2 || true; exit 1; }
+  operator_running() {
+    [[ "$(kubectl -n slipway-system get deployment slipway -o jsonpath='{.status.readyReplicas}' 2>/dev/null)" == 1 ]]
+  }
+  operator_logs() { kubectl -n slipway-system logs deployment/slipway --tail=40 2>&1; }
+  say "operator installed with Helm: helm -n slipway-system status slipway (values: $state/values.yaml;" \
+    "log: kubectl -n slipway-system logs deploy/slipway)"
+fi
 
 kubectl apply -n "$namespace" -f - >/dev/null <<EOF
 apiVersion: slipway.dev/v1alpha1
@@ -163,7 +213,7 @@ say "Project sample applied: test builds develop, live runs what test has Ready"
 deployed_live=false announced=false
 page() { curl -s --max-time 5 -H "Host: $1" "http://$ingress/"; }
 while true; do
-  kill -0 "$operator_pid" 2>/dev/null || { say "the operator stopped:"; tail -40 "$state/operator.log" >&2; exit 1; }
+  operator_running || { say "the operator stopped:"; operator_logs >&2; exit 1; }
   kill -0 "$harness_pid" 2>/dev/null || { say "the node stopped:"; tail -40 "$state/harness.log" >&2; exit 1; }
   table="$(kubectl get proj,env -n "$namespace" 2>&1 || true)"
   phases="$(kubectl get env -n "$namespace" -o jsonpath='{range .items[*]}{.metadata.name}={.status.phase}{"\n"}{end}' 2>/dev/null || true)"
@@ -190,7 +240,7 @@ while true; do
       echo "$table" >&2
       say "make run: not every sample Environment answered within ${timeout}s"
       kubectl get pods -A -o wide >&2 || true
-      tail -40 "$state/operator.log" >&2
+      operator_logs >&2
       exit 1
     fi
   else
