@@ -785,9 +785,13 @@ class RealNodeGoldenPathIT {
     return new LockedOut(role, password);
   }
 
+  /**
+   * As the operator sets passwords: a SCRAM verifier computed here, so the server's statement log
+   * never holds the password (the run-wide secret check found the plain ALTER ROLE ... PASSWORD).
+   */
   private static void alterPassword(String role, String password) throws Exception {
-    try (Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
-      s.execute("ALTER ROLE \"" + role + "\" PASSWORD '" + password.replace("'", "''") + "'");
+    try (Connection c = postgres.connect("postgres", postgres.adminUser(), postgres.adminPassword())) {
+      c.unwrap(org.postgresql.PGConnection.class).alterUserPassword(role, password.toCharArray(), "scram-sha-256");
     }
   }
 
