@@ -89,7 +89,9 @@ final class Cluster implements AutoCloseable {
         "--server-address=127.0.0.1:" + Procs.freePort(), "--node-lease-duration-seconds=40"), dir.resolve("kwok.log")));
 
     for (int i = 0; i < NODES; i++) {
-      Map<String, Quantity> capacity = Map.of("cpu", new Quantity("1000"), "memory", new Quantity("4Ti"), "pods", new Quantity("3000"));
+      // Every pod the operator makes requests ephemeral storage too: a node without it schedules none.
+      Map<String, Quantity> capacity = Map.of("cpu", new Quantity("1000"), "memory", new Quantity("4Ti"),
+          "ephemeral-storage", new Quantity("64Ti"), "pods", new Quantity("3000"));
       client.nodes().resource(new NodeBuilder()
           .withNewMetadata().withName("kwok-node-" + i)
           .addToAnnotations("kwok.x-k8s.io/node", "fake")
