@@ -108,7 +108,7 @@ public final class BuildCoordinator {
   private static Optional<BuildRecord> successfulBuild(Project project, String commit, Context<Environment> context) {
     String name = project.getMetadata().getName();
     return context.getPrimaryCache()
-        .list(project.getMetadata().getNamespace(), e -> name.equals(e.getSpec().getProject()) && e.getStatus() != null)
+        .list(project.getMetadata().getNamespace(), e -> e.getSpec() != null && name.equals(e.getSpec().getProject()) && e.getStatus() != null)
         .flatMap(e -> e.getStatus().getBuilds() == null ? java.util.stream.Stream.empty() : e.getStatus().getBuilds().stream())
         .filter(r -> commit.equals(r.getCommit()) && "Succeeded".equals(r.getResult()) && r.getImage() != null)
         .findFirst();

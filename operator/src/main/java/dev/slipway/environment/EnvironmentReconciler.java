@@ -153,8 +153,8 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
         .withItemStore(new Pruned.Store<>())
         .withSecondaryToPrimaryMapper((SecondaryToPrimaryMapper<Project>) project ->
             environmentsOf(context, project.getMetadata().getNamespace(), project.getMetadata().getName()))
-        .withPrimaryToSecondaryMapper((PrimaryToSecondaryMapper<Environment>) env ->
-            Set.of(new ResourceID(env.getSpec().getProject(), env.getMetadata().getNamespace())))
+        .withPrimaryToSecondaryMapper((PrimaryToSecondaryMapper<Environment>) env -> env.getSpec() == null ? Set.of()
+            : Set.of(new ResourceID(env.getSpec().getProject(), env.getMetadata().getNamespace())))
         .build(), context);
 
     // Build Jobs belong to the project (shared by its environments); migration Jobs to one environment.
@@ -198,6 +198,9 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     Requests requests = Requests.of(environment, previous);
     Release current = EnvironmentStatusAggregator.running(previous);
     var status = new EnvironmentStatusAggregator(environment, clock).latestBackup(latestBackup(context.getSecondaryResources(Backup.class)));
+    if (environment.getSpec() == null) {
+      return write(environment, context, status.seen(requests).specMissing());
+    }
     Optional<Project> found = context.getSecondaryResource(Project.class);
     if (found.isEmpty()) {
       return write(environment, context, status.seen(requests).projectMissing(environment.getSpec().getProject()));
@@ -356,6 +359,9 @@ public class EnvironmentReconciler implements Reconciler<Environment>, Cleaner<E
     ResourceID id = ResourceID.fromResource(environment);
     poller.forget(id);
     appSecrets.forget(id);
+    if (environment.getSpec() == null) {
+      return DeleteControl.defaultDelete(); // never provisioned anything: it had no project to run
+    }
     DeletionState state = databases.delete(environment);
     if (state.done()) {
       if (DatabaseCoordinator.policy(environment) == DeletionPolicy.Retain) {

@@ -122,6 +122,14 @@ final class EnvironmentStatusAggregator {
     return this;
   }
 
+  /** An Environment stored without a spec (made before the CRD refused that): nothing to run, nothing to clean up. */
+  EnvironmentStatusAggregator specMissing() {
+    source = ConditionValue.no(Reasons.SourceResolved.SpecMissing,
+        "this Environment has no spec: Environments are made by their Project, so this one is left from an earlier write; delete it");
+    activities.add(Activity.FAILED); // needs a person: nothing the operator does makes it whole
+    return this;
+  }
+
   /** The Project's settings reach the Environment without a spec change: this status is built from this generation. */
   EnvironmentStatusAggregator projectGeneration(Long generation) {
     observedProjectGeneration = generation;

@@ -16,7 +16,7 @@ final class Reasons {
   private Reasons() {}
 
   enum SourceResolved implements Reason {
-    Resolved, Pinned, Resolving, ProjectNotFound,
+    Resolved, Pinned, Resolving, ProjectNotFound, SpecMissing,
     // what Git answered (git/SourceException.Reason)
     RemoteUnreachable, BranchNotFound, AuthFailed, InvalidRemote,
     // promoted environments

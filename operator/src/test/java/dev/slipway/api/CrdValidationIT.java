@@ -76,6 +76,49 @@ class CrdValidationIT {
     client.resource(created).delete();
   }
 
+  /**
+   * A finalizer added by server-side apply (as the operator's framework adds one) to an
+   * Environment deleted a moment before would create the object anew, with nothing but the
+   * finalizer: a spec-less Environment no Project owns, which nothing ever deletes. The CRD
+   * refuses it; the same write to an Environment that exists adds the finalizer.
+   */
+  @Test
+  void aFinalizerAppliedToAnEnvironmentThatIsGoneCreatesNothing(KubernetesClient client, TestNamespace ns) {
+    GenericKubernetesResource finalizerOnly = new GenericKubernetesResource();
+    finalizerOnly.setApiVersion("slipway.dev/v1alpha1");
+    finalizerOnly.setKind("Environment");
+    finalizerOnly.setMetadata(new ObjectMetaBuilder().withName("gone-test").withNamespace(ns.name())
+        .withFinalizers("environments.slipway.dev/finalizer").build());
+
+    assertThatThrownBy(() -> client.resource(finalizerOnly).fieldManager("environment").forceConflicts().serverSideApply())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getMessage()).contains("spec is required");
+        });
+    assertThat(client.resources(dev.slipway.api.v1alpha1.Environment.class).inNamespace(ns.name()).withName("gone-test").get())
+        .as("nothing was created").isNull();
+
+    GenericKubernetesResource existing = Serialization.unmarshal("""
+        apiVersion: slipway.dev/v1alpha1
+        kind: Environment
+        metadata:
+          name: here-test
+        spec:
+          project: here
+          environment: test
+          stage: test
+          branch: develop
+        """, GenericKubernetesResource.class);
+    client.resource(existing).inNamespace(ns.name()).create();
+    finalizerOnly.getMetadata().setName("here-test");
+    GenericKubernetesResource applied = client.resource(finalizerOnly).fieldManager("environment").forceConflicts().serverSideApply();
+    assertThat(applied.getMetadata().getFinalizers()).containsExactly("environments.slipway.dev/finalizer");
+    assertThat(applied.getAdditionalProperties().get("spec")).as("the spec is kept").isNotNull();
+    finalizerOnly.getMetadata().setFinalizers(List.of());
+    client.resource(finalizerOnly).fieldManager("environment").forceConflicts().serverSideApply();
+    client.resource(existing).inNamespace(ns.name()).delete();
+  }
+
   /** Chains of up to three hops reach a building environment, in whatever order the entries are listed. */
   @Test
   void promotionChainsOfUpToThreeHopsAreAccepted(KubernetesClient client, TestNamespace ns) {

@@ -212,6 +212,7 @@ class EnvironmentStatusAggregatorTest {
     ConditionValue waitingForDb = no("WaitingForDatabase", "waiting for the database before deploying 3f2a9c1");
     List<Row> table = List.of(
         new Row("no Project: nothing but the source", a -> a.projectMissing("shop"), null, null, Phase.Pending),
+        new Row("no spec: left from an earlier write", EnvironmentStatusAggregator::specMissing, null, null, Phase.Failed),
         new Row("nothing to deploy", a -> a.record(ReleaseDecision.decide(null, null, true, false), "u"),
             "NothingToDeploy:nothing to deploy yet", "NotDeployed:nothing is deployed yet", Phase.Pending),
         new Row("a deploy request, nothing built", a -> a.record(ReleaseDecision.decide(null, null, false, true), "u"),

@@ -37,4 +37,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
     value = "size(self.metadata.name) <= " + Names.MAX_ENVIRONMENT_OBJECT_NAME
         + " && self.metadata.name.matches('" + Names.DNS_1035_LABEL + "')",
     message = "metadata.name must be a DNS-1035 label of at most " + Names.MAX_ENVIRONMENT_OBJECT_NAME + " characters")
+// An Environment without a spec is never made on purpose (its Project writes the spec): refused on
+// create, so a write meant for one deleted a moment ago (a finalizer added by server-side apply
+// creates what it does not find) cannot leave a spec-less object behind. An object stored without
+// one before this rule (it was allowed) can still be updated, so that its finalizer can go.
+@ValidationRule(
+    value = "has(self.spec) || (oldSelf.hasValue() && !has(oldSelf.value().spec))",
+    optionalOldSelf = true,
+    message = "spec is required: an Environment is made by its Project")
 public class Environment extends CustomResource<EnvironmentSpec, EnvironmentStatus> implements Namespaced {}
