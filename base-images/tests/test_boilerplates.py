@@ -36,6 +36,30 @@ def test_migrate_through_entrypoint(app, postgres):
     assert again.returncode == 0 and "No migrations to apply." in again.stdout
 
 
+def test_worker_process_marks_notes_processed_and_stops_on_sigterm(app, postgres):
+    """The boilerplate's worker (a Slipway process type): a note written to the database is
+    processed by `manage.py process_notes`, run through the entrypoint as a process pod runs it."""
+    with pg_connect(postgres, app["db_name"]) as conn:
+        conn.execute("INSERT INTO pages_note (title, created) VALUES ('queued', now())")
+    once = run_entrypoint(app["env"], "python", "manage.py", "process_notes", "--once")
+    assert once.returncode == 0, once.stderr + once.stdout
+    assert "process_notes: processed 1" in once.stdout
+    with pg_connect(postgres, app["db_name"]) as conn:
+        assert conn.execute("SELECT processed IS NOT NULL FROM pages_note WHERE title = 'queued'").fetchone()[0]
+
+    worker = subprocess.Popen([ENTRYPOINT, "python", "manage.py", "process_notes", "--interval", "0.2"],
+                              env=app["env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(2)
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, out
+    assert "process_notes: stopped on SIGTERM" in out
+
+
 def test_collectstatic_through_entrypoint(app):
     assert app["collectstatic"].returncode == 0, app["collectstatic"].stderr
     assert (app["static_root"] / stylesheet(app)).is_file()

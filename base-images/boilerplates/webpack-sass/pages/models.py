@@ -6,6 +6,9 @@ class Note(models.Model):
 
     title = models.CharField(max_length=200)
     created = models.DateTimeField(auto_now_add=True)
+    # Set by the worker process (manage.py process_notes): the queue is the table itself, so the
+    # worker needs no broker.
+    processed = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created"]

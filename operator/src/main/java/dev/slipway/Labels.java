@@ -19,6 +19,8 @@ public final class Labels {
   /** Values of {@link #COMPONENT}. */
   public static final String BUILD = "build";
   public static final String WEB = "web";
+  /** A process type besides web (a worker); {@link #PROCESS_NAME} says which. */
+  public static final String PROCESS = "process";
   public static final String MIGRATE = "migrate";
   public static final String BACKUP = "backup";
   public static final String RESTORE = "restore";
@@ -39,6 +41,15 @@ public final class Labels {
 
   /** On a Backup of data that was not sanitised: the environment the data came from ({@link dev.slipway.Annotations#UNSANITIZED_DATA}). */
   public static final String UNSANITIZED_DATA = Annotations.UNSANITIZED_DATA;
+
+  /** On a process type's Deployment and pods: the process's name. */
+  public static final String PROCESS_NAME = "slipway.dev/process";
+
+  /** Selector for the web Deployment's informer (the other process types have their own). */
+  public static final String WEB_SELECTOR = MANAGED_SELECTOR + "," + COMPONENT + "=" + WEB;
+
+  /** Selector for the informer of the process types' Deployments. */
+  public static final String PROCESS_SELECTOR = MANAGED_SELECTOR + "," + COMPONENT + "=" + PROCESS;
 
   /** Selector for the Jobs (and their Pods) Slipway runs: builds and migrations. */
   public static final String JOBS_SELECTOR = MANAGED_BY + "=" + MANAGER + "," + COMPONENT + " in (" + BUILD + "," + MIGRATE + ")";

@@ -9,8 +9,11 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernete
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** The environment's web Deployment, applied with server-side apply. */
-@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+@KubernetesDependent(informer = @Informer(labelSelector = Labels.WEB_SELECTOR))
 public class WebDeploymentDependent extends CRUDKubernetesDependentResource<Deployment, Environment> {
+
+  /** The name of its event source (the workflow's dependent name), for reading it apart from the process Deployments. */
+  public static final String NAME = "deployment";
 
   public WebDeploymentDependent() {
     super(Deployment.class);

@@ -19,6 +19,7 @@ import dev.slipway.database.DatabaseCoordinator;
 import dev.slipway.database.DeletionState;
 import dev.slipway.deploy.AppSecret;
 import dev.slipway.deploy.Release;
+import dev.slipway.deploy.ProcessDeploymentsDependent;
 import dev.slipway.deploy.WebDeploymentDependent;
 import dev.slipway.deploy.WebDisruptionBudgetDependent;
 import dev.slipway.deploy.WebIngressDependent;
@@ -84,8 +85,9 @@ import org.slf4j.LoggerFactory;
  * release has passed its gates, and a release always names an image by digest.
  */
 @Workflow(explicitInvocation = true, dependents = {
-    @Dependent(name = "deployment", type = WebDeploymentDependent.class),
+    @Dependent(name = WebDeploymentDependent.NAME, type = WebDeploymentDependent.class),
     @Dependent(name = "service", type = WebServiceDependent.class),
+    @Dependent(name = ProcessDeploymentsDependent.NAME, type = ProcessDeploymentsDependent.class),
     @Dependent(name = "ingress", type = WebIngressDependent.class, reconcilePrecondition = WebIngressDependent.Wanted.class),
     @Dependent(name = "disruption-budget", type = WebDisruptionBudgetDependent.class,
         reconcilePrecondition = WebDisruptionBudgetDependent.Wanted.class)

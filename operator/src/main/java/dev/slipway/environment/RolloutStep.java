@@ -1,11 +1,14 @@
 package dev.slipway.environment;
 
 import dev.slipway.Annotations;
+import dev.slipway.Labels;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.backup.RestoreHold;
 import dev.slipway.config.OperatorConfig;
+import dev.slipway.api.v1alpha1.ProcessSpec;
+import dev.slipway.deploy.ProcessResources;
 import dev.slipway.deploy.Release;
 import dev.slipway.deploy.WebPlan;
 import dev.slipway.status.ConditionTypes;
@@ -14,6 +17,10 @@ import dev.slipway.status.EventReason;
 import dev.slipway.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -69,7 +76,7 @@ final class RolloutStep {
 
   private Outcome rollOut(Environment environment, Project project, Release serve, DatabaseStep.Outcome database,
       Context<Environment> context) {
-    Optional<Deployment> existing = context.getSecondaryResource(Deployment.class);
+    Optional<Deployment> existing = webDeployment(environment, context);
     boolean started = existing.map(d -> !serve.image().equals(d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()))
         .orElse(true);
     WebPlan plan = WebPlan.of(environment, project, serve, config, database.db().secretName(),
@@ -77,7 +84,8 @@ final class RolloutStep {
     context.managedWorkflowAndDependentResourceContext().put(WebPlan.CONTEXT_KEY, plan);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow().throwAggregateExceptionIfErrorsPresent();
 
-    Rollout rollout = Rollout.of(context.getSecondaryResource(Deployment.class).orElse(null), serve.image());
+    Rollout web = Rollout.of(webDeployment(environment, context).orElse(null), serve.image());
+    Rollout rollout = withProcesses(web, plan, serve, context);
     String running = serve.shortCommit() + " (" + serve.image() + ")";
     if (rollout.scaledToZero() && rollout.complete()) {
       ConditionValue ready = RestoreHold.unsanitizedMessage(environment).map(why -> ConditionValue.no(Reasons.Ready.UnsanitizedData, why))
@@ -98,6 +106,48 @@ final class RolloutStep {
     }
     return new Outcome(ConditionValue.no(Reasons.Deployed.RollingOut, "rolling out " + running + ": " + rollout.message()),
         ConditionValue.no(Reasons.Ready.RollingOut, rollout.message()), false, plan.url(), started, false, false);
+  }
+
+  /** The web Deployment among the environment's Deployments (the process types have their own, named after them). */
+  private static Optional<Deployment> webDeployment(Environment environment, Context<Environment> context) {
+    return context.getSecondaryResources(Deployment.class).stream()
+        .filter(d -> environment.getMetadata().getName().equals(d.getMetadata().getName())).findFirst();
+  }
+
+  /**
+   * The web rollout and every process type's together: a release is rolled out only when each
+   * process runs it; failed when any of them made no progress within its deadline. The message
+   * names the processes not there yet.
+   */
+  private static Rollout withProcesses(Rollout web, WebPlan plan, Release serve, Context<Environment> context) {
+    List<ProcessSpec> processes = ProcessResources.processes(plan);
+    if (processes.isEmpty()) {
+      return web;
+    }
+    Map<String, Deployment> found = new HashMap<>();
+    context.getSecondaryResources(Deployment.class).stream()
+        .filter(d -> d.getMetadata().getLabels() != null && Labels.PROCESS.equals(d.getMetadata().getLabels().get(Labels.COMPONENT)))
+        .forEach(d -> found.put(d.getMetadata().getName(), d));
+    List<String> waiting = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    for (ProcessSpec p : processes) {
+      Rollout r = Rollout.of(found.get(ProcessResources.name(plan, p.getName())), serve.image());
+      if (r.failed()) {
+        failed.add(p.getName() + ": " + r.message());
+      } else if (!r.complete()) {
+        waiting.add(p.getName() + ": " + r.message());
+      }
+    }
+    if (!failed.isEmpty()) {
+      String why = PodTrouble.describe(context.getClient(), plan.namespace(), Map.of(Labels.COMPONENT, Labels.PROCESS,
+          Labels.PROJECT, plan.project(), Labels.ENVIRONMENT, plan.environment()), serve.image());
+      return new Rollout(false, true, false, web.available(), web.desired(),
+          "web: " + web.message() + "; " + String.join("; ", failed) + (why.isEmpty() ? "" : " (" + why + ")"));
+    }
+    if (web.failed() || waiting.isEmpty()) {
+      return web;
+    }
+    return new Rollout(false, false, false, web.available(), web.desired(), "web: " + web.message() + "; " + String.join("; ", waiting));
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentSpec;
 import dev.slipway.api.v1alpha1.EnvironmentTemplate;
 import dev.slipway.api.v1alpha1.Names;
+import dev.slipway.api.v1alpha1.ProcessSpec;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.Stage;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -60,6 +61,7 @@ public final class EnvironmentMapping {
       EnvironmentSpec spec = toSpec(project.getMetadata().getName(), entry);
       spec.setDatabase(database(project.getSpec() == null ? null : project.getSpec().getDatabase(), spec.getStage(), defaultMode));
       spec.setResources(project.getSpec() == null ? null : project.getSpec().getResources());
+      spec.setProcesses(processes(project.getSpec() == null ? null : project.getSpec().getProcesses(), entry.getProcesses()));
       result.add(spec);
     }
     return result;
@@ -98,6 +100,36 @@ public final class EnvironmentMapping {
     spec.setEnv(entry.getEnv() == null ? List.of() : List.copyOf(entry.getEnv()));
     return spec;
   }
+
+  /**
+   * The processes one environment runs: the Project's, each with the entry's fields of the same
+   * name over it and every default filled in (replicas 1, 30 seconds to stop).
+   */
+  static List<ProcessSpec> processes(List<ProcessSpec> declared, List<ProcessSpec> overrides) {
+    List<ProcessSpec> result = new ArrayList<>();
+    if (declared == null) {
+      return result;
+    }
+    for (ProcessSpec base : declared) {
+      ProcessSpec over = overrides == null ? null
+          : overrides.stream().filter(o -> base.getName().equals(o.getName())).findFirst().orElse(null);
+      ProcessSpec p = new ProcessSpec();
+      p.setName(base.getName());
+      p.setCommand(List.copyOf(over != null && over.getCommand() != null && !over.getCommand().isEmpty() ? over.getCommand() : base.getCommand()));
+      p.setReplicas(over != null && over.getReplicas() != null ? over.getReplicas() : base.getReplicas() != null ? base.getReplicas() : 1);
+      p.setTerminationGracePeriodSeconds(over != null && over.getTerminationGracePeriodSeconds() != null
+          ? over.getTerminationGracePeriodSeconds()
+          : base.getTerminationGracePeriodSeconds() != null ? base.getTerminationGracePeriodSeconds() : DEFAULT_GRACE_SECONDS);
+      List<String> probe = over != null && over.getReadinessCommand() != null && !over.getReadinessCommand().isEmpty()
+          ? over.getReadinessCommand() : base.getReadinessCommand();
+      p.setReadinessCommand(probe == null ? List.of() : List.copyOf(probe));
+      result.add(p);
+    }
+    return result;
+  }
+
+  /** Seconds a process pod has to stop, as the web pods have. */
+  public static final int DEFAULT_GRACE_SECONDS = 30;
 
   /** Live runs at least two pods so a node drain or a rollout never takes it down. */
   public static int defaultReplicas(Stage stage) {

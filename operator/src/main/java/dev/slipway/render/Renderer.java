@@ -11,6 +11,7 @@ import dev.slipway.database.CredentialsSecret;
 import dev.slipway.database.DatabaseKind;
 import dev.slipway.database.LocalDatabase;
 import dev.slipway.release.MigrationJob;
+import dev.slipway.deploy.ProcessResources;
 import dev.slipway.deploy.Release;
 import dev.slipway.deploy.WebPlan;
 import dev.slipway.deploy.WebResources;
@@ -70,6 +71,7 @@ public final class Renderer {
         objects.add(MigrationJob.desired(plan, project, config, 1));
       }
       objects.add(WebResources.deployment(plan));
+      objects.addAll(ProcessResources.deployments(plan));
       objects.add(WebResources.service(plan));
       if (plan.wantsIngress()) {
         objects.add(WebResources.ingress(plan));

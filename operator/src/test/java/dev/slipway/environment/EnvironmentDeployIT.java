@@ -13,6 +13,7 @@ import dev.slipway.api.v1alpha1.EnvVarSpec;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentTemplate;
 import dev.slipway.api.v1alpha1.Phase;
+import dev.slipway.api.v1alpha1.ProcessSpec;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.Stage;
 import dev.slipway.build.BuildNames;
@@ -275,6 +276,67 @@ class EnvironmentDeployIT {
       Environments.await(client, n, env, Duration.ofSeconds(30), e -> e.getStatus().getPhase() == Phase.Ready);
     }
     assertThat(client.batch().v1().jobs().inNamespace(n).withLabel(Labels.PROJECT, "late").list().getItems()).hasSize(1);
+  }
+
+  /**
+   * A worker process: its Deployment runs the web pods' image, variables and pod security, with
+   * its own command and no port; the release is Ready only once the worker runs it too; an entry
+   * overrides its replicas; dropping it from the Project deletes its Deployment.
+   */
+  @Test
+  void aWorkerRollsOutWithTheWebPodsAndTheReleaseWaitsForIt(KubernetesClient client, TestNamespace ns) throws Exception {
+    String n = ns.name();
+    GitRemote remote = new GitRemote("jobs");
+    String commit = remote.commit("develop", files("Dockerfile", "FROM scratch\n"), "one");
+    EnvironmentTemplate test = entry("test", "develop", true);
+    ProcessSpec twoHere = new ProcessSpec();
+    twoHere.setName("worker");
+    twoHere.setReplicas(2);
+    test.setProcesses(List.of(twoHere));
+    Project project = Environments.project(n, "jobs", daemon.url(remote), List.of(test));
+    ProcessSpec worker = new ProcessSpec();
+    worker.setName("worker");
+    worker.setCommand(List.of("python", "manage.py", "consume"));
+    worker.setTerminationGracePeriodSeconds(120);
+    project.getSpec().setProcesses(List.of(worker));
+    client.resource(project).create();
+
+    kubelet.succeedBuild(n, BuildNames.jobName("jobs", commit), digest('e'));
+    String image = REGISTRY + "/" + n + "/jobs@" + digest('e');
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.apps().deployments().inNamespace(n).withName("jobs-test-worker").get() != null);
+    Deployment web = client.apps().deployments().inNamespace(n).withName("jobs-test").get();
+    Deployment workers = client.apps().deployments().inNamespace(n).withName("jobs-test-worker").get();
+    var w = workers.getSpec().getTemplate().getSpec();
+    var webPod = web.getSpec().getTemplate().getSpec();
+    assertThat(w.getContainers().get(0).getImage()).isEqualTo(image);
+    assertThat(w.getContainers().get(0).getArgs()).containsExactly("python", "manage.py", "consume");
+    assertThat(w.getContainers().get(0).getEnv()).isEqualTo(webPod.getContainers().get(0).getEnv());
+    assertThat(w.getContainers().get(0).getPorts()).isEmpty();
+    assertThat(w.getContainers().get(0).getSecurityContext()).isEqualTo(webPod.getContainers().get(0).getSecurityContext());
+    assertThat(w.getSecurityContext()).isEqualTo(webPod.getSecurityContext());
+    assertThat(w.getAutomountServiceAccountToken()).isFalse();
+    assertThat(w.getTerminationGracePeriodSeconds()).isEqualTo(120L);
+    assertThat(workers.getSpec().getReplicas()).as("the entry's override").isEqualTo(2);
+    assertThat(workers.getMetadata().getLabels()).containsEntry(Labels.COMPONENT, Labels.PROCESS).containsEntry(Labels.PROCESS_NAME, "worker");
+    assertThat(client.services().inNamespace(n).withName("jobs-test-worker").get()).isNull();
+
+    // The web pods run, the worker's do not yet: the release is not Ready, and says why.
+    kubelet.runDeployment(n, "jobs-test");
+    Environment rolling = Environments.await(client, n, "jobs-test", Duration.ofSeconds(30),
+        e -> e.getStatus() != null && Environments.condition(e, ConditionTypes.READY).map(c -> c.getMessage().contains("worker:")).orElse(false));
+    assertThat(rolling.getStatus().getPhase()).isEqualTo(Phase.Deploying);
+    kubelet.runDeployment(n, "jobs-test-worker");
+    Environment ready = Environments.await(client, n, "jobs-test", Duration.ofSeconds(45), e -> e.getStatus().getPhase() == Phase.Ready);
+    assertThat(ready.getStatus().getImage()).isEqualTo(image);
+
+    // The process leaves the Project: its Deployment goes, the web pods stay.
+    dev.slipway.testing.Environments.retryOnConflict(() -> client.resources(Project.class).inNamespace(n).withName("jobs").edit(p -> {
+      p.getSpec().setProcesses(List.of());
+      p.getSpec().getEnvironments().get(0).setProcesses(List.of());
+      return p;
+    }));
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.apps().deployments().inNamespace(n).withName("jobs-test-worker").get() == null);
+    assertThat(client.apps().deployments().inNamespace(n).withName("jobs-test").get()).isNotNull();
   }
 
   @Test

@@ -18,6 +18,7 @@ import dev.slipway.api.v1alpha1.EnvVarSpec;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentTemplate;
 import dev.slipway.api.v1alpha1.Phase;
+import dev.slipway.api.v1alpha1.ProcessSpec;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.ReleaseSpec;
 import dev.slipway.api.v1alpha1.Restore;
@@ -289,13 +290,39 @@ class RealNodeGoldenPathIT {
     EnvironmentTemplate zero = Environments.entry("zero", "develop", true);
     zero.setStage(Stage.TEST);
     zero.setReplicas(0);
+    // A worker process (the boilerplate's broker-less queue consumer) next to the web pods; none where web runs none.
+    ProcessSpec worker = new ProcessSpec();
+    worker.setName("worker");
+    worker.setCommand(List.of("python", "manage.py", "process_notes"));
+    ProcessSpec noWorker = new ProcessSpec();
+    noWorker.setName("worker");
+    noWorker.setReplicas(0);
+    crash.setProcesses(List.of(noWorker));
     Project project = project("trouble", git.url(remote), List.of(ok, crash, zero));
     project.getSpec().getSource().setCredentialsSecret("shop-git");
+    project.getSpec().setProcesses(List.of(worker));
     client.resource(project).create();
 
     Environment okReady = Environments.await(client, n, "trouble-ok", BUILD.plus(ROLLOUT), e -> phase(e) == Phase.Ready
         || phase(e) == Phase.Failed);
     assertThat(okReady.getStatus().getPhase()).as(describe(okReady)).isEqualTo(Phase.Ready);
+
+    // The worker runs the release's image with the environment's database: it processes a note written there.
+    String goodImage = okReady.getStatus().getImage();
+    assertThat(workerImage("trouble-ok-worker")).isEqualTo(goodImage);
+    String okDatabase = SharedPostgresProvisioner.databaseName(n, "trouble", "ok");
+    try (Connection c = postgres.connect(okDatabase, postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO pages_note (title, created) VALUES ('for the worker', now())");
+    }
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+      try (Connection c = postgres.connect(okDatabase, postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT processed IS NOT NULL FROM pages_note WHERE title = 'for the worker'")) {
+        assertThat(rs.next() && rs.getBoolean(1)).as("the worker pod marked the note processed").isTrue();
+      }
+    });
+    assertThat(getThroughIngress("trouble-ok." + BASE_DOMAIN, "/", Duration.ofSeconds(30))).contains("for the worker (processed)");
+    System.out.println("golden path: the worker process ran " + goodImage.substring(goodImage.indexOf('@') + 1)
+        + " and processed a note in trouble-ok's database");
 
     // Pods that crash: Ready=False with why, and Failed once the progress deadline passed, not Deploying forever.
     Environment crashed = Environments.await(client, n, "trouble-crash", ROLLOUT.plus(ROLLOUT_DEADLINE),
@@ -317,10 +344,10 @@ class RealNodeGoldenPathIT {
         "    raise RuntimeError('this migration fails on purpose')",
         "",
         "class Migration(migrations.Migration):",
-        "    dependencies = [('pages', '0001_initial')]",
+        "    dependencies = [('pages', '0002_note_processed')]",
         "    operations = [migrations.RunPython(fail)]",
         "");
-    String bad = remote.commit("develop", Map.of("pages/migrations/0002_fails.py", migration), "a failing migration");
+    String bad = remote.commit("develop", Map.of("pages/migrations/0003_fails.py", migration), "a failing migration");
     annotate(client, n, "trouble-ok", Annotations.REFRESH, "push-2");
     Environment notMigrated = Environments.await(client, n, "trouble-ok", BUILD.plus(ROLLOUT),
         Environments.conditionIs(ConditionTypes.MIGRATED, "False", "ReleaseCommandFailed"));
@@ -329,6 +356,13 @@ class RealNodeGoldenPathIT {
     assertThat(notMigrated.getStatus().getDeployedCommit()).isEqualTo(good);
     assertThat(notMigrated.getStatus().getResolvedCommit()).isEqualTo(bad);
     assertThat(getThroughIngress("trouble-ok." + BASE_DOMAIN, "/", Duration.ofSeconds(30))).contains("It works.");
+    assertThat(workerImage("trouble-ok-worker")).as("the worker stays on the release whose migration ran").isEqualTo(goodImage);
+    assertThat(client.apps().deployments().inNamespace(n).withName("trouble-zero-worker").get().getSpec().getReplicas())
+        .as("no worker where no web pod runs").isZero();
+  }
+
+  private static String workerImage(String deployment) {
+    return client.apps().deployments().inNamespace(n).withName(deployment).get().getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
   }
 
   // --- the other ways in --------------------------------------------------------------------------

@@ -57,10 +57,17 @@ public final class Environments {
    * status yet (its first report waits for the first answer from Git) does not satisfy it.
    */
   public static Environment await(KubernetesClient client, String namespace, String name, Duration timeout, Predicate<Environment> p) {
-    Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
-      Environment e = get(client, namespace, name);
-      return e != null && e.getStatus() != null && p.test(e);
-    });
+    try {
+      Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
+        Environment e = get(client, namespace, name);
+        return e != null && e.getStatus() != null && p.test(e);
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // What it was instead: the status says why far better than the timeout does.
+      Environment last = get(client, namespace, name);
+      throw new AssertionError("Environment " + namespace + "/" + name + " did not get there in " + timeout + "; its status: "
+          + (last == null ? "(gone)" : io.fabric8.kubernetes.client.utils.Serialization.asYaml(last.getStatus())), e);
+    }
     return get(client, namespace, name);
   }
 

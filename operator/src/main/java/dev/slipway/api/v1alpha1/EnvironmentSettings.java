@@ -65,6 +65,12 @@ public abstract class EnvironmentSettings {
   @JsonPropertyDescription("Environment variables for this environment only; they win over the project's.")
   private List<EnvVarSpec> env = new ArrayList<>();
 
+  @Size(max = 10)
+  @ValidationRule(value = "self.all(p, self.exists_one(q, q.name == p.name))", message = "processes: names must be unique")
+  @JsonPropertyDescription("Process types besides web. On a mapping entry: overrides of the Project's processes of those names (replicas"
+      + " most often; 0 runs none here). On an Environment: the processes it runs, merged.")
+  private List<ProcessSpec> processes = new ArrayList<>();
+
   public Stage getStage() {
     return stage;
   }
@@ -127,5 +133,13 @@ public abstract class EnvironmentSettings {
 
   public void setEnv(List<EnvVarSpec> env) {
     this.env = env;
+  }
+
+  public List<ProcessSpec> getProcesses() {
+    return processes;
+  }
+
+  public void setProcesses(List<ProcessSpec> processes) {
+    this.processes = processes;
   }
 }

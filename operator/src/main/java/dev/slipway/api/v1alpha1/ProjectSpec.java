@@ -10,6 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.environments) || self.environments.all(e, !has(e.processes)"
+        + " || e.processes.all(p, has(self.processes) && self.processes.exists(q, q.name == p.name)))",
+    message = "spec.environments[].processes may only override processes spec.processes declares")
 public class ProjectSpec {
 
   /**
@@ -92,6 +96,13 @@ public class ProjectSpec {
       + " and live promoted from test, deploying on request.")
   private List<EnvironmentTemplate> environments = new ArrayList<>();
 
+  @Size(max = 10)
+  @ValidationRule(value = "self.all(p, self.exists_one(q, q.name == p.name))", message = "spec.processes: names must be unique")
+  @ValidationRule(value = "self.all(p, has(p.command) && size(p.command) > 0)", message = "spec.processes[].command is required")
+  @JsonPropertyDescription("Process types besides web (workers): each runs as its own Deployment in every environment, on the image,"
+      + " variables and database of the web pods, rolled out with them after the release command succeeded.")
+  private List<ProcessSpec> processes = new ArrayList<>();
+
   @JsonPropertyDescription("The release step run as a Job with the new image before each rollout.")
   private ReleaseSpec release;
 
@@ -164,5 +175,13 @@ public class ProjectSpec {
 
   public void setRelease(ReleaseSpec release) {
     this.release = release;
+  }
+
+  public List<ProcessSpec> getProcesses() {
+    return processes;
+  }
+
+  public void setProcesses(List<ProcessSpec> processes) {
+    this.processes = processes;
   }
 }
