@@ -8,6 +8,7 @@ import dev.slipway.api.v1alpha1.DatabaseStatus;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.Phase;
+import dev.slipway.api.v1alpha1.ProcessStatus;
 import dev.slipway.api.v1alpha1.ReleaseRecord;
 import dev.slipway.deploy.Release;
 import dev.slipway.status.ConditionTypes;
@@ -62,6 +63,8 @@ final class EnvironmentStatusAggregator {
   private String resolvedCommit;
   private Release serving;
   private String url;
+  /** The process types as the rollout last saw them (kept from the previous status when this reconcile did not roll out). */
+  private List<ProcessStatus> processes;
   private List<BuildRecord> builds;
   private List<ReleaseRecord> releases;
   private DatabaseStatus databaseStatus;
@@ -82,6 +85,7 @@ final class EnvironmentStatusAggregator {
     this.resolvedCommit = previous.getResolvedCommit();
     this.serving = running(previous);
     this.url = previous.getUrl();
+    this.processes = previous.getProcesses();
     this.builds = previous.getBuilds();
     this.releases = previous.getReleases();
     this.databaseStatus = previous.getDatabase();
@@ -219,6 +223,7 @@ final class EnvironmentStatusAggregator {
     rollout = r;
     serving = serve;
     url = r.url();
+    processes = r.processes();
     note(!r.complete() && !r.failed(), Activity.ROLLING_OUT);
     note(r.failed(), Activity.FAILED);
     note(r.scaledToZero(), Activity.STOPPED);
@@ -387,6 +392,7 @@ final class EnvironmentStatusAggregator {
     s.setLatestBackup(latestBackup);
     s.setObservedProjectGeneration(observedProjectGeneration);
     s.setBackupSchedule(backupSchedule);
+    s.setProcesses(processes);
     return s;
   }
 

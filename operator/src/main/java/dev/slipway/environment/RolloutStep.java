@@ -8,6 +8,7 @@ import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.backup.RestoreHold;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.api.v1alpha1.ProcessSpec;
+import dev.slipway.api.v1alpha1.ProcessStatus;
 import dev.slipway.deploy.ProcessResources;
 import dev.slipway.deploy.Release;
 import dev.slipway.deploy.WebPlan;
@@ -19,6 +20,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +39,13 @@ final class RolloutStep {
    * Deployment's progress deadline passed; {@code scaledToZero}: replicas 0, nothing serves.
    */
   record Outcome(ConditionValue deployed, ConditionValue ready, boolean complete, String url, boolean started, boolean failed,
-      boolean scaledToZero) {}
+      boolean scaledToZero, List<ProcessStatus> processes) {
+
+    Outcome(ConditionValue deployed, ConditionValue ready, boolean complete, String url, boolean started, boolean failed,
+        boolean scaledToZero) {
+      this(deployed, ready, complete, url, started, failed, scaledToZero, List.of());
+    }
+  }
 
   private final OperatorConfig config;
   private final EventRecorder events;
@@ -85,27 +93,32 @@ final class RolloutStep {
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow().throwAggregateExceptionIfErrorsPresent();
 
     Rollout web = Rollout.of(webDeployment(environment, context).orElse(null), serve.image());
-    Rollout rollout = withProcesses(web, plan, serve, context);
+    Map<String, Rollout> processes = processRollouts(plan, serve, context);
+    List<ProcessStatus> statuses = processes.entrySet().stream()
+        .map(e -> new ProcessStatus(e.getKey(), e.getValue().desired(), e.getValue().available(), e.getValue().complete(),
+            e.getValue().message()))
+        .toList();
+    Rollout rollout = withProcesses(web, processes, plan, serve, context);
     String running = serve.shortCommit() + " (" + serve.image() + ")";
     if (rollout.scaledToZero() && rollout.complete()) {
       ConditionValue ready = RestoreHold.unsanitizedMessage(environment).map(why -> ConditionValue.no(Reasons.Ready.UnsanitizedData, why))
           .orElse(ConditionValue.no(Reasons.Ready.ScaledToZero, rollout.message() + " (replicas: 0)"));
       return new Outcome(ConditionValue.yes(Reasons.Deployed.ScaledToZero, "runs " + running + " with 0 replicas"), ready, true, plan.url(), started,
-          false, true);
+          false, true, statuses);
     }
     if (rollout.complete()) {
       return new Outcome(ConditionValue.yes(Reasons.Deployed.RolledOut, "runs " + running),
-          ConditionValue.yes(Reasons.Ready.Available, rollout.message() + " at " + plan.url()), true, plan.url(), started, false, false);
+          ConditionValue.yes(Reasons.Ready.Available, rollout.message() + " at " + plan.url()), true, plan.url(), started, false, false, statuses);
     }
     if (rollout.failed()) {
       String why = PodTrouble.describe(context.getClient(), plan.namespace(), plan.selector(), serve.image());
       String message = rollout.message() + (why.isEmpty() ? "" : ": " + why)
           + (rollout.available() > 0 ? "; the pods of the previous version keep serving" : "");
       return new Outcome(ConditionValue.no(Reasons.Deployed.RolloutFailed, "rolling out " + running + " failed: " + message),
-          ConditionValue.no(Reasons.Ready.ProgressDeadlineExceeded, message), false, plan.url(), started, true, false);
+          ConditionValue.no(Reasons.Ready.ProgressDeadlineExceeded, message), false, plan.url(), started, true, false, statuses);
     }
     return new Outcome(ConditionValue.no(Reasons.Deployed.RollingOut, "rolling out " + running + ": " + rollout.message()),
-        ConditionValue.no(Reasons.Ready.RollingOut, rollout.message()), false, plan.url(), started, false, false);
+        ConditionValue.no(Reasons.Ready.RollingOut, rollout.message()), false, plan.url(), started, false, false, statuses);
   }
 
   /** The web Deployment among the environment's Deployments (the process types have their own, named after them). */
@@ -114,30 +127,42 @@ final class RolloutStep {
         .filter(d -> environment.getMetadata().getName().equals(d.getMetadata().getName())).findFirst();
   }
 
-  /**
-   * The web rollout and every process type's together: a release is rolled out only when each
-   * process runs it; failed when any of them made no progress within its deadline. The message
-   * names the processes not there yet.
-   */
-  private static Rollout withProcesses(Rollout web, WebPlan plan, Release serve, Context<Environment> context) {
+  /** Each process type's rollout of {@code serve}, by process name, in spec order. */
+  private static Map<String, Rollout> processRollouts(WebPlan plan, Release serve, Context<Environment> context) {
     List<ProcessSpec> processes = ProcessResources.processes(plan);
+    Map<String, Rollout> result = new LinkedHashMap<>();
     if (processes.isEmpty()) {
-      return web;
+      return result;
     }
     Map<String, Deployment> found = new HashMap<>();
     context.getSecondaryResources(Deployment.class).stream()
         .filter(d -> d.getMetadata().getLabels() != null && Labels.PROCESS.equals(d.getMetadata().getLabels().get(Labels.COMPONENT)))
         .forEach(d -> found.put(d.getMetadata().getName(), d));
+    for (ProcessSpec p : processes) {
+      result.put(p.getName(), Rollout.of(found.get(ProcessResources.name(plan, p.getName())), serve.image()));
+    }
+    return result;
+  }
+
+  /**
+   * The web rollout and every process type's together: a release is rolled out only when each
+   * process runs it; failed when any of them made no progress within its deadline. The message
+   * names the processes not there yet.
+   */
+  private static Rollout withProcesses(Rollout web, Map<String, Rollout> processes, WebPlan plan, Release serve,
+      Context<Environment> context) {
+    if (processes.isEmpty()) {
+      return web;
+    }
     List<String> waiting = new ArrayList<>();
     List<String> failed = new ArrayList<>();
-    for (ProcessSpec p : processes) {
-      Rollout r = Rollout.of(found.get(ProcessResources.name(plan, p.getName())), serve.image());
+    processes.forEach((name, r) -> {
       if (r.failed()) {
-        failed.add(p.getName() + ": " + r.message());
+        failed.add(name + ": " + r.message());
       } else if (!r.complete()) {
-        waiting.add(p.getName() + ": " + r.message());
+        waiting.add(name + ": " + r.message());
       }
-    }
+    });
     if (!failed.isEmpty()) {
       String why = PodTrouble.describe(context.getClient(), plan.namespace(), Map.of(Labels.COMPONENT, Labels.PROCESS,
           Labels.PROJECT, plan.project(), Labels.ENVIRONMENT, plan.environment()), serve.image());

@@ -328,6 +328,13 @@ class EnvironmentDeployIT {
     kubelet.runDeployment(n, "jobs-test-worker");
     Environment ready = Environments.await(client, n, "jobs-test", Duration.ofSeconds(45), e -> e.getStatus().getPhase() == Phase.Ready);
     assertThat(ready.getStatus().getImage()).isEqualTo(image);
+    assertThat(ready.getStatus().getProcesses()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("worker");
+      assertThat(p.getReplicas()).isEqualTo(2);
+      assertThat(p.getAvailable()).isEqualTo(2);
+      assertThat(p.getReady()).isTrue();
+    });
+    assertThat(rolling.getStatus().getProcesses()).singleElement().satisfies(p -> assertThat(p.getReady()).isFalse());
 
     // The process leaves the Project: its Deployment goes, the web pods stay.
     dev.slipway.testing.Environments.retryOnConflict(() -> client.resources(Project.class).inNamespace(n).withName("jobs").edit(p -> {

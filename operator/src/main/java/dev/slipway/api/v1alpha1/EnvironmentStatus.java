@@ -64,6 +64,9 @@ public class EnvironmentStatus {
   @JsonPropertyDescription("The backup schedule in effect, when there is one.")
   private BackupScheduleStatus backupSchedule;
 
+  @JsonPropertyDescription("Each process type besides web (spec.processes) as its Deployment was last seen.")
+  private List<ProcessStatus> processes = new ArrayList<>();
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -214,5 +217,13 @@ public class EnvironmentStatus {
 
   public void setBackupSchedule(BackupScheduleStatus backupSchedule) {
     this.backupSchedule = backupSchedule;
+  }
+
+  public List<ProcessStatus> getProcesses() {
+    return processes;
+  }
+
+  public void setProcesses(List<ProcessStatus> processes) {
+    this.processes = processes;
   }
 }
