@@ -21,6 +21,8 @@ public final class Labels {
   public static final String WEB = "web";
   /** A process type besides web (a worker); {@link #PROCESS_NAME} says which. */
   public static final String PROCESS = "process";
+  /** A scheduled job's CronJob, its Jobs and pods; {@link #CRON_NAME} says which. */
+  public static final String CRON = "cron";
   public static final String MIGRATE = "migrate";
   public static final String BACKUP = "backup";
   public static final String RESTORE = "restore";
@@ -47,6 +49,12 @@ public final class Labels {
 
   /** Selector for the web Deployment's informer (the other process types have their own). */
   public static final String WEB_SELECTOR = MANAGED_SELECTOR + "," + COMPONENT + "=" + WEB;
+
+  /** On a scheduled job's CronJob, Jobs and pods: the job's name. */
+  public static final String CRON_NAME = "slipway.dev/cron";
+
+  /** Selector for the informer of the scheduled jobs' CronJobs. */
+  public static final String CRON_SELECTOR = MANAGED_SELECTOR + "," + COMPONENT + "=" + CRON;
 
   /** Selector for the informer of the process types' Deployments. */
   public static final String PROCESS_SELECTOR = MANAGED_SELECTOR + "," + COMPONENT + "=" + PROCESS;

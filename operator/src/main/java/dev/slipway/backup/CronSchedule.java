@@ -91,7 +91,16 @@ public final class CronSchedule {
 
   /** The first time it fires strictly after {@code after}, if within five years. */
   public Optional<Instant> next(Instant after) {
-    LocalDateTime t = LocalDateTime.ofInstant(after, ZoneOffset.UTC).truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
+    return next(after, ZoneOffset.UTC);
+  }
+
+  /**
+   * The first time it fires strictly after {@code after}, read in {@code zone} as a CronJob with
+   * that {@code timeZone} reads it: a wall-clock time the clocks skip (spring forward) does not
+   * fire; one they pass twice fires once.
+   */
+  public Optional<Instant> next(Instant after, java.time.ZoneId zone) {
+    LocalDateTime t = LocalDateTime.ofInstant(after, zone).truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
     LocalDateTime limit = t.plusYears(HORIZON_YEARS);
     while (t.isBefore(limit)) {
       if (!months.get(t.getMonthValue())) {
@@ -102,11 +111,31 @@ public final class CronSchedule {
         t = t.truncatedTo(ChronoUnit.HOURS).plusHours(1);
       } else if (!minutes.get(t.getMinute())) {
         t = t.plusMinutes(1);
+      } else if (zone.getRules().getValidOffsets(t).isEmpty()) {
+        t = t.plusMinutes(1); // in a gap: this wall-clock time never happens there
       } else {
-        return Optional.of(t.toInstant(ZoneOffset.UTC));
+        Instant at = t.atZone(zone).withEarlierOffsetAtOverlap().toInstant();
+        if (at.isAfter(after)) {
+          return Optional.of(at);
+        }
+        t = t.plusMinutes(1);
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The zone a CronJob's {@code timeZone} names: an IANA region ID only (Kubernetes refuses
+   * offsets such as +01:00); the message says what is wrong, for a status.
+   */
+  public static java.time.ZoneId zone(String timeZone) {
+    if (timeZone == null || timeZone.isBlank()) {
+      return ZoneOffset.UTC;
+    }
+    if (!java.time.ZoneId.getAvailableZoneIds().contains(timeZone)) {
+      throw new IllegalArgumentException("unknown time zone " + timeZone + ": use an IANA name such as Europe/Zurich or UTC");
+    }
+    return java.time.ZoneId.of(timeZone);
   }
 
   /** The last time it fired at or before {@code atOrBefore}, if within five years. */

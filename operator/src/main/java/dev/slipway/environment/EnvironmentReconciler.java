@@ -19,6 +19,7 @@ import dev.slipway.database.DatabaseCoordinator;
 import dev.slipway.database.DeletionState;
 import dev.slipway.deploy.AppSecret;
 import dev.slipway.deploy.Release;
+import dev.slipway.deploy.CronJobsDependent;
 import dev.slipway.deploy.ProcessDeploymentsDependent;
 import dev.slipway.deploy.WebDeploymentDependent;
 import dev.slipway.deploy.WebDisruptionBudgetDependent;
@@ -88,6 +89,7 @@ import org.slf4j.LoggerFactory;
     @Dependent(name = WebDeploymentDependent.NAME, type = WebDeploymentDependent.class),
     @Dependent(name = "service", type = WebServiceDependent.class),
     @Dependent(name = ProcessDeploymentsDependent.NAME, type = ProcessDeploymentsDependent.class),
+    @Dependent(name = CronJobsDependent.NAME, type = CronJobsDependent.class),
     @Dependent(name = "ingress", type = WebIngressDependent.class, reconcilePrecondition = WebIngressDependent.Wanted.class),
     @Dependent(name = "disruption-budget", type = WebDisruptionBudgetDependent.class,
         reconcilePrecondition = WebDisruptionBudgetDependent.Wanted.class)

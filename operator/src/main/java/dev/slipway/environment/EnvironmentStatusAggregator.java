@@ -8,6 +8,7 @@ import dev.slipway.api.v1alpha1.DatabaseStatus;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentStatus;
 import dev.slipway.api.v1alpha1.Phase;
+import dev.slipway.api.v1alpha1.CronStatus;
 import dev.slipway.api.v1alpha1.ProcessStatus;
 import dev.slipway.api.v1alpha1.ReleaseRecord;
 import dev.slipway.deploy.Release;
@@ -65,6 +66,8 @@ final class EnvironmentStatusAggregator {
   private String url;
   /** The process types as the rollout last saw them (kept from the previous status when this reconcile did not roll out). */
   private List<ProcessStatus> processes;
+  /** The scheduled jobs as the rollout last saw them (kept like {@link #processes}). */
+  private List<CronStatus> cron;
   private List<BuildRecord> builds;
   private List<ReleaseRecord> releases;
   private DatabaseStatus databaseStatus;
@@ -86,6 +89,7 @@ final class EnvironmentStatusAggregator {
     this.serving = running(previous);
     this.url = previous.getUrl();
     this.processes = previous.getProcesses();
+    this.cron = previous.getCron();
     this.builds = previous.getBuilds();
     this.releases = previous.getReleases();
     this.databaseStatus = previous.getDatabase();
@@ -224,6 +228,7 @@ final class EnvironmentStatusAggregator {
     serving = serve;
     url = r.url();
     processes = r.processes();
+    cron = r.cron();
     note(!r.complete() && !r.failed(), Activity.ROLLING_OUT);
     note(r.failed(), Activity.FAILED);
     note(r.scaledToZero(), Activity.STOPPED);
@@ -393,6 +398,7 @@ final class EnvironmentStatusAggregator {
     s.setObservedProjectGeneration(observedProjectGeneration);
     s.setBackupSchedule(backupSchedule);
     s.setProcesses(processes);
+    s.setCron(cron);
     return s;
   }
 

@@ -8,7 +8,10 @@ import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.backup.RestoreHold;
 import dev.slipway.config.OperatorConfig;
 import dev.slipway.api.v1alpha1.ProcessSpec;
+import dev.slipway.api.v1alpha1.CronStatus;
 import dev.slipway.api.v1alpha1.ProcessStatus;
+import dev.slipway.deploy.CronJobResources;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import dev.slipway.deploy.ProcessResources;
 import dev.slipway.deploy.Release;
 import dev.slipway.deploy.WebPlan;
@@ -39,11 +42,11 @@ final class RolloutStep {
    * Deployment's progress deadline passed; {@code scaledToZero}: replicas 0, nothing serves.
    */
   record Outcome(ConditionValue deployed, ConditionValue ready, boolean complete, String url, boolean started, boolean failed,
-      boolean scaledToZero, List<ProcessStatus> processes) {
+      boolean scaledToZero, List<ProcessStatus> processes, List<CronStatus> cron) {
 
     Outcome(ConditionValue deployed, ConditionValue ready, boolean complete, String url, boolean started, boolean failed,
         boolean scaledToZero) {
-      this(deployed, ready, complete, url, started, failed, scaledToZero, List.of());
+      this(deployed, ready, complete, url, started, failed, scaledToZero, List.of(), List.of());
     }
   }
 
@@ -99,26 +102,29 @@ final class RolloutStep {
             e.getValue().message()))
         .toList();
     Rollout rollout = withProcesses(web, processes, plan, serve, context);
+    Map<String, CronJob> cronJobs = new HashMap<>();
+    context.getSecondaryResources(CronJob.class).forEach(c -> cronJobs.put(c.getMetadata().getName(), c));
+    List<CronStatus> cron = CronJobResources.statuses(plan, cronJobs, java.time.Instant.now());
     String running = serve.shortCommit() + " (" + serve.image() + ")";
     if (rollout.scaledToZero() && rollout.complete()) {
       ConditionValue ready = RestoreHold.unsanitizedMessage(environment).map(why -> ConditionValue.no(Reasons.Ready.UnsanitizedData, why))
           .orElse(ConditionValue.no(Reasons.Ready.ScaledToZero, rollout.message() + " (replicas: 0)"));
       return new Outcome(ConditionValue.yes(Reasons.Deployed.ScaledToZero, "runs " + running + " with 0 replicas"), ready, true, plan.url(), started,
-          false, true, statuses);
+          false, true, statuses, cron);
     }
     if (rollout.complete()) {
       return new Outcome(ConditionValue.yes(Reasons.Deployed.RolledOut, "runs " + running),
-          ConditionValue.yes(Reasons.Ready.Available, rollout.message() + " at " + plan.url()), true, plan.url(), started, false, false, statuses);
+          ConditionValue.yes(Reasons.Ready.Available, rollout.message() + " at " + plan.url()), true, plan.url(), started, false, false, statuses, cron);
     }
     if (rollout.failed()) {
       String why = PodTrouble.describe(context.getClient(), plan.namespace(), plan.selector(), serve.image());
       String message = rollout.message() + (why.isEmpty() ? "" : ": " + why)
           + (rollout.available() > 0 ? "; the pods of the previous version keep serving" : "");
       return new Outcome(ConditionValue.no(Reasons.Deployed.RolloutFailed, "rolling out " + running + " failed: " + message),
-          ConditionValue.no(Reasons.Ready.ProgressDeadlineExceeded, message), false, plan.url(), started, true, false, statuses);
+          ConditionValue.no(Reasons.Ready.ProgressDeadlineExceeded, message), false, plan.url(), started, true, false, statuses, cron);
     }
     return new Outcome(ConditionValue.no(Reasons.Deployed.RollingOut, "rolling out " + running + ": " + rollout.message()),
-        ConditionValue.no(Reasons.Ready.RollingOut, rollout.message()), false, plan.url(), started, false, false, statuses);
+        ConditionValue.no(Reasons.Ready.RollingOut, rollout.message()), false, plan.url(), started, false, false, statuses, cron);
   }
 
   /** The web Deployment among the environment's Deployments (the process types have their own, named after them). */

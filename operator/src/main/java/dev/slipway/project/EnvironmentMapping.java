@@ -5,6 +5,7 @@ import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.DatabaseSpec;
 import dev.slipway.api.v1alpha1.DeletionPolicy;
 import dev.slipway.api.v1alpha1.Environment;
+import dev.slipway.api.v1alpha1.CronSpec;
 import dev.slipway.api.v1alpha1.EnvironmentSpec;
 import dev.slipway.api.v1alpha1.EnvironmentTemplate;
 import dev.slipway.api.v1alpha1.Names;
@@ -62,6 +63,7 @@ public final class EnvironmentMapping {
       spec.setDatabase(database(project.getSpec() == null ? null : project.getSpec().getDatabase(), spec.getStage(), defaultMode));
       spec.setResources(project.getSpec() == null ? null : project.getSpec().getResources());
       spec.setProcesses(processes(project.getSpec() == null ? null : project.getSpec().getProcesses(), entry.getProcesses()));
+      spec.setCron(cron(project.getSpec() == null ? null : project.getSpec().getCron(), entry.getCron()));
       result.add(spec);
     }
     return result;
@@ -126,6 +128,38 @@ public final class EnvironmentMapping {
       result.add(p);
     }
     return result;
+  }
+
+  /**
+   * The scheduled jobs one environment runs: the Project's, each with the entry's fields of the
+   * same name over it. Defaults stay unset here and are filled in by the CronJob (one place).
+   */
+  static List<CronSpec> cron(List<CronSpec> declared, List<CronSpec> overrides) {
+    List<CronSpec> result = new ArrayList<>();
+    if (declared == null) {
+      return result;
+    }
+    for (CronSpec base : declared) {
+      CronSpec over = overrides == null ? null
+          : overrides.stream().filter(o -> base.getName().equals(o.getName())).findFirst().orElse(null);
+      CronSpec j = new CronSpec();
+      j.setName(base.getName());
+      j.setSchedule(pick(over == null ? null : over.getSchedule(), base.getSchedule()));
+      j.setTimeZone(pick(over == null ? null : over.getTimeZone(), base.getTimeZone()));
+      j.setCommand(List.copyOf(over != null && over.getCommand() != null && !over.getCommand().isEmpty() ? over.getCommand() : base.getCommand()));
+      j.setConcurrencyPolicy(pick(over == null ? null : over.getConcurrencyPolicy(), base.getConcurrencyPolicy()));
+      j.setActiveDeadlineSeconds(pick(over == null ? null : over.getActiveDeadlineSeconds(), base.getActiveDeadlineSeconds()));
+      j.setStartingDeadlineSeconds(pick(over == null ? null : over.getStartingDeadlineSeconds(), base.getStartingDeadlineSeconds()));
+      j.setSuccessfulJobsHistoryLimit(pick(over == null ? null : over.getSuccessfulJobsHistoryLimit(), base.getSuccessfulJobsHistoryLimit()));
+      j.setFailedJobsHistoryLimit(pick(over == null ? null : over.getFailedJobsHistoryLimit(), base.getFailedJobsHistoryLimit()));
+      j.setSuspend(pick(over == null ? null : over.getSuspend(), base.getSuspend()));
+      result.add(j);
+    }
+    return result;
+  }
+
+  private static <T> T pick(T override, T base) {
+    return override != null ? override : base;
   }
 
   /** Seconds a process pod has to stop, as the web pods have. */

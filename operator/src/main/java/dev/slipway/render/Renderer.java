@@ -11,6 +11,7 @@ import dev.slipway.database.CredentialsSecret;
 import dev.slipway.database.DatabaseKind;
 import dev.slipway.database.LocalDatabase;
 import dev.slipway.release.MigrationJob;
+import dev.slipway.deploy.CronJobResources;
 import dev.slipway.deploy.ProcessResources;
 import dev.slipway.deploy.Release;
 import dev.slipway.deploy.WebPlan;
@@ -72,6 +73,7 @@ public final class Renderer {
       }
       objects.add(WebResources.deployment(plan));
       objects.addAll(ProcessResources.deployments(plan));
+      objects.addAll(CronJobResources.cronJobs(plan));
       objects.add(WebResources.service(plan));
       if (plan.wantsIngress()) {
         objects.add(WebResources.ingress(plan));

@@ -134,4 +134,25 @@ class CronScheduleTest {
     }
     return Optional.empty();
   }
+
+  @Test
+  void aTimeZoneIsReadAsWallClockTimeAcrossDaylightSaving() {
+    java.time.ZoneId zurich = CronSchedule.zone("Europe/Zurich");
+    CronSchedule halfPastTwo = CronSchedule.parse("30 2 * * *");
+    assertThat(halfPastTwo.next(Instant.parse("2026-12-04T10:00:00Z"), zurich)).contains(Instant.parse("2026-12-05T01:30:00Z"));
+    // 28 March 2027: the clocks skip 02:00-03:00, so there is no 02:30 that day.
+    assertThat(halfPastTwo.next(Instant.parse("2027-03-27T12:00:00Z"), zurich)).contains(Instant.parse("2027-03-29T00:30:00Z"));
+    // 25 October 2026: 02:30 comes twice; it fires once, at the first.
+    assertThat(halfPastTwo.next(Instant.parse("2026-10-24T12:00:00Z"), zurich)).contains(Instant.parse("2026-10-25T00:30:00Z"));
+    assertThat(halfPastTwo.next(Instant.parse("2026-10-25T00:30:00Z"), zurich)).contains(Instant.parse("2026-10-26T01:30:00Z"));
+    assertThat(halfPastTwo.next(Instant.parse("2026-12-04T10:00:00Z"), CronSchedule.zone(null)))
+        .isEqualTo(halfPastTwo.next(Instant.parse("2026-12-04T10:00:00Z")));
+  }
+
+  @Test
+  void aTimeZoneMustBeAnIanaName() {
+    assertThat(CronSchedule.zone("UTC")).isEqualTo(java.time.ZoneId.of("UTC"));
+    assertThatThrownBy(() -> CronSchedule.zone("+01:00")).hasMessageContaining("unknown time zone +01:00");
+    assertThatThrownBy(() -> CronSchedule.zone("Mars/Olympus")).hasMessageContaining("IANA");
+  }
 }

@@ -13,7 +13,13 @@ import dev.slipway.api.v1alpha1.EnvVarSpec;
 import dev.slipway.api.v1alpha1.Environment;
 import dev.slipway.api.v1alpha1.EnvironmentTemplate;
 import dev.slipway.api.v1alpha1.Phase;
+import dev.slipway.api.v1alpha1.CronSpec;
+import dev.slipway.api.v1alpha1.CronStatus;
 import dev.slipway.api.v1alpha1.ProcessSpec;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import dev.slipway.api.v1alpha1.Project;
 import dev.slipway.api.v1alpha1.Stage;
 import dev.slipway.build.BuildNames;
@@ -344,6 +350,88 @@ class EnvironmentDeployIT {
     }));
     await().atMost(Duration.ofSeconds(30)).until(() -> client.apps().deployments().inNamespace(n).withName("jobs-test-worker").get() == null);
     assertThat(client.apps().deployments().inNamespace(n).withName("jobs-test").get()).isNotNull();
+  }
+
+  /**
+   * Scheduled jobs: no CronJob before the release's image passed its gate; then one per job on the
+   * released image, the web pods' variables and pod security, Forbid and no retry by default, the
+   * time zone kept; suspended where web runs none; a job with an invalid schedule gets none and its
+   * status says why; dropping the jobs deletes the CronJobs.
+   */
+  @Test
+  void scheduledJobsRunTheReleasedImageAndStopWhereWebRunsNone(KubernetesClient client, TestNamespace ns) throws Exception {
+    String n = ns.name();
+    GitRemote remote = new GitRemote("tasks");
+    String commit = remote.commit("develop", files("Dockerfile", "FROM scratch\n"), "one");
+    EnvironmentTemplate test = entry("test", "develop", true);
+    EnvironmentTemplate zero = entry("zero", "develop", true);
+    zero.setReplicas(0);
+    Project project = Environments.project(n, "tasks", daemon.url(remote), List.of(test, zero));
+    CronSpec tidy = new CronSpec();
+    tidy.setName("tidy");
+    tidy.setSchedule("30 3 * * *");
+    tidy.setTimeZone("Europe/Zurich");
+    tidy.setCommand(List.of("python", "manage.py", "clearsessions"));
+    CronSpec broken = new CronSpec();
+    broken.setName("broken");
+    broken.setSchedule("61 * * * *");
+    broken.setCommand(List.of("true"));
+    project.getSpec().setCron(List.of(tidy, broken));
+    client.resource(project).create();
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.batch().v1().jobs().inNamespace(n).withName(BuildNames.jobName("tasks", commit)).get() != null);
+    assertThat(client.batch().v1().cronjobs().inNamespace(n).list().getItems()).as("no CronJob before a release passed its gate").isEmpty();
+    kubelet.succeedBuild(n, BuildNames.jobName("tasks", commit), digest('c'));
+    String image = REGISTRY + "/" + n + "/tasks@" + digest('c');
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.batch().v1().cronjobs().inNamespace(n).withName("tasks-test-tidy").get() != null
+        && client.batch().v1().cronjobs().inNamespace(n).withName("tasks-zero-tidy").get() != null);
+    CronJob cron = client.batch().v1().cronjobs().inNamespace(n).withName("tasks-test-tidy").get();
+    Deployment web = client.apps().deployments().inNamespace(n).withName("tasks-test").get();
+    var pod = cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec();
+    var webPod = web.getSpec().getTemplate().getSpec();
+    assertThat(cron.getSpec().getSchedule()).isEqualTo("30 3 * * *");
+    assertThat(cron.getSpec().getTimeZone()).isEqualTo("Europe/Zurich");
+    assertThat(cron.getSpec().getSuspend()).isFalse();
+    assertThat(cron.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");
+    assertThat(cron.getSpec().getJobTemplate().getSpec().getBackoffLimit()).isZero();
+    assertThat(pod.getContainers().get(0).getImage()).isEqualTo(image);
+    assertThat(pod.getContainers().get(0).getArgs()).containsExactly("python", "manage.py", "clearsessions");
+    assertThat(pod.getContainers().get(0).getEnv()).isEqualTo(webPod.getContainers().get(0).getEnv());
+    assertThat(pod.getContainers().get(0).getSecurityContext()).isEqualTo(webPod.getContainers().get(0).getSecurityContext());
+    assertThat(pod.getSecurityContext()).isEqualTo(webPod.getSecurityContext());
+    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+    assertThat(cron.getMetadata().getLabels()).containsEntry(Labels.COMPONENT, Labels.CRON).containsEntry(Labels.CRON_NAME, "tidy");
+    assertThat(client.batch().v1().cronjobs().inNamespace(n).withName("tasks-zero-tidy").get().getSpec().getSuspend())
+        .as("no run where no web pod runs").isTrue();
+    assertThat(client.batch().v1().cronjobs().inNamespace(n).list().getItems()).extracting(c -> c.getMetadata().getName())
+        .as("none for the job whose schedule is invalid").containsExactlyInAnyOrder("tasks-test-tidy", "tasks-zero-tidy");
+
+    kubelet.runDeployment(n, "tasks-test");
+    Environment ready = Environments.await(client, n, "tasks-test", Duration.ofSeconds(45),
+        e -> e.getStatus().getPhase() == Phase.Ready && e.getStatus().getCron().size() == 2);
+    assertThat(ready.getStatus().getCron().get(0)).satisfies(c -> {
+      assertThat(c.getName()).isEqualTo("tidy");
+      assertThat(c.getSchedule()).isEqualTo("30 3 * * * (Europe/Zurich)");
+      assertThat(c.getImage()).isEqualTo(image);
+      assertThat(c.getSuspended()).isFalse();
+      assertThat(c.getLastResult()).isEqualTo(CronStatus.Result.None);
+      ZonedDateTime next = Instant.parse(c.getNextRun()).atZone(ZoneId.of("Europe/Zurich"));
+      assertThat(next.getHour() * 60 + next.getMinute()).as("03:30 in Zurich").isEqualTo(3 * 60 + 30);
+    });
+    assertThat(ready.getStatus().getCron().get(1)).satisfies(c -> {
+      assertThat(c.getName()).isEqualTo("broken");
+      assertThat(c.getMessage()).contains("61");
+      assertThat(c.getNextRun()).isNull();
+    });
+
+    // The jobs leave the Project: their CronJobs go, the web pods stay.
+    dev.slipway.testing.Environments.retryOnConflict(() -> client.resources(Project.class).inNamespace(n).withName("tasks").edit(p -> {
+      p.getSpec().setCron(List.of());
+      return p;
+    }));
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.batch().v1().cronjobs().inNamespace(n).list().getItems().isEmpty());
+    assertThat(client.apps().deployments().inNamespace(n).withName("tasks-test").get()).isNotNull();
   }
 
   @Test

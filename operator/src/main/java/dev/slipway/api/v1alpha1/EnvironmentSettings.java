@@ -71,6 +71,12 @@ public abstract class EnvironmentSettings {
       + " most often; 0 runs none here). On an Environment: the processes it runs, merged.")
   private List<ProcessSpec> processes = new ArrayList<>();
 
+  @Size(max = 20)
+  @ValidationRule(value = "self.all(j, self.exists_one(q, q.name == j.name))", message = "cron: names must be unique")
+  @JsonPropertyDescription("Scheduled jobs. On a mapping entry: overrides of the Project's jobs of those names (suspend: true switches"
+      + " one off here). On an Environment: the jobs it runs, merged.")
+  private List<CronSpec> cron = new ArrayList<>();
+
   public Stage getStage() {
     return stage;
   }
@@ -133,6 +139,14 @@ public abstract class EnvironmentSettings {
 
   public void setEnv(List<EnvVarSpec> env) {
     this.env = env;
+  }
+
+  public List<CronSpec> getCron() {
+    return cron;
+  }
+
+  public void setCron(List<CronSpec> cron) {
+    this.cron = cron;
   }
 
   public List<ProcessSpec> getProcesses() {

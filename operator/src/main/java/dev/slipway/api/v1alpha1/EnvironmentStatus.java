@@ -67,6 +67,9 @@ public class EnvironmentStatus {
   @JsonPropertyDescription("Each process type besides web (spec.processes) as its Deployment was last seen.")
   private List<ProcessStatus> processes = new ArrayList<>();
 
+  @JsonPropertyDescription("Each scheduled job (spec.cron) as its CronJob was last seen: last run, its result, the next run.")
+  private List<CronStatus> cron = new ArrayList<>();
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -217,6 +220,14 @@ public class EnvironmentStatus {
 
   public void setBackupSchedule(BackupScheduleStatus backupSchedule) {
     this.backupSchedule = backupSchedule;
+  }
+
+  public List<CronStatus> getCron() {
+    return cron;
+  }
+
+  public void setCron(List<CronStatus> cron) {
+    this.cron = cron;
   }
 
   public List<ProcessStatus> getProcesses() {

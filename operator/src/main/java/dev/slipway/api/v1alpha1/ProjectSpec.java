@@ -14,6 +14,10 @@ import java.util.List;
     value = "!has(self.environments) || self.environments.all(e, !has(e.processes)"
         + " || e.processes.all(p, has(self.processes) && self.processes.exists(q, q.name == p.name)))",
     message = "spec.environments[].processes may only override processes spec.processes declares")
+@ValidationRule(
+    value = "!has(self.environments) || self.environments.all(e, !has(e.cron)"
+        + " || e.cron.all(j, has(self.cron) && self.cron.exists(q, q.name == j.name)))",
+    message = "spec.environments[].cron may only override jobs spec.cron declares")
 public class ProjectSpec {
 
   /**
@@ -103,6 +107,14 @@ public class ProjectSpec {
       + " variables and database of the web pods, rolled out with them after the release command succeeded.")
   private List<ProcessSpec> processes = new ArrayList<>();
 
+  @Size(max = 20)
+  @ValidationRule(value = "self.all(j, self.exists_one(q, q.name == j.name))", message = "spec.cron: names must be unique")
+  @ValidationRule(value = "self.all(j, has(j.command) && size(j.command) > 0)", message = "spec.cron[].command is required")
+  @ValidationRule(value = "self.all(j, has(j.schedule) && size(j.schedule) > 0)", message = "spec.cron[].schedule is required")
+  @JsonPropertyDescription("Scheduled jobs (management commands on a schedule): each a CronJob in every environment, on the image,"
+      + " variables and database of the release the environment runs, updated at its rollout.")
+  private List<CronSpec> cron = new ArrayList<>();
+
   @JsonPropertyDescription("The release step run as a Job with the new image before each rollout.")
   private ReleaseSpec release;
 
@@ -175,6 +187,14 @@ public class ProjectSpec {
 
   public void setRelease(ReleaseSpec release) {
     this.release = release;
+  }
+
+  public List<CronSpec> getCron() {
+    return cron;
+  }
+
+  public void setCron(List<CronSpec> cron) {
+    this.cron = cron;
   }
 
   public List<ProcessSpec> getProcesses() {
