@@ -365,6 +365,7 @@ class EnvironmentDeployIT {
     String commit = remote.commit("develop", files("Dockerfile", "FROM scratch\n"), "one");
     EnvironmentTemplate test = entry("test", "develop", true);
     EnvironmentTemplate zero = entry("zero", "develop", true);
+    zero.setStage(dev.slipway.api.v1alpha1.Stage.TEST);
     zero.setReplicas(0);
     Project project = Environments.project(n, "tasks", daemon.url(remote), List.of(test, zero));
     CronSpec tidy = new CronSpec();
