@@ -212,7 +212,7 @@ for denied in "list secrets" "watch secrets" "update secrets" "delete secrets" "
     "update environments.slipway.dev --subresource=status" "deletecollection environments.slipway.dev" \
     "create pods --subresource=exec" "get pods --subresource=log" "create pods" "delete pods" "get pods" \
     "create pods --subresource=eviction" "get jobs.batch" "patch jobs.batch" "update jobs.batch" \
-    "get deployments.apps" "update deployments.apps" "delete deployments.apps" "delete statefulsets.apps" \
+    "get deployments.apps" "update deployments.apps" "get cronjobs.batch" "update cronjobs.batch" "delete statefulsets.apps" \
     "list statefulsets.apps" "update services" "delete services" "update ingresses.networking.k8s.io" \
     "patch events" "delete events" "get configmaps" "create persistentvolumeclaims" "create serviceaccounts --subresource=token" \
     "create leases.coordination.k8s.io" "create roles" "create rolebindings" "escalate roles"; do

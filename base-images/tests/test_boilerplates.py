@@ -60,6 +60,18 @@ def test_worker_process_marks_notes_processed_and_stops_on_sigterm(app, postgres
     assert "process_notes: stopped on SIGTERM" in out
 
 
+def test_scheduled_command_writes_a_note(app, postgres):
+    """The boilerplate's scheduled command (a Slipway cron job): one run, one row, as a CronJob's
+    pod runs it through the entrypoint."""
+    run = run_entrypoint(app["env"], "python", "manage.py", "add_note", "scheduled at {now}")
+    assert run.returncode == 0, run.stderr + run.stdout
+    assert re.search(r"add_note: wrote note \d+", run.stdout), run.stdout
+    with pg_connect(postgres, app["db_name"]) as conn:
+        titles = [r[0] for r in conn.execute("SELECT title FROM pages_note WHERE title LIKE 'scheduled at %'")]
+    assert len(titles) == 1, titles
+    assert re.fullmatch(r"scheduled at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", titles[0]), titles
+
+
 def test_collectstatic_through_entrypoint(app):
     assert app["collectstatic"].returncode == 0, app["collectstatic"].stderr
     assert (app["static_root"] / stylesheet(app)).is_file()

@@ -25,7 +25,8 @@ import java.util.Map;
  * @param otherHolder another Restore the target's hold names, when it still exists
  * @param web the target's web Deployment (the release and sanitize commands run like its pods)
  * @param writers the target's pods that may write to its database (web pods, release Jobs, any other process of it)
- * @param runningReleases the target's release Jobs that have not finished
+ * @param runningReleases the target's release Jobs and scheduled runs (component cron) that have not finished
+ * @param unsuspendedSchedules the target's CronJobs not suspended yet (they may start a run while the data is replaced)
  * @param jobs the Restore's own Jobs by step ({@link RestoreJobs#RESTORE}, {@link RestoreJobs#RELEASE}, {@link RestoreJobs#SANITIZE})
  * @param ownPods the pods of the Restore's own Jobs that still run
  */
@@ -44,6 +45,7 @@ record RestoreFacts(
     Deployment web,
     List<Pod> writers,
     List<Job> runningReleases,
+    List<String> unsuspendedSchedules,
     Map<String, JobRun> jobs,
     List<Pod> ownPods) {
 

@@ -104,8 +104,15 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
         .withField("metadata.name", target.getMetadata().getName()).list().getItems().stream().findFirst().orElse(null);
     List<Pod> writers = target == null ? List.of() : client.pods().inNamespace(namespace).withLabels(RestoreHold.podLabels(target)).list()
         .getItems().stream().filter(RestoreHold::writer).toList();
+    // Release Jobs and scheduled runs write to the database: the ones running are stopped (a run can
+    // take an hour; suspending its CronJob, which the hold does, starts no new one but ends none).
     List<Job> runningReleases = target == null ? List.of() : client.batch().v1().jobs().inNamespace(namespace)
-        .withLabels(releaseJobLabels(target)).list().getItems().stream().filter(j -> result(j) == JobRun.Result.RUNNING).toList();
+        .withLabels(RestoreHold.podLabels(target)).list().getItems().stream()
+        .filter(j -> STOPPED_JOBS.contains(component(j)) && result(j) == JobRun.Result.RUNNING).toList();
+    // The hold suspends them (the Environment's rollout applies it): the safety Backup waits for that.
+    List<String> unsuspendedSchedules = target == null ? List.of() : client.batch().v1().cronjobs().inNamespace(namespace)
+        .withLabels(RestoreHold.podLabels(target)).list().getItems().stream()
+        .filter(c -> c.getSpec() == null || !Boolean.TRUE.equals(c.getSpec().getSuspend())).map(c -> c.getMetadata().getName()).toList();
     Map<String, JobRun> jobs = new LinkedHashMap<>();
     for (String step : STEPS) {
       job(client, namespace, RestoreJobs.name(restore, step)).ifPresent(j -> jobs.put(step, run(j, client)));
@@ -113,7 +120,7 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
     List<Pod> ownPods = client.pods().inNamespace(namespace).withLabels(ownPodLabels(restore)).list().getItems().stream()
         .filter(RestoreHold::runs).toList();
     return new RestoreFacts(restore, status, clock.instant(), store.isPresent(), target, project, sourceEnvironment, source, sourceOf,
-        safety, otherHolder, web, writers, runningReleases, jobs, ownPods);
+        safety, otherHolder, web, writers, runningReleases, unsuspendedSchedules, jobs, ownPods);
   }
 
   /** Does what the steps decided, in order. */
@@ -163,10 +170,12 @@ public class RestoreReconciler implements Reconciler<Restore>, Cleaner<Restore> 
     }
   }
 
-  private static Map<String, String> releaseJobLabels(Environment target) {
-    Map<String, String> labels = new LinkedHashMap<>(RestoreHold.podLabels(target));
-    labels.put(Labels.COMPONENT, Labels.MIGRATE);
-    return labels;
+  /** The target's Jobs a Restore stops when they run: its release Jobs and its scheduled jobs' runs. */
+  private static final java.util.Set<String> STOPPED_JOBS = java.util.Set.of(Labels.MIGRATE, Labels.CRON);
+
+  private static String component(Job job) {
+    Map<String, String> labels = job.getMetadata().getLabels();
+    return labels == null ? null : labels.get(Labels.COMPONENT);
   }
 
   private static Map<String, String> ownPodLabels(Restore restore) {

@@ -8,6 +8,7 @@ import dev.slipway.api.v1alpha1.Restore;
 import dev.slipway.api.v1alpha1.RestorePhase;
 import dev.slipway.api.v1alpha1.RestoreStatus;
 import dev.slipway.api.v1alpha1.Stage;
+import dev.slipway.Labels;
 import dev.slipway.release.MigrationJob;
 import dev.slipway.status.ConditionTypes;
 import dev.slipway.status.Conditions;
@@ -238,7 +239,7 @@ final class RestoreSteps {
 
   // --- stop, and the safety Backup once nothing runs ------------------------------------------
 
-  /** Step 2: the hold placed; running release Jobs stopped; done once no pod of the target runs. */
+  /** Step 2: the hold placed; running release Jobs and scheduled runs stopped; done once no pod of the target runs. */
   private static Optional<Decision> stop(Look l) {
     if (l.isTrue(RESTORED)) {
       return Optional.empty();
@@ -260,7 +261,8 @@ final class RestoreSteps {
     }
     List<String> running = new ArrayList<>();
     f.writers().forEach(p -> running.add("pod " + p.getMetadata().getName()));
-    f.runningReleases().forEach(j -> running.add("release Job " + j.getMetadata().getName()));
+    f.runningReleases().forEach(j -> running.add(jobKind(j) + " " + j.getMetadata().getName()));
+    f.unsuspendedSchedules().forEach(c -> running.add("CronJob " + c + " (until it is suspended)"));
     boolean scaledDown = f.web() == null || Objects.equals(f.web().getSpec().getReplicas(), 0);
     if (!f.name().equals(holder) || !scaledDown || !running.isEmpty()) {
       String what = running.isEmpty() ? "its web Deployment to scale to zero" : String.join(", ", running);
@@ -270,6 +272,11 @@ final class RestoreSteps {
     l.conditions.set(STOPPED, true, "ScaledToZero", "no pod of " + target + " runs: it serves nothing, and nothing writes to its"
         + " database while its data is replaced");
     return Optional.empty();
+  }
+
+  private static String jobKind(Job job) {
+    var labels = job.getMetadata().getLabels();
+    return labels != null && Labels.CRON.equals(labels.get(Labels.COMPONENT)) ? "scheduled Job" : "release Job";
   }
 
   /** Step 3: the safety Backup, taken once the target is stopped: it holds every write. */

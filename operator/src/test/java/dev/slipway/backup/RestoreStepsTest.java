@@ -197,6 +197,31 @@ class RestoreStepsTest {
   }
 
   @Test
+  void aScheduledRunThatRunsWhenTheRestoreStartsIsStoppedAndNamedAsSuch() {
+    World w = new World().fromBackup("test-dump").held("copy").webReplicas(0);
+    Job cron = new JobBuilder().withNewMetadata().withName("shop-test-note-29871234").withNamespace("team-a")
+        .addToLabels(dev.slipway.Labels.COMPONENT, dev.slipway.Labels.CRON).endMetadata().build();
+    w.runningReleases.add(cron);
+    Decision d = w.decide();
+    assertThat(only(d, Action.Stop.class).jobs()).containsExactly(cron);
+    assertThat(condition(d, "Stopped").getMessage()).contains("scheduled Job shop-test-note-29871234");
+    assertThat(kinds(d)).doesNotContain(Action.TakeBackup.class, Action.Load.class);
+  }
+
+  @Test
+  void theSafetyBackupWaitsUntilTheTargetsCronJobsAreSuspended() {
+    World w = new World().fromBackup("test-dump").held("copy").webReplicas(0);
+    w.unsuspendedSchedules.add("shop-test-note");
+    Decision d = w.decide();
+    assertThat(condition(d, "Stopped").getStatus()).isEqualTo("False");
+    assertThat(condition(d, "Stopped").getMessage()).contains("CronJob shop-test-note");
+    assertThat(kinds(d)).doesNotContain(Action.TakeBackup.class);
+
+    w.unsuspendedSchedules.clear();
+    assertThat(only(w.decide(), Action.TakeBackup.class).backup().getMetadata().getName()).isEqualTo("copy-safety");
+  }
+
+  @Test
   void anotherRunningRestoreKeepsTheHoldButAnAbandonedHoldIsTakenOver() {
     World w = new World().fromBackup("test-dump").held("other");
     w.otherHolder = restore("other", RestorePhase.Running);
@@ -389,6 +414,7 @@ class RestoreStepsTest {
         .withNewStatus().endStatus().build();
     final List<Pod> writers = new ArrayList<>();
     final List<Job> runningReleases = new ArrayList<>();
+    final List<String> unsuspendedSchedules = new ArrayList<>();
     final Map<String, JobRun> jobs = new LinkedHashMap<>();
     final List<Pod> ownPods = new ArrayList<>();
 
@@ -506,7 +532,7 @@ class RestoreStepsTest {
 
     RestoreFacts facts() {
       return new RestoreFacts(restore, status, NOW, true, target, project, sourceEnvironment, source, sourceOf, safety, otherHolder, web,
-          writers, runningReleases, jobs, ownPods);
+          writers, runningReleases, unsuspendedSchedules, jobs, ownPods);
     }
 
     Decision decide() {

@@ -11,6 +11,7 @@ import dev.slipway.api.v1alpha1.BackupPhase;
 import dev.slipway.api.v1alpha1.BackupSchedules;
 import dev.slipway.api.v1alpha1.BackupSpec;
 import dev.slipway.api.v1alpha1.BackupStatus;
+import dev.slipway.api.v1alpha1.CronSpec;
 import dev.slipway.api.v1alpha1.DataSpec;
 import dev.slipway.api.v1alpha1.DatabaseMode;
 import dev.slipway.api.v1alpha1.DatabaseSpec;
@@ -298,9 +299,19 @@ class RealNodeGoldenPathIT {
     noWorker.setName("worker");
     noWorker.setReplicas(0);
     crash.setProcesses(List.of(noWorker));
+    // A scheduled job every minute (the boilerplate's add_note), switched off on one entry.
+    CronSpec note = new CronSpec();
+    note.setName("note");
+    note.setSchedule("* * * * *");
+    note.setCommand(List.of("python", "manage.py", "add_note", "from cron at {now}"));
+    CronSpec noNote = new CronSpec();
+    noNote.setName("note");
+    noNote.setSuspend(true);
+    crash.setCron(List.of(noNote));
     Project project = project("trouble", git.url(remote), List.of(ok, crash, zero));
     project.getSpec().getSource().setCredentialsSecret("shop-git");
     project.getSpec().setProcesses(List.of(worker));
+    project.getSpec().setCron(List.of(note));
     client.resource(project).create();
 
     Environment okReady = Environments.await(client, n, "trouble-ok", BUILD.plus(ROLLOUT), e -> phase(e) == Phase.Ready
@@ -310,6 +321,7 @@ class RealNodeGoldenPathIT {
     // The worker runs the release's image with the environment's database: it processes a note written there.
     String goodImage = okReady.getStatus().getImage();
     assertThat(workerImage("trouble-ok-worker")).isEqualTo(goodImage);
+    assertThat(cronImage("trouble-ok-note")).isEqualTo(goodImage);
     String okDatabase = SharedPostgresProvisioner.databaseName(n, "trouble", "ok");
     try (Connection c = postgres.connect(okDatabase, postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
       s.execute("INSERT INTO pages_note (title, created) VALUES ('for the worker', now())");
@@ -359,6 +371,81 @@ class RealNodeGoldenPathIT {
     assertThat(workerImage("trouble-ok-worker")).as("the worker stays on the release whose migration ran").isEqualTo(goodImage);
     assertThat(client.apps().deployments().inNamespace(n).withName("trouble-zero-worker").get().getSpec().getReplicas())
         .as("no worker where no web pod runs").isZero();
+    assertThat(cronImage("trouble-ok-note")).as("the scheduled job stays on the release whose migration ran").isEqualTo(goodImage);
+    assertThat(client.batch().v1().cronjobs().inNamespace(n).withName("trouble-zero-note").get().getSpec().getSuspend())
+        .as("no scheduled run where no web pod runs").isTrue();
+    assertThat(client.batch().v1().cronjobs().inNamespace(n).withName("trouble-crash-note").get().getSpec().getSuspend())
+        .as("switched off on its entry").isTrue();
+
+    // A commit that fixes the migration: worker and scheduled job move to its image, never before its release Job succeeded.
+    String fixed = remote.commit("develop", Map.of("pages/migrations/0003_fails.py", migration.replace(
+        "raise RuntimeError('this migration fails on purpose')", "pass")), "the migration fixed");
+    annotate(client, n, "trouble-ok", Annotations.REFRESH, "push-3");
+    AtomicReference<String> early = new AtomicReference<>();
+    Environment fixedReady = Environments.await(client, n, "trouble-ok", BUILD.plus(ROLLOUT), e -> {
+      for (String image : List.of(workerImage("trouble-ok-worker"), cronImage("trouble-ok-note"))) {
+        if (!image.equals(goodImage) && !releaseSucceeded("ok", image)) {
+          early.compareAndSet(null, image + " before its release Job succeeded");
+        }
+      }
+      return fixed.equals(e.getStatus().getDeployedCommit()) && phase(e) == Phase.Ready;
+    });
+    assertThat(early.get()).as("worker or scheduled job on a new image too early").isNull();
+    String fixedImage = fixedReady.getStatus().getImage();
+    assertThat(fixedImage).isNotEqualTo(goodImage);
+    assertThat(workerImage("trouble-ok-worker")).isEqualTo(fixedImage);
+    assertThat(cronImage("trouble-ok-note")).isEqualTo(fixedImage);
+
+    // The job ran on its schedule meanwhile: rows in ok's database, its runs in the status.
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+      try (Connection c = postgres.connect(okDatabase, postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT count(*) FROM pages_note WHERE title LIKE 'from cron at %'")) {
+        assertThat(rs.next() ? rs.getInt(1) : 0).as("notes the scheduled job wrote").isPositive();
+      }
+    });
+    Environment withRuns = Environments.await(client, n, "trouble-ok", Duration.ofSeconds(60), e -> e.getStatus().getCron().size() == 1
+        && e.getStatus().getCron().get(0).getLastSuccessfulTime() != null);
+    var noteStatus = withRuns.getStatus().getCron().get(0);
+    assertThat(noteStatus.getImage()).isEqualTo(fixedImage);
+    assertThat(noteStatus.getSuspended()).isFalse();
+    assertThat(noteStatus.getNextRun()).isNotNull();
+    System.out.println("golden path: the scheduled job wrote notes every minute (last success " + noteStatus.getLastSuccessfulTime()
+        + ", result " + noteStatus.getLastResult() + ") and moved to " + fixedImage.substring(fixedImage.indexOf('@') + 1)
+        + " only after its migration");
+  }
+
+  /** The environment's worker serves (one ready pod) and its scheduled job may run (not suspended). */
+  private static boolean writersRun(String environment) {
+    var worker = client.apps().deployments().inNamespace(n).withName(environment + "-worker").get();
+    var cron = client.batch().v1().cronjobs().inNamespace(n).withName(environment + "-note").get();
+    return worker != null && Integer.valueOf(1).equals(worker.getStatus() == null ? null : worker.getStatus().getReadyReplicas())
+        && cron != null && Boolean.FALSE.equals(cron.getSpec().getSuspend());
+  }
+
+  private static String writersState(String environment) {
+    var worker = client.apps().deployments().inNamespace(n).withName(environment + "-worker").get();
+    var cron = client.batch().v1().cronjobs().inNamespace(n).withName(environment + "-note").get();
+    String env = environment.substring(environment.indexOf('-') + 1);
+    long workerPods = client.pods().inNamespace(n).withLabel(Labels.ENVIRONMENT, env).withLabel(Labels.COMPONENT, Labels.PROCESS)
+        .list().getItems().stream().filter(p -> p.getMetadata().getName().startsWith(environment + "-worker-")).count();
+    long cronPods = client.pods().inNamespace(n).withLabel(Labels.ENVIRONMENT, env).withLabel(Labels.COMPONENT, Labels.CRON)
+        .list().getItems().stream().filter(p -> p.getMetadata().getName().startsWith(environment + "-note-"))
+        .filter(p -> p.getStatus() == null || !Set.of("Succeeded", "Failed").contains(p.getStatus().getPhase())).count();
+    return "worker replicas " + worker.getSpec().getReplicas() + ", worker pods " + workerPods + ", scheduled runs " + cronPods
+        + ", CronJob suspended " + cron.getSpec().getSuspend();
+  }
+
+  private static String cronImage(String cronJob) {
+    return client.batch().v1().cronjobs().inNamespace(n).withName(cronJob).get().getSpec().getJobTemplate().getSpec().getTemplate().getSpec()
+        .getContainers().get(0).getImage();
+  }
+
+  /** Whether a release Job of the environment ran {@code image} to success. */
+  private static boolean releaseSucceeded(String environment, String image) {
+    return client.batch().v1().jobs().inNamespace(n).withLabel(Labels.COMPONENT, Labels.MIGRATE).withLabel(Labels.PROJECT, "trouble").withLabel(Labels.ENVIRONMENT, environment)
+        .list().getItems().stream()
+        .anyMatch(j -> image.equals(j.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+            && j.getStatus() != null && j.getStatus().getSucceeded() != null && j.getStatus().getSucceeded() > 0);
   }
 
   private static String workerImage(String deployment) {
@@ -527,13 +614,55 @@ class RealNodeGoldenPathIT {
     shop.getSpec().setData(new DataSpec());
     shop.getSpec().getData().setSanitize(List.of("python", "manage.py", "shell", "-c",
         "from pages.models import Note; Note.objects.filter(title__contains='@').update(title='order by (anonymised)')"));
+    // A worker and a scheduled job on test (switched off on live): writers, which the Restore stops before its safety
+    // Backup and brings back after.
+    ProcessSpec worker = new ProcessSpec();
+    worker.setName("worker");
+    worker.setCommand(List.of("python", "manage.py", "process_notes"));
+    ProcessSpec noWorker = new ProcessSpec();
+    noWorker.setName("worker");
+    noWorker.setReplicas(0);
+    CronSpec note = new CronSpec();
+    note.setName("note");
+    note.setSchedule("* * * * *");
+    note.setCommand(List.of("python", "manage.py", "add_note", "from cron at {now}"));
+    CronSpec noNote = new CronSpec();
+    noNote.setName("note");
+    noNote.setSuspend(true);
+    shop.getSpec().setProcesses(List.of(worker));
+    shop.getSpec().setCron(List.of(note));
+    EnvironmentTemplate liveEntry = shop.getSpec().getEnvironments().stream().filter(e -> e.getName().equals("live")).findFirst().orElseThrow();
+    liveEntry.setProcesses(List.of(noWorker));
+    liveEntry.setCron(List.of(noNote));
     client.resource(shop).update();
     Map<String, String> testCredentials = client.secrets().inNamespace(n).withName("shop-test-database").get().getData();
+    await().atMost(ROLLOUT).pollInterval(Duration.ofSeconds(1)).until(() -> writersRun("shop-test"));
 
     createRestore("copy-live", "shop-test", "shop-live", null);
+    // What the writers do once the safety Backup exists (the hold lasts until the data is sanitised, tens of seconds).
+    AtomicReference<String> atSafety = new AtomicReference<>();
+    Thread watcher = new Thread(() -> {
+      while (atSafety.get() == null && !Thread.currentThread().isInterrupted()) {
+        try {
+          if (client.resources(Backup.class).inNamespace(n).withName("copy-live-safety").get() != null) {
+            atSafety.set(writersState("shop-test"));
+          }
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException e) {
+          // the API server busy: the next look
+        }
+      }
+    }, "safety-backup-watcher");
+    watcher.setDaemon(true);
+    watcher.start();
 
     Restore done = awaitRestore("copy-live", ROLLOUT.multipliedBy(2), r -> r.getStatus() != null && r.getStatus().getPhase() != null
         && r.getStatus().getPhase().done());
+    watcher.interrupt();
+    assertThat(atSafety.get()).as("the worker and the scheduled job when the safety Backup was taken")
+        .isEqualTo("worker replicas 0, worker pods 0, scheduled runs 0, CronJob suspended true");
     assertThat(done.getStatus().getPhase()).as(Serialization.asJson(done.getStatus())).isEqualTo(RestorePhase.Succeeded);
     for (String type : List.of("SourceBackup", "SafetyBackup", "Stopped", "Restored", "Migrated", "Sanitized", "Serving")) {
       assertThat(done.getStatus().getConditions()).as(type).anySatisfy(c -> {
@@ -555,6 +684,21 @@ class RealNodeGoldenPathIT {
     assertThat(reasonsOfEvents("shop-test")).contains("RestoreStarted", "RestoreFinished");
     System.out.println("restore: live copied to test in " + Duration.between(Instant.parse(done.getStatus().getStartTime()),
         Instant.parse(done.getStatus().getCompletionTime())).toSeconds() + " s, sanitised, served through the ingress");
+    await().atMost(ROLLOUT).pollInterval(Duration.ofSeconds(1)).until(() -> writersRun("shop-test"));
+    System.out.println("restore: worker stopped and scheduled job suspended before the safety Backup (" + atSafety.get()
+        + "), both back after");
+
+    // Process types and jobs that leave the Project: their Deployment and CronJob go.
+    shop = client.resources(Project.class).inNamespace(n).withName("shop").get();
+    shop.getSpec().setProcesses(null);
+    shop.getSpec().setCron(null);
+    shop.getSpec().getEnvironments().forEach(e -> {
+      e.setProcesses(null);
+      e.setCron(null);
+    });
+    client.resource(shop).update();
+    await().atMost(Duration.ofSeconds(60)).until(() -> client.apps().deployments().inNamespace(n).withName("shop-test-worker").get() == null
+        && client.batch().v1().cronjobs().inNamespace(n).withName("shop-test-note").get() == null);
 
     // A copy whose release command fails keeps test stopped: live's rows are never served unsanitised.
     try (Connection c = postgres.connect(liveDb, postgres.adminUser(), postgres.adminPassword()); Statement s = c.createStatement()) {
