@@ -689,14 +689,16 @@ class RealNodeGoldenPathIT {
         + "), both back after");
 
     // Process types and jobs that leave the Project: their Deployment and CronJob go.
-    shop = client.resources(Project.class).inNamespace(n).withName("shop").get();
-    shop.getSpec().setProcesses(null);
-    shop.getSpec().setCron(null);
-    shop.getSpec().getEnvironments().forEach(e -> {
-      e.setProcesses(null);
-      e.setCron(null);
-    });
-    client.resource(shop).update();
+    // (edit retried on a conflict: the Project controller writes its status meanwhile)
+    Environments.retryOnConflict(() -> client.resources(Project.class).inNamespace(n).withName("shop").edit(p -> {
+      p.getSpec().setProcesses(null);
+      p.getSpec().setCron(null);
+      p.getSpec().getEnvironments().forEach(e -> {
+        e.setProcesses(null);
+        e.setCron(null);
+      });
+      return p;
+    }));
     await().atMost(Duration.ofSeconds(60)).until(() -> client.apps().deployments().inNamespace(n).withName("shop-test-worker").get() == null
         && client.batch().v1().cronjobs().inNamespace(n).withName("shop-test-note").get() == null);
 
