@@ -292,21 +292,12 @@ class RealNodeGoldenPathIT {
     zero.setStage(Stage.TEST);
     zero.setReplicas(0);
     // A worker process (the boilerplate's broker-less queue consumer) next to the web pods; none where web runs none.
-    ProcessSpec worker = new ProcessSpec();
-    worker.setName("worker");
-    worker.setCommand(List.of("python", "manage.py", "process_notes"));
-    ProcessSpec noWorker = new ProcessSpec();
-    noWorker.setName("worker");
-    noWorker.setReplicas(0);
+    ProcessSpec worker = worker();
+    ProcessSpec noWorker = noWorker();
     crash.setProcesses(List.of(noWorker));
     // A scheduled job every minute (the boilerplate's add_note), switched off on one entry.
-    CronSpec note = new CronSpec();
-    note.setName("note");
-    note.setSchedule("* * * * *");
-    note.setCommand(List.of("python", "manage.py", "add_note", "from cron at {now}"));
-    CronSpec noNote = new CronSpec();
-    noNote.setName("note");
-    noNote.setSuspend(true);
+    CronSpec note = noteEveryMinute();
+    CronSpec noNote = noNote();
     crash.setCron(List.of(noNote));
     Project project = project("trouble", git.url(remote), List.of(ok, crash, zero));
     project.getSpec().getSource().setCredentialsSecret("shop-git");
@@ -412,6 +403,39 @@ class RealNodeGoldenPathIT {
     System.out.println("golden path: the scheduled job wrote notes every minute (last success " + noteStatus.getLastSuccessfulTime()
         + ", result " + noteStatus.getLastResult() + ") and moved to " + fixedImage.substring(fixedImage.indexOf('@') + 1)
         + " only after its migration");
+  }
+
+  /** The boilerplate's broker-less worker as a process type. */
+  private static ProcessSpec worker() {
+    ProcessSpec worker = new ProcessSpec();
+    worker.setName("worker");
+    worker.setCommand(List.of("python", "manage.py", "process_notes"));
+    return worker;
+  }
+
+  /** An entry's override: no worker there. */
+  private static ProcessSpec noWorker() {
+    ProcessSpec none = new ProcessSpec();
+    none.setName("worker");
+    none.setReplicas(0);
+    return none;
+  }
+
+  /** The boilerplate's scheduled command, every minute. */
+  private static CronSpec noteEveryMinute() {
+    CronSpec note = new CronSpec();
+    note.setName("note");
+    note.setSchedule("* * * * *");
+    note.setCommand(List.of("python", "manage.py", "add_note", "from cron at {now}"));
+    return note;
+  }
+
+  /** An entry's override: the job switched off there. */
+  private static CronSpec noNote() {
+    CronSpec off = new CronSpec();
+    off.setName("note");
+    off.setSuspend(true);
+    return off;
   }
 
   /** The environment's worker serves (one ready pod) and its scheduled job may run (not suspended). */
@@ -616,19 +640,10 @@ class RealNodeGoldenPathIT {
         "from pages.models import Note; Note.objects.filter(title__contains='@').update(title='order by (anonymised)')"));
     // A worker and a scheduled job on test (switched off on live): writers, which the Restore stops before its safety
     // Backup and brings back after.
-    ProcessSpec worker = new ProcessSpec();
-    worker.setName("worker");
-    worker.setCommand(List.of("python", "manage.py", "process_notes"));
-    ProcessSpec noWorker = new ProcessSpec();
-    noWorker.setName("worker");
-    noWorker.setReplicas(0);
-    CronSpec note = new CronSpec();
-    note.setName("note");
-    note.setSchedule("* * * * *");
-    note.setCommand(List.of("python", "manage.py", "add_note", "from cron at {now}"));
-    CronSpec noNote = new CronSpec();
-    noNote.setName("note");
-    noNote.setSuspend(true);
+    ProcessSpec worker = worker();
+    ProcessSpec noWorker = noWorker();
+    CronSpec note = noteEveryMinute();
+    CronSpec noNote = noNote();
     shop.getSpec().setProcesses(List.of(worker));
     shop.getSpec().setCron(List.of(note));
     EnvironmentTemplate liveEntry = shop.getSpec().getEnvironments().stream().filter(e -> e.getName().equals("live")).findFirst().orElseThrow();
